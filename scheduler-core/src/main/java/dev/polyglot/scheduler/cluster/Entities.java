@@ -1,0 +1,20 @@
+package dev.polyglot.scheduler.cluster;
+
+import dev.polyglot.scheduler.job.SessionBound;
+import dev.polyglot.scheduler.node.NodeEntity;
+import dev.polyglot.scheduler.session.SessionEntity;
+import org.apache.pekko.actor.typed.RecipientRef;
+
+/**
+ * How actors address sharded entities: by id, through sharding, never by a remembered ActorRef, so a
+ * message follows an entity that moved. Tests substitute probes.
+ */
+public interface Entities {
+  RecipientRef<NodeEntity.Command> node(String nodeId);
+
+  RecipientRef<SessionEntity.Command> session(String sessionId);
+
+  default void tellSession(String sessionId, SessionBound message) {
+    session(sessionId).tell(new SessionEntity.Notify(message));
+  }
+}

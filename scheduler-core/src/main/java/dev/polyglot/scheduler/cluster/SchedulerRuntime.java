@@ -1,0 +1,94 @@
+package dev.polyglot.scheduler.cluster;
+
+import dev.polyglot.scheduler.config.SchedulerClock;
+import dev.polyglot.scheduler.config.SchedulerSettings;
+import dev.polyglot.scheduler.dispatch.Dispatcher;
+import dev.polyglot.scheduler.node.NodeEntity;
+import dev.polyglot.scheduler.pool.PoolDirectory;
+import dev.polyglot.scheduler.pool.PoolUpdate;
+import dev.polyglot.scheduler.protocol.WireCodec;
+import dev.polyglot.scheduler.session.SessionEntity;
+import java.util.SplittableRandom;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.RecipientRef;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.pubsub.Topic;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.ClusterSingleton;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.cluster.typed.SingletonActor;
+
+/**
+ * Starts the scheduler's actors on one instance: the node and session shard regions, the PoolDirectory
+ * singleton (its proxy here), the pool topic and this instance's Dispatcher. Joins itself when no seed
+ * nodes are configured, so one instance is a one-member cluster.
+ */
+public final class SchedulerRuntime {
+  private final ActorSystem<?> system;
+  private final SchedulerSettings settings;
+  private final SchedulerClock clock;
+  private final WireCodec codec;
+  private final Entities entities;
+  private final ActorRef<Dispatcher.Command> dispatcher;
+  private final ActorRef<PoolDirectory.Command> directory;
+
+  private SchedulerRuntime(ActorSystem<?> system, SchedulerSettings settings, SchedulerClock clock) {
+    this.system = system;
+    this.settings = settings;
+    this.clock = clock;
+    this.codec = new WireCodec();
+    ClusterSharding sharding = ClusterSharding.get(system);
+    this.entities = new Entities() {
+      @Override public RecipientRef<NodeEntity.Command> node(String nodeId) {
+        return sharding.entityRefFor(NodeEntity.TYPE_KEY, nodeId);
+      }
+
+      @Override public RecipientRef<SessionEntity.Command> session(String sessionId) {
+        return sharding.entityRefFor(SessionEntity.TYPE_KEY, sessionId);
+      }
+    };
+    ActorRef<Topic.Command<PoolUpdate>> topic =
+        system.systemActorOf(Topic.create(PoolUpdate.class, "pool-updates"), "pool-updates-topic", Props.empty());
+    this.directory = ClusterSingleton.get(system).init(SingletonActor.of(
+        Behaviors.supervise(PoolDirectory.create(topic, settings.pools().publishInterval(), clock))
+            .onFailure(SupervisorStrategy.restart()), "pool-directory"));
+    NodeEntity.Deps nodeDeps = new NodeEntity.Deps(settings.nodes(), clock, directory, entities);
+    sharding.init(Entity.of(NodeEntity.TYPE_KEY, ctx -> NodeEntity.create(ctx.getEntityId(), nodeDeps)));
+    this.dispatcher = system.systemActorOf(
+        Behaviors.supervise(Dispatcher.create(new Dispatcher.Deps(settings.dispatch(), clock, entities, directory, topic,
+            new SplittableRandom()))).onFailure(SupervisorStrategy.restart()),
+        "dispatcher", Props.empty());
+    SessionEntity.Deps sessionDeps = new SessionEntity.Deps(settings, clock, entities, dispatcher);
+    sharding.init(Entity.of(SessionEntity.TYPE_KEY, ctx -> SessionEntity.create(ctx.getEntityId(), sessionDeps)));
+  }
+
+  public static SchedulerRuntime start(ActorSystem<?> system, SchedulerSettings settings, SchedulerClock clock) {
+    Cluster cluster = Cluster.get(system);
+    if (system.settings().config().getStringList("pekko.cluster.seed-nodes").isEmpty()) {
+      cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    }
+    return new SchedulerRuntime(system, settings, clock);
+  }
+
+  public ActorSystem<?> system() { return system; }
+  public SchedulerSettings settings() { return settings; }
+  public SchedulerClock clock() { return clock; }
+  public WireCodec codec() { return codec; }
+  public Entities entities() { return entities; }
+  public ActorRef<Dispatcher.Command> dispatcher() { return dispatcher; }
+  public ActorRef<PoolDirectory.Command> directory() { return directory; }
+
+  /** Members of the cluster that are Up (for {@code /ready}). */
+  public int upMembers() {
+    int n = 0;
+    for (org.apache.pekko.cluster.Member m : Cluster.get(system).state().getMembers()) {
+      if (m.status() == org.apache.pekko.cluster.MemberStatus.up()) n++;
+    }
+    return n;
+  }
+}

@@ -1,0 +1,87 @@
+package dev.polyglot.scheduler.config;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+
+/**
+ * Every scheduler setting, read once from the {@code scheduler} block (keys of spec/BEHAVIOUR.md §16).
+ * Each subsystem takes only its own record.
+ */
+public record SchedulerSettings(
+    String instanceId,
+    String store,
+    Http http,
+    WebSocket websocket,
+    Nodes nodes,
+    Pools pools,
+    Dispatch dispatch,
+    Jobs jobs,
+    Segmentation segmentation,
+    Results results,
+    Sessions sessions,
+    Backpressure backpressure,
+    String keyPrefix) {
+
+  public record Http(String host, int port) {}
+
+  public record WebSocket(Duration keepAliveInterval, Duration idleTimeout, long sessionMaxMessage,
+                          long nodeMaxMessage, int outboundQueueSize, Duration errorReplyInterval) {}
+
+  public record Nodes(boolean requireGpu, int maxConcurrentJobs, double resourceThresholdPercent,
+                      Duration heartbeatTimeout, Duration warmupTimeout, int unhealthyHeartbeatsToDegrade,
+                      Duration reservationTtl, Duration forgetOfflineAfter, int givenJobsRetained) {}
+
+  public record Pools(Duration publishInterval) {}
+
+  public record Dispatch(Duration reserveAskTimeout, Duration placementDeadline, int maxCandidates,
+                         Duration pendingRetryInterval, int sampleSize) {}
+
+  public record Jobs(Duration pendingTimeout, Duration dispatchedTimeout, int maxAttempts, Duration retainFinished,
+                     boolean enableStreamingAsr, Duration partialUpdateInterval) {}
+
+  public record Segmentation(Duration pause, Duration maxDuration, int maxBufferBytes, Duration hangoverAuto,
+                             Duration hangoverManual, int paddingAutoMs, int paddingManualMs, int opusBytesPerFrame,
+                             String gapChunkGoesTo, Duration playbackWindowMax) {}
+
+  public record Results(String order, Duration maxHold, Duration groupWindow) {}
+
+  public record Sessions(int maxPerConnection, Duration closeLinger) {}
+
+  public record Backpressure(boolean enabled, Duration resumeAfter) {}
+
+  /** Reads the {@code scheduler} block of a resolved config (reference.conf supplies every default). */
+  public static SchedulerSettings from(Config root) {
+    Config c = root.getConfig("scheduler");
+    Config ws = c.getConfig("websocket");
+    Config n = c.getConfig("nodes");
+    Config d = c.getConfig("dispatch");
+    Config j = c.getConfig("jobs");
+    Config s = c.getConfig("segmentation");
+    Config r = c.getConfig("results");
+    return new SchedulerSettings(
+        c.getString("instance-id"),
+        c.getString("store"),
+        new Http(c.getString("http.host"), c.getInt("http.port")),
+        new WebSocket(ws.getDuration("keep-alive-interval"), ws.getDuration("idle-timeout"),
+            ws.getBytes("session-max-message"), ws.getBytes("node-max-message"),
+            ws.getInt("outbound-queue-size"), ws.getDuration("error-reply-interval")),
+        new Nodes(n.getBoolean("require-gpu"), n.getInt("max-concurrent-jobs"),
+            n.getDouble("resource-threshold-percent"), n.getDuration("heartbeat-timeout"),
+            n.getDuration("warmup-timeout"), n.getInt("unhealthy-heartbeats-to-degrade"),
+            n.getDuration("reservation-ttl"), n.getDuration("forget-offline-after"), n.getInt("given-jobs-retained")),
+        new Pools(c.getDuration("pools.publish-interval")),
+        new Dispatch(d.getDuration("reserve-ask-timeout"), d.getDuration("placement-deadline"),
+            d.getInt("max-candidates"), d.getDuration("pending-retry-interval"), d.getInt("sample-size")),
+        new Jobs(j.getDuration("pending-timeout"), j.getDuration("dispatched-timeout"), j.getInt("max-attempts"),
+            j.getDuration("retain-finished"), j.getBoolean("enable-streaming-asr"),
+            j.getDuration("partial-update-interval")),
+        new Segmentation(s.getDuration("pause"), s.getDuration("max-duration"), s.getInt("max-buffer-bytes"),
+            s.getDuration("hangover-auto"), s.getDuration("hangover-manual"), s.getInt("padding-auto-ms"),
+            s.getInt("padding-manual-ms"), s.getInt("opus-bytes-per-frame"), s.getString("gap-chunk-goes-to"),
+            s.getDuration("playback-window-max")),
+        new Results(r.getString("order"), r.getDuration("max-hold"), r.getDuration("group-window")),
+        new Sessions(c.getInt("sessions.max-per-connection"), c.getDuration("sessions.close-linger")),
+        new Backpressure(c.getBoolean("backpressure.enabled"), c.getDuration("backpressure.resume-after")),
+        c.getString("cluster.key-prefix"));
+  }
+}

@@ -1,0 +1,305 @@
+package dev.polyglot.scheduler.dispatch;
+
+import dev.polyglot.scheduler.cluster.ClusterMessage;
+import dev.polyglot.scheduler.cluster.Entities;
+import dev.polyglot.scheduler.config.SchedulerClock;
+import dev.polyglot.scheduler.config.SchedulerSettings;
+import dev.polyglot.scheduler.job.SessionBound;
+import dev.polyglot.scheduler.metrics.Metrics;
+import dev.polyglot.scheduler.node.NodeEntity;
+import dev.polyglot.scheduler.pool.PoolDirectory;
+import dev.polyglot.scheduler.pool.PoolUpdate;
+import dev.polyglot.scheduler.pool.PoolView;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.random.RandomGenerator;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.typed.pubsub.Topic;
+
+/**
+ * Places attempts on nodes, one dispatcher per scheduler instance (spec/BEHAVIOUR.md §5). It holds the newest
+ * PoolView (built from the directory's deltas), its own placements the view does not show yet, and the FIFO
+ * queue of requests waiting for capacity. It never mutates node state: it asks the chosen node's entity to
+ * {@link NodeEntity.Reserve}, with a timeout, and moves to the next candidate on a refusal or a timeout.
+ *
+ * <p>Answers go to the requesting session through sharding: {@link Placed}, {@link NoEligible}, or
+ * {@link Queued} followed later by {@link Placed} (or nothing, if the session withdraws at its pending timeout).
+ * A grant that arrives after the dispatcher moved on is released at once.
+ *
+ * <p>Lost when it stops: the queue and in-flight placements. Their sessions' pending timeouts fail those jobs
+ * with {@code JOB_TIMEOUT}; unused grants expire by the nodes' reservation TTL.
+ */
+public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
+
+  public sealed interface Command extends ClusterMessage {}
+
+  /** Everything a placement needs; {@code excluded} holds every node that already got this job or its utterance slot. */
+  public record PlacementRequest(String jobId, int attemptId, String sessionId, int utteranceIndex, String pool,
+                                 Set<String> requiredTypes, Set<String> excluded, String affinity) implements ClusterMessage {}
+
+  public record Place(PlacementRequest request) implements Command {}
+
+  /** The session gave up on this attempt (pending timeout, job completed elsewhere, session gone). */
+  public record Withdraw(String jobId, int attemptId) implements Command {}
+
+  /** Replies to the session. */
+  public sealed interface Reply extends SessionBound {
+    int attemptId();
+  }
+
+  public record Placed(String jobId, int attemptId, String nodeId, long seq) implements Reply {}
+
+  public record NoEligible(String jobId, int attemptId, String pool) implements Reply {}
+
+  public record Queued(String jobId, int attemptId, String pool) implements Reply {}
+
+  private record ViewUpdate(PoolUpdate update) implements Command {}
+
+  private record ReserveAnswer(NodeEntity.ReserveReply reply) implements Command {}
+
+  private record AskTimedOut(String key, String nodeId) implements Command {}
+
+  private enum RetryTick implements Command { INSTANCE }
+
+  public record Deps(SchedulerSettings.Dispatch settings, SchedulerClock clock, Entities entities,
+                     ActorRef<PoolDirectory.Command> directory, ActorRef<Topic.Command<PoolUpdate>> topic,
+                     RandomGenerator random) {}
+
+  public static Behavior<Command> create(Deps deps) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(t -> new Dispatcher(ctx, t, deps)));
+  }
+
+  /** A placement being tried: its candidates in order and the one asked now. */
+  private static final class InFlight {
+    final PlacementRequest req;
+    final long queueSeq;
+    final List<String> candidates;
+    final long deadline;
+    int next;
+    String asking;
+
+    InFlight(PlacementRequest req, long queueSeq, List<String> candidates, long deadline) {
+      this.req = req;
+      this.queueSeq = queueSeq;
+      this.candidates = candidates;
+      this.deadline = deadline;
+    }
+  }
+
+  private record Waiting(PlacementRequest req, long seq) {}
+
+  private final TimerScheduler<Command> timers;
+  private final Deps deps;
+  private final Metrics metrics;
+  private final ActorRef<NodeEntity.ReserveReply> reserveAdapter;
+  private final Map<String, InFlight> inFlight = new HashMap<>();
+  private final TreeMap<Long, Waiting> queue = new TreeMap<>();
+  private final Map<String, Long> queuedByKey = new HashMap<>();
+  /** Requests already told {@link Queued}: the reply goes out once, the first time a request waits. */
+  private final Set<String> announcedQueued = new HashSet<>();
+  private PoolView view = PoolView.empty(Long.MIN_VALUE);
+  private OwnPlacements own = OwnPlacements.empty();
+  private long nextSeq;
+
+  private Dispatcher(ActorContext<Command> ctx, TimerScheduler<Command> timers, Deps deps) {
+    super(ctx);
+    this.timers = timers;
+    this.deps = deps;
+    this.metrics = Metrics.get(ctx.getSystem());
+    this.reserveAdapter = ctx.messageAdapter(NodeEntity.ReserveReply.class, ReserveAnswer::new);
+    ActorRef<PoolUpdate> updates = ctx.messageAdapter(PoolUpdate.class, ViewUpdate::new);
+    deps.topic().tell(Topic.subscribe(updates));
+    deps.directory().tell(new PoolDirectory.GetFull(updates));
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Place.class, m -> { start(m.request(), nextSeq++); return this; })
+        .onMessage(Withdraw.class, this::onWithdraw)
+        .onMessage(ViewUpdate.class, this::onViewUpdate)
+        .onMessage(ReserveAnswer.class, this::onReserveAnswer)
+        .onMessage(AskTimedOut.class, this::onAskTimedOut)
+        .onMessageEquals(RetryTick.INSTANCE, this::retryQueue)
+        .build();
+  }
+
+  // ---------------------------------------------------------------- placing
+
+  /** Runs the selection and either starts asking candidates, queues, or fails; returns false when the pool has no capacity. */
+  private boolean start(PlacementRequest req, long seq) {
+    Selection.Outcome outcome = Selection.select(view,
+        new Selection.Request(req.pool(), req.requiredTypes(), req.excluded(), req.affinity()),
+        id -> own.own(id, view), deps.random(), deps.settings().maxCandidates(), deps.settings().sampleSize());
+    if (outcome instanceof Selection.Outcome.Candidates c) {
+      InFlight f = new InFlight(req, seq, c.nodeIds(), deps.clock().monoMillis() + deps.settings().placementDeadline().toMillis());
+      inFlight.put(key(req.jobId(), req.attemptId()), f);
+      askNext(f);
+      return true;
+    }
+    if (outcome instanceof Selection.Outcome.NoEligible) {
+      metrics.inc("placements_total", "outcome", "no_eligible");
+      reply(req, new NoEligible(req.jobId(), req.attemptId(), req.pool()));
+      return true;
+    }
+    enqueue(req, seq);
+    return false;
+  }
+
+  private void askNext(InFlight f) {
+    String k = key(f.req.jobId(), f.req.attemptId());
+    if (f.next >= f.candidates.size() || deps.clock().monoMillis() >= f.deadline) {
+      inFlight.remove(k);
+      enqueue(f.req, f.queueSeq);
+      return;
+    }
+    String nodeId = f.candidates.get(f.next++);
+    f.asking = nodeId;
+    own = own.asked(nodeId);
+    PlacementRequest r = f.req;
+    deps.entities().node(nodeId).tell(new NodeEntity.Reserve(r.jobId(), r.attemptId(), r.sessionId(),
+        r.utteranceIndex(), r.requiredTypes(), r.excluded(), reserveAdapter));
+    timers.startSingleTimer(k, new AskTimedOut(k, nodeId), deps.settings().reserveAskTimeout());
+  }
+
+  private Behavior<Command> onReserveAnswer(ReserveAnswer a) {
+    NodeEntity.ReserveReply r = a.reply();
+    String k = key(r.jobId(), r.attemptId());
+    InFlight f = inFlight.get(k);
+    if (f == null || !r.nodeId().equals(f.asking)) {
+      if (r instanceof NodeEntity.Reserved) {
+        getContext().getLog().debug("late grant released: job {} attempt {} on {}", r.jobId(), r.attemptId(), r.nodeId());
+        metrics.inc("late_grant_released_total");
+        deps.entities().node(r.nodeId()).tell(new NodeEntity.Release(r.jobId(), r.attemptId()));
+      }
+      return this;
+    }
+    timers.cancel(k);
+    f.asking = null;
+    if (r instanceof NodeEntity.Reserved g) {
+      own = own.answered(g.nodeId(), g.seq());
+      inFlight.remove(k);
+      metrics.inc("placements_total", "outcome", "placed");
+      reply(f.req, new Placed(g.jobId(), g.attemptId(), g.nodeId(), g.seq()));
+    } else {
+      own = own.answered(r.nodeId(), null);
+      askNext(f);
+    }
+    return this;
+  }
+
+  private Behavior<Command> onAskTimedOut(AskTimedOut t) {
+    InFlight f = inFlight.get(t.key());
+    if (f == null || !t.nodeId().equals(f.asking)) return this;
+    metrics.inc("dispatch_exclude_total", "reason", "ask_timeout");
+    own = own.answered(t.nodeId(), null);
+    f.asking = null;
+    askNext(f);
+    return this;
+  }
+
+  private Behavior<Command> onWithdraw(Withdraw m) {
+    String k = key(m.jobId(), m.attemptId());
+    Long seq = queuedByKey.remove(k);
+    if (seq != null) queue.remove(seq);
+    announcedQueued.remove(k);
+    InFlight f = inFlight.remove(k);
+    if (f != null && f.asking != null) {
+      own = own.answered(f.asking, null);
+      timers.cancel(k);
+    }
+    return this;
+  }
+
+  // ---------------------------------------------------------------- the queue
+
+  private void enqueue(PlacementRequest req, long seq) {
+    String k = key(req.jobId(), req.attemptId());
+    boolean first = announcedQueued.add(k);
+    queue.put(seq, new Waiting(req, seq));
+    queuedByKey.put(k, seq);
+    if (first) {
+      metrics.inc("placements_total", "outcome", "no_capacity");
+      reply(req, new Queued(req.jobId(), req.attemptId(), req.pool()));
+    }
+    if (!timers.isTimerActive(RetryTick.INSTANCE)) {
+      timers.startTimerWithFixedDelay(RetryTick.INSTANCE, RetryTick.INSTANCE, deps.settings().pendingRetryInterval());
+    }
+  }
+
+  /** Retries waiting requests in FIFO order; a pool that has no capacity now is not retried again in this round. */
+  private Behavior<Command> retryQueue() {
+    if (queue.isEmpty()) {
+      timers.cancel(RetryTick.INSTANCE);
+      return this;
+    }
+    Set<String> full = new HashSet<>();
+    Iterator<Map.Entry<Long, Waiting>> it = queue.entrySet().iterator();
+    List<Waiting> toStart = new java.util.ArrayList<>();
+    while (it.hasNext()) {
+      Waiting w = it.next().getValue();
+      if (full.contains(w.req().pool())) continue;
+      if (!hasCapacity(w.req())) {
+        full.add(w.req().pool());
+        continue;
+      }
+      it.remove();
+      queuedByKey.remove(key(w.req().jobId(), w.req().attemptId()));
+      toStart.add(w);
+    }
+    for (Waiting w : toStart) {
+      if (!start(w.req(), w.seq())) full.add(w.req().pool());
+    }
+    if (queue.isEmpty()) timers.cancel(RetryTick.INSTANCE);
+    return this;
+  }
+
+  private boolean hasCapacity(PlacementRequest req) {
+    Selection.Outcome o = Selection.select(view,
+        new Selection.Request(req.pool(), req.requiredTypes(), req.excluded(), req.affinity()),
+        id -> own.own(id, view), deps.random(), 1, deps.settings().sampleSize());
+    return !(o instanceof Selection.Outcome.NoCapacity);
+  }
+
+  // ---------------------------------------------------------------- views
+
+  private Behavior<Command> onViewUpdate(ViewUpdate m) {
+    PoolUpdate u = m.update();
+    if (u.epoch() < view.epoch()) return this;
+    if (u.full()) {
+      if (u.epoch() == view.epoch() && u.version() <= view.version() && view.version() > 0) return this;
+      view = PoolView.empty(u.epoch()).apply(u.changed(), u.version());
+    } else if (u.epoch() > view.epoch() || u.version() > view.version() + 1) {
+      deps.directory().tell(new PoolDirectory.GetFull(getContext().messageAdapter(PoolUpdate.class, ViewUpdate::new)));
+      return this;
+    } else if (u.version() <= view.version()) {
+      metrics.inc("pool_view_stale_ignored_total");
+      return this;
+    } else {
+      view = view.apply(u.changed(), u.version());
+    }
+    own = own.prune(view);
+    if (!queue.isEmpty()) retryQueue();
+    return this;
+  }
+
+  private void reply(PlacementRequest req, Reply r) {
+    if (!(r instanceof Queued)) announcedQueued.remove(key(req.jobId(), req.attemptId()));
+    deps.entities().tellSession(req.sessionId(), r);
+  }
+
+  private static String key(String jobId, int attemptId) {
+    return jobId + '#' + attemptId;
+  }
+}

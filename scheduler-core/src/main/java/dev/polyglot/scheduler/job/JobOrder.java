@@ -1,0 +1,50 @@
+package dev.polyglot.scheduler.job;
+
+import dev.polyglot.scheduler.cluster.ClusterMessage;
+import dev.polyglot.scheduler.protocol.FeatureFlags;
+import dev.polyglot.scheduler.protocol.PipelineConfig;
+import java.util.List;
+
+/**
+ * One attempt of one job, with everything the node agent reads from {@code job_assign} (PROTOCOL.md §7.5).
+ * The audio is opaque bytes and may reach 500 KiB.
+ */
+public record JobOrder(
+    String jobId,
+    int attemptId,
+    String sessionId,
+    int utteranceIndex,
+    String srcLang,
+    String tgtLang,
+    PipelineConfig pipeline,
+    byte[] audio,
+    String audioFormat,
+    int sampleRate,
+    String traceId,
+    boolean enableStreamingAsr,
+    int partialUpdateIntervalMs,
+    String turnId,
+    String dialect,
+    FeatureFlags features,
+    String mode,
+    String langA,
+    String langB,
+    List<String> autoLangs,
+    Integer paddingMs,
+    boolean manualCut,
+    boolean timeoutTriggered,
+    boolean maxDurationTriggered) implements ClusterMessage {
+
+  /** The same job without its audio (kept for terminal jobs, which never travel again). */
+  public JobOrder withAudio(byte[] newAudio) {
+    return new JobOrder(jobId, attemptId, sessionId, utteranceIndex, srcLang, tgtLang, pipeline, newAudio, audioFormat,
+        sampleRate, traceId, enableStreamingAsr, partialUpdateIntervalMs, turnId, dialect, features, mode, langA,
+        langB, autoLangs, paddingMs, manualCut, timeoutTriggered, maxDurationTriggered);
+  }
+
+  public JobOrder withAttempt(int attempt) {
+    return new JobOrder(jobId, attempt, sessionId, utteranceIndex, srcLang, tgtLang, pipeline, audio, audioFormat,
+        sampleRate, traceId, enableStreamingAsr, partialUpdateIntervalMs, turnId, dialect, features, mode, langA,
+        langB, autoLangs, paddingMs, manualCut, timeoutTriggered, maxDurationTriggered);
+  }
+}

@@ -1,0 +1,413 @@
+package dev.polyglot.scheduler.node;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.polyglot.scheduler.cluster.ClusterMessage;
+import dev.polyglot.scheduler.cluster.Entities;
+import dev.polyglot.scheduler.config.SchedulerClock;
+import dev.polyglot.scheduler.config.SchedulerSettings;
+import dev.polyglot.scheduler.job.JobOrder;
+import dev.polyglot.scheduler.job.NodeResult;
+import dev.polyglot.scheduler.job.SessionBound;
+import dev.polyglot.scheduler.metrics.Metrics;
+import dev.polyglot.scheduler.pool.NodeView;
+import dev.polyglot.scheduler.pool.PoolDirectory;
+import dev.polyglot.scheduler.protocol.CapabilityByType;
+import dev.polyglot.scheduler.protocol.InstalledModel;
+import dev.polyglot.scheduler.protocol.InstalledService;
+import dev.polyglot.scheduler.protocol.LanguageCapabilities;
+import dev.polyglot.scheduler.protocol.ResourceUsage;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.slf4j.MDC;
+
+/**
+ * One GPU node, sharded by node id: its registration, health state machine, capacity slots and reservations,
+ * the jobs it was given, and its current connection. It is the only authority on its capacity; every other
+ * actor asks it to {@link Reserve}. It announces a {@link NodeView} to the PoolDirectory only when something
+ * that matters for placement changed, never per heartbeat.
+ *
+ * <p>Lost when it stops, crashes or moves: everything here lives in memory (passivation is off). A node
+ * re-registers on its next connection; until then its jobs are failed over by their sessions' timers.
+ */
+public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
+
+  public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "Node");
+
+  public sealed interface Command extends ClusterMessage {}
+
+  /** A registration the socket has validated (schema, GPU). */
+  public record Register(NodeFacts facts, boolean generatedId, ActorRef<NodeSocket.Command> socket) implements Command {}
+
+  /** A heartbeat from the connection; {@code null} lists mean "unchanged". */
+  public record Heartbeat(ResourceUsage usage, List<InstalledService> installedServices,
+                          List<CapabilityByType> capabilityByType, List<InstalledModel> installedModels,
+                          LanguageCapabilities languageCapabilities, JsonNode metrics,
+                          ActorRef<NodeSocket.Command> socket) implements Command {}
+
+  public record SocketClosed(ActorRef<NodeSocket.Command> socket) implements Command {}
+
+  /** Grant one slot for one attempt, or say why not. */
+  public record Reserve(String jobId, int attemptId, String sessionId, int utteranceIndex, Set<String> requiredTypes,
+                        Set<String> excluded, ActorRef<ReserveReply> replyTo) implements Command {}
+
+  public sealed interface ReserveReply extends ClusterMessage {
+    String nodeId();
+    String jobId();
+    int attemptId();
+  }
+
+  public record Reserved(String nodeId, String jobId, int attemptId, long seq) implements ReserveReply {}
+
+  public record Refused(String nodeId, String jobId, int attemptId, String reason) implements ReserveReply {}
+
+  /** Write the job to the node for a granted reservation. The session hears {@link AttemptDispatched} or {@link AttemptLost}. */
+  public record Assign(JobOrder order) implements Command {}
+
+  /** Free a slot without telling the node (a grant nobody will use). */
+  public record Release(String jobId, int attemptId) implements Command {}
+
+  /** End an attempt: free its slot and, if it was dispatched, send {@code job_cancel} with the reason. */
+  public record Cancel(String jobId, int attemptId, String traceId, String reason) implements Command {}
+
+  public record ResultFromNode(NodeResult result, ActorRef<NodeSocket.Command> socket) implements Command {}
+
+  public record PartialFromNode(String jobId, String text, boolean isFinal, ActorRef<NodeSocket.Command> socket)
+      implements Command {}
+
+  public record AckFromNode(String jobId, int attemptId, boolean started, ActorRef<NodeSocket.Command> socket)
+      implements Command {}
+
+  public record Drain(ActorRef<Summary> replyTo) implements Command {}
+
+  public record Undrain(ActorRef<Summary> replyTo) implements Command {}
+
+  public record GetSummary(ActorRef<Summary> replyTo) implements Command {}
+
+  /** Re-send the current view (a new PoolDirectory incarnation asks for it). */
+  public enum Reannounce implements Command { INSTANCE }
+
+  /** What operators and tests read about a node. */
+  public record Summary(String nodeId, boolean known, NodeStatus status, boolean connected, boolean draining,
+                        int runningJobs, int reservations, int effectiveLoad, int freeSlots, boolean overThreshold,
+                        Set<String> pools, Set<String> readyTypes, int consecutiveUnhealthy, List<String> healthReasons,
+                        long registeredAtMs, long lastHeartbeatMs) implements ClusterMessage {}
+
+  // ---- to sessions (through sharding, by the session id recorded with the attempt)
+
+  public record AttemptDispatched(String jobId, int attemptId, String nodeId, long dispatchedAtMs) implements SessionBound {}
+
+  public record AttemptLost(String jobId, int attemptId, String nodeId, String reason) implements SessionBound {}
+
+  public record ResultReceived(String jobId, String nodeId, NodeResult result) implements SessionBound {}
+
+  public record PartialReceived(String jobId, String nodeId, String text, boolean isFinal) implements SessionBound {}
+
+  public record AckReceived(String jobId, int attemptId, String nodeId, boolean started) implements SessionBound {}
+
+  // ---- private
+
+  private enum HeartbeatTimeout implements Command { INSTANCE }
+
+  private enum WarmupTimeout implements Command { INSTANCE }
+
+  private enum ForgetOffline implements Command { INSTANCE }
+
+  private record ReservationExpired(String jobId, int attemptId) implements Command {}
+
+  /** What the entity needs from its instance. */
+  public record Deps(SchedulerSettings.Nodes settings, SchedulerClock clock, ActorRef<PoolDirectory.Command> directory,
+                     Entities entities) {}
+
+  public static Behavior<Command> create(String nodeId, Deps deps) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new NodeEntity(ctx, timers, nodeId, deps)));
+  }
+
+  private final TimerScheduler<Command> timers;
+  private final Deps deps;
+  private final Metrics metrics;
+  private NodeState state;
+  private ActorRef<NodeSocket.Command> socket;
+  private NodeView announced;
+  private long viewVersion;
+
+  private NodeEntity(ActorContext<Command> ctx, TimerScheduler<Command> timers, String nodeId, Deps deps) {
+    super(ctx);
+    this.timers = timers;
+    this.deps = deps;
+    this.metrics = Metrics.get(ctx.getSystem());
+    SchedulerSettings.Nodes s = deps.settings();
+    this.state = NodeState.unknown(nodeId, new NodeState.Limits(s.requireGpu(), s.maxConcurrentJobs(),
+        s.resourceThresholdPercent(), s.unhealthyHeartbeatsToDegrade(), s.givenJobsRetained()));
+    // versions grow across incarnations of this entity, so the directory never mistakes a new view for an old one
+    this.viewVersion = deps.clock().wallMillis() << 16;
+    MDC.put("nodeId", nodeId);
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Register.class, this::onRegister)
+        .onMessage(Heartbeat.class, this::onHeartbeat)
+        .onMessage(SocketClosed.class, this::onSocketClosed)
+        .onMessage(Reserve.class, this::onReserve)
+        .onMessage(Assign.class, this::onAssign)
+        .onMessage(Release.class, this::onRelease)
+        .onMessage(Cancel.class, this::onCancel)
+        .onMessage(ResultFromNode.class, this::onResult)
+        .onMessage(PartialFromNode.class, this::onPartial)
+        .onMessage(AckFromNode.class, this::onAck)
+        .onMessage(Drain.class, m -> replySummary(m.replyTo(), state.drain(now())))
+        .onMessage(Undrain.class, m -> replySummary(m.replyTo(), state.undrain(now())))
+        .onMessage(GetSummary.class, m -> replySummary(m.replyTo(), state))
+        .onMessageEquals(Reannounce.INSTANCE, this::onReannounce)
+        .onMessageEquals(HeartbeatTimeout.INSTANCE, this::onHeartbeatTimeout)
+        .onMessageEquals(WarmupTimeout.INSTANCE, () -> apply(state.warmupExpired(now())))
+        .onMessageEquals(ForgetOffline.INSTANCE, this::onForget)
+        .onMessage(ReservationExpired.class, this::onReservationExpired)
+        .build();
+  }
+
+  // ---------------------------------------------------------------- connection
+
+  private Behavior<Command> onRegister(Register m) {
+    if (m.generatedId() && state.known() && !m.socket().equals(socket)) {
+      m.socket().tell(new NodeSocket.IdTaken(state.nodeId()));
+      return this;
+    }
+    if (m.socket().equals(socket) && state.connected()) {
+      state = state.refresh(m.facts());
+      m.socket().tell(new NodeSocket.Registered(state.nodeId(), state.status()));
+      announce();
+      return this;
+    }
+    if (socket != null && state.connected()) {
+      getContext().getLog().info("node connection replaced by a newer one; keeping {} reservations",
+          state.reservations().size());
+      socket.tell(new NodeSocket.CloseWith("NODE_CONNECTION_REPLACED", "a newer connection registered this node id"));
+      metrics.inc("node_connection_replaced_total");
+    }
+    socket = m.socket();
+    timers.cancel(ForgetOffline.INSTANCE);
+    NodeState before = state;
+    state = state.register(m.facts(), now());
+    socket.tell(new NodeSocket.Registered(state.nodeId(), NodeStatus.REGISTERING));
+    restartHeartbeatTimer();
+    timers.startSingleTimer(WarmupTimeout.INSTANCE, WarmupTimeout.INSTANCE, deps.settings().warmupTimeout());
+    afterChange(before);
+    return this;
+  }
+
+  private Behavior<Command> onHeartbeat(Heartbeat m) {
+    if (!state.connected() || !m.socket().equals(socket)) {
+      // a stale connection (replaced, or this entity was re-created): the node must register again
+      m.socket().tell(new NodeSocket.CloseWith("NODE_NOT_REGISTERED", "node is not registered; reconnect and register"));
+      metrics.inc("node_heartbeat_unregistered_total");
+      return this;
+    }
+    restartHeartbeatTimer();
+    NodeFacts facts = state.facts().withHeartbeat(m.installedServices(), m.capabilityByType(), m.installedModels(),
+        m.languageCapabilities(), m.metrics());
+    return apply(state.heartbeat(m.usage(), facts, now()));
+  }
+
+  private Behavior<Command> onSocketClosed(SocketClosed m) {
+    if (!m.socket().equals(socket) || !state.connected()) return this;
+    goOffline("socket closed");
+    socket = null;
+    return this;
+  }
+
+  private Behavior<Command> onHeartbeatTimeout() {
+    if (!state.connected()) return this;
+    metrics.inc("node_heartbeat_timeouts_total");
+    getContext().getLog().info("node heartbeat timeout after {}", deps.settings().heartbeatTimeout());
+    ActorRef<NodeSocket.Command> s = socket;
+    goOffline("heartbeat timeout");
+    if (s != null) s.tell(new NodeSocket.CloseWith("NODE_HEARTBEAT_TIMEOUT", "no heartbeat for "
+        + deps.settings().heartbeatTimeout().toSeconds() + " s"));
+    socket = null;
+    return this;
+  }
+
+  /** Offline now: status first while the socket is open, then every dispatched attempt is lost and fails over. */
+  private void goOffline(String reason) {
+    List<NodeState.Reservation> lost = state.dispatchedAttempts();
+    NodeState before = state;
+    state = state.disconnect(reason, now());
+    timers.cancel(HeartbeatTimeout.INSTANCE);
+    timers.cancel(WarmupTimeout.INSTANCE);
+    timers.startSingleTimer(ForgetOffline.INSTANCE, ForgetOffline.INSTANCE, deps.settings().forgetOfflineAfter());
+    afterChange(before);
+    for (NodeState.Reservation r : lost) {
+      deps.entities().tellSession(r.sessionId(), new AttemptLost(r.jobId(), r.attemptId(), state.nodeId(), reason));
+    }
+  }
+
+  private Behavior<Command> onForget() {
+    if (state.connected()) return this;
+    getContext().getLog().info("forgetting offline node record");
+    return Behaviors.stopped();
+  }
+
+  // ---------------------------------------------------------------- capacity
+
+  private Behavior<Command> onReserve(Reserve m) {
+    NodeState.ReserveDecision d = state.reserve(m.jobId(), m.attemptId(), m.sessionId(), m.utteranceIndex(),
+        m.requiredTypes(), m.excluded());
+    if (d instanceof NodeState.ReserveDecision.Granted g) {
+      NodeState before = state;
+      state = g.next();
+      timers.startSingleTimer(ttlKey(m.jobId(), m.attemptId()), new ReservationExpired(m.jobId(), m.attemptId()),
+          deps.settings().reservationTtl());
+      afterChange(before);
+      m.replyTo().tell(new Reserved(state.nodeId(), m.jobId(), m.attemptId(), g.seq()));
+    } else {
+      String reason = ((NodeState.ReserveDecision.Refused) d).reason();
+      metrics.inc("dispatch_exclude_total", "reason", reason);
+      m.replyTo().tell(new Refused(state.nodeId(), m.jobId(), m.attemptId(), reason));
+      if (!state.known() || !state.connected()) announce();
+    }
+    return this;
+  }
+
+  private Behavior<Command> onAssign(Assign m) {
+    JobOrder o = m.order();
+    Optional<NodeState> next = socket == null ? Optional.empty() : state.dispatch(o.jobId(), o.attemptId(), now());
+    if (next.isEmpty()) {
+      deps.entities().tellSession(o.sessionId(), new AttemptLost(o.jobId(), o.attemptId(), state.nodeId(),
+          "reservation gone before dispatch"));
+      return this;
+    }
+    state = next.get();
+    timers.cancel(ttlKey(o.jobId(), o.attemptId()));
+    socket.tell(new NodeSocket.SendJob(o));
+    deps.entities().tellSession(o.sessionId(), new AttemptDispatched(o.jobId(), o.attemptId(), state.nodeId(), now()));
+    return this;
+  }
+
+  private Behavior<Command> onRelease(Release m) {
+    timers.cancel(ttlKey(m.jobId(), m.attemptId()));
+    return apply(state.release(m.jobId(), m.attemptId()));
+  }
+
+  private Behavior<Command> onCancel(Cancel m) {
+    boolean dispatched = state.reservation(m.jobId(), m.attemptId()).map(NodeState.Reservation::dispatched).orElse(false);
+    if (dispatched && socket != null) socket.tell(new NodeSocket.SendCancel(m.jobId(), m.traceId(), m.reason()));
+    timers.cancel(ttlKey(m.jobId(), m.attemptId()));
+    return apply(state.release(m.jobId(), m.attemptId()));
+  }
+
+  private Behavior<Command> onReservationExpired(ReservationExpired m) {
+    if (state.reservedNotDispatched(m.jobId(), m.attemptId())) {
+      getContext().getLog().debug("reservation expired undispatched job {} attempt {}", m.jobId(), m.attemptId());
+      metrics.inc("reservation_expired_total");
+      return apply(state.release(m.jobId(), m.attemptId()));
+    }
+    return this;
+  }
+
+  // ---------------------------------------------------------------- results
+
+  private Behavior<Command> onResult(ResultFromNode m) {
+    NodeResult r = m.result();
+    Optional<NodeState.Given> given = state.given(r.jobId());
+    if (given.isEmpty()) {
+      getContext().getLog().warn("result dropped: foreign_node job {} attempt {} was never given to this node",
+          r.jobId(), r.attemptId());
+      metrics.inc("result_dropped_total", "reason", "foreign_node");
+      return this;
+    }
+    if (r.success()) apply(state.releaseJob(r.jobId()));
+    else apply(state.release(r.jobId(), r.attemptId()));
+    deps.entities().tellSession(given.get().sessionId(), new ResultReceived(r.jobId(), state.nodeId(), r));
+    return this;
+  }
+
+  private Behavior<Command> onPartial(PartialFromNode m) {
+    state.given(m.jobId()).ifPresentOrElse(
+        g -> deps.entities().tellSession(g.sessionId(), new PartialReceived(m.jobId(), state.nodeId(), m.text(), m.isFinal())),
+        () -> metrics.inc("partial_dropped_total", "reason", "foreign_node"));
+    return this;
+  }
+
+  private Behavior<Command> onAck(AckFromNode m) {
+    state.given(m.jobId()).ifPresent(g -> deps.entities().tellSession(g.sessionId(),
+        new AckReceived(m.jobId(), m.attemptId(), state.nodeId(), m.started())));
+    return this;
+  }
+
+  // ---------------------------------------------------------------- views and status
+
+  private Behavior<Command> apply(NodeState next) {
+    NodeState before = state;
+    state = next;
+    afterChange(before);
+    return this;
+  }
+
+  private Behavior<Command> replySummary(ActorRef<Summary> replyTo, NodeState next) {
+    apply(next);
+    replyTo.tell(summary());
+    return this;
+  }
+
+  /** Logs and reports a status transition, then announces the view if placement facts changed. */
+  private void afterChange(NodeState before) {
+    if (before.status() != state.status() || !before.known()) {
+      state.lastTransition().ifPresent(t -> {
+        getContext().getLog().info("node status {} -> {} ({})", t.from(), t.to(), t.reason());
+        if (socket != null && state.connected()) socket.tell(new NodeSocket.SendStatus(t.to(), t.reason(), t.atMs()));
+      });
+      if (state.status() == NodeStatus.OFFLINE && socket != null) {
+        socket.tell(new NodeSocket.SendStatus(NodeStatus.OFFLINE, state.lastTransition().map(NodeState.Transition::reason).orElse(""), now()));
+      }
+    }
+    announce();
+  }
+
+  private void announce() {
+    NodeView v = state.view(viewVersion + 1);
+    if (v.samePlacementFacts(announced)) return;
+    viewVersion++;
+    announced = v;
+    deps.directory().tell(new PoolDirectory.NodeChanged(v));
+  }
+
+  private Behavior<Command> onReannounce() {
+    if (announced != null) {
+      viewVersion++;
+      announced = state.view(viewVersion);
+      deps.directory().tell(new PoolDirectory.NodeChanged(announced));
+    }
+    return this;
+  }
+
+  private Summary summary() {
+    NodeState s = state;
+    return new Summary(s.nodeId(), s.known(), s.status(), s.connected(), s.draining(), s.runningJobs(),
+        s.reservations().size(), s.effectiveLoad(), s.freeSlots(), s.overThreshold(), s.pools(),
+        s.facts() == null ? Set.of() : s.facts().readyTypes(), s.consecutiveUnhealthy(), s.healthReasons(),
+        s.registeredAtMs(), s.lastHeartbeatMs());
+  }
+
+  private void restartHeartbeatTimer() {
+    timers.startSingleTimer(HeartbeatTimeout.INSTANCE, HeartbeatTimeout.INSTANCE, deps.settings().heartbeatTimeout());
+  }
+
+  private static String ttlKey(String jobId, int attemptId) {
+    return "ttl:" + jobId + '#' + attemptId;
+  }
+
+  private long now() {
+    return deps.clock().wallMillis();
+  }
+}

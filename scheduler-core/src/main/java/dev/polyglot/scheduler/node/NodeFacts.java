@@ -1,0 +1,61 @@
+package dev.polyglot.scheduler.node;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.polyglot.scheduler.protocol.CapabilityByType;
+import dev.polyglot.scheduler.protocol.FeatureFlags;
+import dev.polyglot.scheduler.protocol.HardwareInfo;
+import dev.polyglot.scheduler.protocol.InstalledModel;
+import dev.polyglot.scheduler.protocol.InstalledService;
+import dev.polyglot.scheduler.protocol.LanguageCapabilities;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What a node told us about itself at registration, updated by heartbeats. Lists are never null: an
+ * absent list at registration is empty, an absent list in a heartbeat means "unchanged" (PROTOCOL.md §4.1).
+ */
+public record NodeFacts(
+    String platform,
+    String version,
+    HardwareInfo hardware,
+    List<InstalledService> installedServices,
+    List<CapabilityByType> capabilityByType,
+    List<InstalledModel> installedModels,
+    FeatureFlags featuresSupported,
+    boolean acceptPublicJobs,
+    List<String> advancedFeatures,
+    LanguageCapabilities languageCapabilities,
+    JsonNode metrics) implements dev.polyglot.scheduler.cluster.ClusterMessage {
+
+  public static final LanguageCapabilities NO_LANGUAGES = new LanguageCapabilities(List.of(), List.of(), List.of(), null, List.of(), null);
+
+  public NodeFacts {
+    hardware = hardware == null ? new HardwareInfo(null, null, List.of()) : hardware;
+    installedServices = installedServices == null ? List.of() : List.copyOf(installedServices);
+    capabilityByType = capabilityByType == null ? List.of() : List.copyOf(capabilityByType);
+    installedModels = installedModels == null ? List.of() : List.copyOf(installedModels);
+    featuresSupported = featuresSupported == null ? FeatureFlags.empty() : featuresSupported;
+    advancedFeatures = advancedFeatures == null ? List.of() : List.copyOf(advancedFeatures);
+    languageCapabilities = languageCapabilities == null ? NO_LANGUAGES : languageCapabilities;
+  }
+
+  /** Replaces each list that a heartbeat carries; keeps the ones it omits. */
+  public NodeFacts withHeartbeat(List<InstalledService> services, List<CapabilityByType> capabilities,
+                                 List<InstalledModel> models, LanguageCapabilities languages, JsonNode newMetrics) {
+    return new NodeFacts(platform, version, hardware,
+        services != null ? services : installedServices,
+        capabilities != null ? capabilities : capabilityByType,
+        models != null ? models : installedModels,
+        featuresSupported, acceptPublicJobs, advancedFeatures,
+        languages != null ? languages : languageCapabilities,
+        newMetrics != null ? newMetrics : metrics);
+  }
+
+  /** Service types whose {@code capability_by_type} entry says {@code ready:true}. */
+  public Set<String> readyTypes() {
+    Set<String> out = new LinkedHashSet<>();
+    for (CapabilityByType c : capabilityByType) if (c.ready() && c.type() != null) out.add(c.type());
+    return Set.copyOf(out);
+  }
+}

@@ -1,0 +1,286 @@
+package dev.polyglot.scheduler.node;
+
+import dev.polyglot.scheduler.cluster.ClusterMessage;
+import dev.polyglot.scheduler.cluster.Entities;
+import dev.polyglot.scheduler.config.SchedulerClock;
+import dev.polyglot.scheduler.config.SchedulerSettings;
+import dev.polyglot.scheduler.edge.ErrorReplies;
+import dev.polyglot.scheduler.edge.Ids;
+import dev.polyglot.scheduler.edge.SocketAck;
+import dev.polyglot.scheduler.edge.SocketIn;
+import dev.polyglot.scheduler.edge.SocketOut;
+import dev.polyglot.scheduler.job.JobOrder;
+import dev.polyglot.scheduler.job.NodeResult;
+import dev.polyglot.scheduler.metrics.Metrics;
+import dev.polyglot.scheduler.protocol.ErrorFrame;
+import dev.polyglot.scheduler.protocol.NodeInbound;
+import dev.polyglot.scheduler.protocol.NodeOutbound;
+import dev.polyglot.scheduler.protocol.WireCodec;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * One node agent's WebSocket connection: decodes and validates frames, translates them into NodeEntity
+ * commands, and encodes what the entity sends back. It owns no decisions beyond input validation and the
+ * registration checks (schema version, GPU) that come before any state exists. Bad input gets an
+ * {@code error} frame (rate-limited per code), a log line with a stable phrase, and a counter; it never
+ * reaches the entity.
+ *
+ * <p>Lost when it stops: nothing but the connection; the entity hears {@link NodeEntity.SocketClosed}.
+ */
+public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
+
+  public sealed interface Command extends ClusterMessage {}
+
+  // ---- from the connection (with backpressure: every frame is acknowledged once handled)
+  public record Frame(SocketIn in, ActorRef<SocketAck> ackTo) implements Command {}
+
+  public record Started(ActorRef<SocketAck> ackTo) implements Command {}
+
+  public enum StreamEnded implements Command { INSTANCE }
+
+  // ---- from the NodeEntity
+  public record Registered(String nodeId, NodeStatus status) implements Command {}
+
+  public record IdTaken(String nodeId) implements Command {}
+
+  public record SendStatus(NodeStatus status, String reason, long atMs) implements Command {}
+
+  public record SendJob(JobOrder order) implements Command {}
+
+  public record SendCancel(String jobId, String traceId, String reason) implements Command {}
+
+  /** Send an {@code error} frame naming the reason, then close (PROTOCOL.md §1: how closes are signalled). */
+  public record CloseWith(String code, String message) implements Command {}
+
+  public record Deps(SchedulerSettings settings, SchedulerClock clock, Entities entities, WireCodec codec) {}
+
+  public static Behavior<Command> create(ActorRef<SocketOut> out, Deps deps) {
+    return Behaviors.setup(ctx -> new NodeSocket(ctx, out, deps));
+  }
+
+  private static final String SOCKET = "node";
+
+  private final ActorRef<SocketOut> out;
+  private final Deps deps;
+  private final Metrics metrics;
+  private final ErrorReplies errors;
+  private String nodeId;       // set once registered; never changes
+  private String pendingId;    // while the entity decides
+  private NodeInbound.Register pending;
+  private boolean closing;
+
+  private NodeSocket(ActorContext<Command> ctx, ActorRef<SocketOut> out, Deps deps) {
+    super(ctx);
+    this.out = out;
+    this.deps = deps;
+    this.metrics = Metrics.get(ctx.getSystem());
+    this.errors = new ErrorReplies(deps.settings().websocket().errorReplyInterval().toMillis());
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Started.class, m -> { m.ackTo().tell(SocketAck.INSTANCE); return this; })
+        .onMessage(Frame.class, this::onFrame)
+        .onMessageEquals(StreamEnded.INSTANCE, this::onStreamEnded)
+        .onMessage(Registered.class, this::onRegistered)
+        .onMessage(IdTaken.class, this::onIdTaken)
+        .onMessage(SendStatus.class, m -> send(new NodeOutbound.NodeStatus(nodeId, m.status().wire(), m.reason(), m.atMs())))
+        .onMessage(SendJob.class, m -> send(toAssign(m.order())))
+        .onMessage(SendCancel.class, m -> send(new NodeOutbound.JobCancel(m.jobId(), m.traceId(), m.reason())))
+        .onMessage(CloseWith.class, m -> close(m.code(), m.message()))
+        .build();
+  }
+
+  private Behavior<Command> onFrame(Frame f) {
+    if (!closing) handle(f.in());
+    f.ackTo().tell(SocketAck.INSTANCE);
+    return this;
+  }
+
+  private void handle(SocketIn in) {
+    if (in instanceof SocketIn.TooBig t) {
+      reject("MESSAGE_TOO_BIG", "message larger than " + t.limitBytes() + " bytes", "message too big");
+      close("MESSAGE_TOO_BIG", "message larger than " + t.limitBytes() + " bytes");
+      return;
+    }
+    if (in instanceof SocketIn.Binary) {
+      reject("INVALID_MESSAGE", "binary frames are not supported", "binary frame");
+      return;
+    }
+    WireCodec.Decoded<NodeInbound> d = deps.codec().decodeNode(((SocketIn.Text) in).text());
+    if (d instanceof WireCodec.Decoded.Failed<NodeInbound> failed) {
+      reject(failed.code(), failed.detail(), "invalid message");
+      return;
+    }
+    WireCodec.Decoded.Ok<NodeInbound> ok = (WireCodec.Decoded.Ok<NodeInbound>) d;
+    if (!ok.ignoredFields().isEmpty()) {
+      getContext().getLog().debug("input field ignored on node socket: {}", ok.ignoredFields());
+      metrics.inc("input_field_ignored_total", "socket", SOCKET);
+    }
+    dispatch(ok.message());
+  }
+
+  private void dispatch(NodeInbound m) {
+    if (m instanceof NodeInbound.Register r) {
+      onRegister(r);
+      return;
+    }
+    if (m instanceof NodeInbound.Ignored) return;
+    if (m instanceof NodeInbound.NodeError e) {
+      getContext().getLog().info("node_error from node {}: {} {}", nodeId, e.code(), e.message());
+      metrics.inc("node_error_total");
+      return;
+    }
+    if (nodeId == null) {
+      reject("NODE_NOT_REGISTERED", "node_register must come first", "message before registration");
+      return;
+    }
+    if (m instanceof NodeInbound.Heartbeat h) {
+      onHeartbeat(h);
+    } else if (m instanceof NodeInbound.JobResult r) {
+      entity().tell(new NodeEntity.ResultFromNode(toResult(r), getContext().getSelf()));
+    } else if (m instanceof NodeInbound.AsrPartial p) {
+      entity().tell(new NodeEntity.PartialFromNode(p.jobId(), p.text(), p.isFinal(), getContext().getSelf()));
+    } else if (m instanceof NodeInbound.JobAck a) {
+      entity().tell(new NodeEntity.AckFromNode(a.jobId(), a.attemptId(), false, getContext().getSelf()));
+    } else if (m instanceof NodeInbound.JobStarted a) {
+      entity().tell(new NodeEntity.AckFromNode(a.jobId(), a.attemptId(), true, getContext().getSelf()));
+    }
+  }
+
+  // ---------------------------------------------------------------- registration
+
+  private void onRegister(NodeInbound.Register r) {
+    if (nodeId != null) {
+      if (r.nodeId() != null && !r.nodeId().equals(nodeId)) {
+        getContext().getLog().info("node_register with a different node_id ignored on a registered connection");
+      }
+      entity().tell(new NodeEntity.Register(facts(r), false, getContext().getSelf()));
+      return;
+    }
+    if (pendingId != null) return; // the entity is deciding on the first one
+    String schema = r.capabilitySchemaVersion();
+    if (schema != null && !"2.0".equals(schema)) {
+      reject("INVALID_CAPABILITY_SCHEMA", "capability_schema_version must be 2.0, got " + schema, "registration rejected");
+      close(null, null);
+      return;
+    }
+    int gpus = r.hardware() == null ? 0 : r.hardware().gpuCount();
+    if (deps.settings().nodes().requireGpu() && gpus == 0) {
+      reject("NO_GPU_AVAILABLE", "no GPU reported and GPUs are required", "registration rejected");
+      close(null, null);
+      return;
+    }
+    String supplied = r.nodeId();
+    if (supplied != null && supplied.length() > 128) {
+      reject("INVALID_MESSAGE", "field node_id: longer than 128 characters", "invalid message");
+      return;
+    }
+    boolean generated = supplied == null || supplied.isEmpty();
+    pending = r;
+    pendingId = generated ? Ids.nodeId() : supplied;
+    deps.entities().node(pendingId).tell(new NodeEntity.Register(facts(r), generated, getContext().getSelf()));
+  }
+
+  private Behavior<Command> onRegistered(Registered m) {
+    if (closing) return this;
+    if (nodeId == null) {
+      nodeId = m.nodeId();
+      pendingId = null;
+      pending = null;
+      getContext().getLog().info("node {} registered", nodeId);
+      metrics.inc("node_registrations_total");
+    }
+    send(new NodeOutbound.RegisterAck(nodeId, "Node registered successfully", NodeStatus.REGISTERING.wire()));
+    return this;
+  }
+
+  private Behavior<Command> onIdTaken(IdTaken m) {
+    if (pending == null) return this;
+    pendingId = Ids.nodeId();
+    deps.entities().node(pendingId).tell(new NodeEntity.Register(facts(pending), true, getContext().getSelf()));
+    return this;
+  }
+
+  private void onHeartbeat(NodeInbound.Heartbeat h) {
+    if (h.nodeId() != null && !h.nodeId().equals(nodeId)) {
+      reject("INVALID_MESSAGE", "node_heartbeat.node_id " + h.nodeId() + " is not this connection's node", "foreign heartbeat");
+      return;
+    }
+    entity().tell(new NodeEntity.Heartbeat(h.resourceUsage(), h.installedServices(), h.capabilityByType(),
+        h.installedModels(), h.languageCapabilities(), metricsOf(h), getContext().getSelf()));
+  }
+
+  private Behavior<Command> onStreamEnded() {
+    if (nodeId != null) entity().tell(new NodeEntity.SocketClosed(getContext().getSelf()));
+    else if (pendingId != null) deps.entities().node(pendingId).tell(new NodeEntity.SocketClosed(getContext().getSelf()));
+    return Behaviors.stopped();
+  }
+
+  // ---------------------------------------------------------------- output
+
+  private Behavior<Command> send(NodeOutbound m) {
+    if (!closing) out.tell(new SocketOut.Text(deps.codec().encode(m)));
+    return this;
+  }
+
+  /** Replies to bad input: logged with a stable phrase, counted, and answered at most once per interval per code. */
+  private void reject(String code, String message, String phrase) {
+    getContext().getLog().debug("{} on node socket: {} {}", phrase, code, message);
+    metrics.inc("invalid_message_total", "socket", SOCKET, "code", code);
+    if (errors.allow(code, deps.clock().monoMillis()) || "MESSAGE_TOO_BIG".equals(code)) {
+      send(ErrorFrame.of(code, message));
+    } else {
+      metrics.inc("error_reply_suppressed_total", "socket", SOCKET, "code", code);
+    }
+  }
+
+  private Behavior<Command> close(String code, String message) {
+    if (closing) return this;
+    if (code != null) send(ErrorFrame.of(code, message));
+    closing = true;
+    out.tell(SocketOut.Complete.INSTANCE);
+    return this;
+  }
+
+  private org.apache.pekko.actor.typed.RecipientRef<NodeEntity.Command> entity() {
+    return deps.entities().node(nodeId);
+  }
+
+  // ---------------------------------------------------------------- translation at the edge
+
+  private static NodeFacts facts(NodeInbound.Register r) {
+    return new NodeFacts(r.platform(), r.version(), r.hardware(), r.installedServices(), r.capabilityByType(),
+        r.installedModels(), r.featuresSupported(), r.acceptPublicJobs() == null || r.acceptPublicJobs(),
+        r.advancedFeatures(), r.languageCapabilities(), null);
+  }
+
+  private static com.fasterxml.jackson.databind.JsonNode metricsOf(NodeInbound.Heartbeat h) {
+    if (h.rerunMetrics() == null && h.asrMetrics() == null && h.processingMetrics() == null) return null;
+    com.fasterxml.jackson.databind.node.ObjectNode o = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+    if (h.rerunMetrics() != null) o.set("rerun_metrics", h.rerunMetrics());
+    if (h.asrMetrics() != null) o.set("asr_metrics", h.asrMetrics());
+    if (h.processingMetrics() != null) o.set("processing_metrics", h.processingMetrics());
+    return o;
+  }
+
+  private NodeResult toResult(NodeInbound.JobResult r) {
+    return new NodeResult(r.jobId(), r.attemptId(), r.success(), r.textAsr(), r.textTranslated(), r.ttsAudio(),
+        r.ttsFormat(), r.extra(), r.processingTimeMs(), r.error(), r.nodeCompletedAtMs(), r.asrQualityLevel(),
+        r.reasonCodes(), r.qualityScore(), r.rerunCount(), r.segmentsMeta(), deps.clock().wallMillis());
+  }
+
+  private static NodeOutbound.JobAssign toAssign(JobOrder o) {
+    return new NodeOutbound.JobAssign(o.jobId(), o.attemptId(), o.sessionId(), o.utteranceIndex(), o.srcLang(),
+        o.tgtLang(), o.pipeline(), o.audio(), o.audioFormat(), o.sampleRate(), o.traceId(), o.enableStreamingAsr(),
+        o.partialUpdateIntervalMs(), o.turnId(), o.dialect(), o.features(), o.mode(), o.langA(), o.langB(),
+        o.autoLangs(), o.paddingMs(), o.manualCut() ? Boolean.TRUE : null, o.timeoutTriggered() ? Boolean.TRUE : null,
+        o.maxDurationTriggered() ? Boolean.TRUE : null);
+  }
+}

@@ -1,0 +1,15 @@
+package dev.polyglot.scheduler.pool;
+
+import dev.polyglot.scheduler.cluster.ClusterMessage;
+import java.util.List;
+
+/**
+ * What the PoolDirectory publishes: the node views that changed since {@code version − 1} of {@code epoch}
+ * (a delta, O(changed)), or every view when {@code full}. A receiver applies deltas in version order and
+ * asks for a full update when it sees a gap or a new epoch.
+ */
+public record PoolUpdate(long epoch, long version, List<NodeView> changed, boolean full) implements ClusterMessage {
+  public PoolUpdate {
+    changed = List.copyOf(changed);
+  }
+}

@@ -1,0 +1,157 @@
+package dev.polyglot.scheduler.pool;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import scala.Option;
+import scala.collection.immutable.HashMap;
+
+/**
+ * An immutable, versioned snapshot of every node that matters for placement, indexed by directed language
+ * pool. Built from persistent structures (Scala's immutable {@code HashMap}, which Pekko
+ * already ships), so applying one changed node costs O(log n) and shares everything else with the previous
+ * view: publishing after a change never copies the whole fleet.
+ *
+ * <p>A node is a member of its pools while connected; an Offline node leaves every pool at once.
+ */
+public final class PoolView {
+
+  /**
+   * The members of one pool as a dense, persistent array: position → id for O(log32 n) random access
+   * (effectively constant), and id → position for O(1)-ish removal by swapping in the last member.
+   */
+  public static final class Members {
+    static final Members EMPTY = new Members(emptyMap(), emptyMap());
+    private final HashMap<Integer, String> ids;
+    private final HashMap<String, Integer> positions;
+
+    private Members(HashMap<Integer, String> ids, HashMap<String, Integer> positions) {
+      this.ids = ids;
+      this.positions = positions;
+    }
+
+    public int size() { return ids.size(); }
+
+    public String get(int i) { return ids.apply(i); }
+
+    public boolean contains(String id) { return positions.contains(id); }
+
+    Members add(String id) {
+      if (positions.contains(id)) return this;
+      int n = ids.size();
+      return new Members(ids.updated(n, id), positions.updated(id, n));
+    }
+
+    /** Swap-remove: the last member takes the removed one's place. */
+    Members remove(String id) {
+      Option<Integer> pos = positions.get(id);
+      if (pos.isEmpty()) return this;
+      int i = pos.get();
+      int last = ids.size() - 1;
+      String lastId = ids.apply(last);
+      HashMap<Integer, String> v = ids.removed(last);
+      HashMap<String, Integer> p = positions.removed(id);
+      if (i != last) {
+        v = v.updated(i, lastId);
+        p = p.updated(lastId, i);
+      }
+      return new Members(v, p);
+    }
+  }
+
+  private static final PoolView EMPTY_VIEW = new PoolView(0, 0, emptyMap(), emptyMap());
+
+  private final long epoch;
+  private final long version;
+  private final HashMap<String, NodeView> nodes;
+  private final HashMap<String, Members> pools;
+
+  private PoolView(long epoch, long version, HashMap<String, NodeView> nodes, HashMap<String, Members> pools) {
+    this.epoch = epoch;
+    this.version = version;
+    this.nodes = nodes;
+    this.pools = pools;
+  }
+
+  public static PoolView empty() {
+    return EMPTY_VIEW;
+  }
+
+  public static PoolView empty(long epoch) {
+    return new PoolView(epoch, 0, emptyMap(), emptyMap());
+  }
+
+  /**
+   * Applies changed node views, keeping for each node only a newer version than the one held, and returns
+   * the view at {@code newVersion}. Cost: O(changed × log n).
+   */
+  public PoolView apply(Collection<NodeView> changed, long newVersion) {
+    HashMap<String, NodeView> n = nodes;
+    HashMap<String, Members> p = pools;
+    for (NodeView v : changed) {
+      Option<NodeView> old = n.get(v.nodeId());
+      if (old.isDefined() && old.get().version() >= v.version()) continue;
+      Set<String> before = old.isDefined() && old.get().connected() ? old.get().pools() : Set.of();
+      Set<String> after = v.connected() ? v.pools() : Set.of();
+      for (String pool : before) {
+        if (!after.contains(pool)) p = withMembers(p, pool, members(p, pool).remove(v.nodeId()));
+      }
+      for (String pool : after) {
+        if (!before.contains(pool)) p = withMembers(p, pool, members(p, pool).add(v.nodeId()));
+      }
+      n = n.updated(v.nodeId(), v);
+    }
+    return new PoolView(epoch, newVersion, n, p);
+  }
+
+  /** Whether this view is older than {@code (otherEpoch, otherVersion)}. */
+  public boolean olderThan(long otherEpoch, long otherVersion) {
+    return epoch < otherEpoch || (epoch == otherEpoch && version < otherVersion);
+  }
+
+  public long epoch() { return epoch; }
+
+  public long version() { return version; }
+
+  public Optional<NodeView> node(String nodeId) {
+    Option<NodeView> v = nodes.get(nodeId);
+    return v.isDefined() ? Optional.of(v.get()) : Optional.empty();
+  }
+
+  public Members members(String pool) {
+    return members(pools, pool);
+  }
+
+  public int nodeCount() { return nodes.size(); }
+
+  /** Every node view (O(n): for snapshots and the admin API, never on the placement path). */
+  public List<NodeView> allNodes() {
+    List<NodeView> out = new ArrayList<>(nodes.size());
+    nodes.valuesIterator().foreach(v -> out.add(v));
+    return out;
+  }
+
+  /** Names of the pools with at least one member (O(pools)). */
+  public Set<String> poolNames() {
+    Set<String> out = new HashSet<>();
+    pools.foreachEntry((k, m) -> { if (m.size() > 0) out.add(k); return null; });
+    return out;
+  }
+
+  private static Members members(HashMap<String, Members> p, String pool) {
+    Option<Members> m = p.get(pool);
+    return m.isDefined() ? m.get() : Members.EMPTY;
+  }
+
+  private static HashMap<String, Members> withMembers(HashMap<String, Members> p, String pool, Members m) {
+    return m.size() == 0 ? p.removed(pool) : p.updated(pool, m);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <K, V> HashMap<K, V> emptyMap() {
+    return (HashMap<K, V>) scala.collection.immutable.HashMap$.MODULE$.empty();
+  }
+}

@@ -1,0 +1,2 @@
+package dev.polyglot.scheduler.protocol;
+public record LanguagePair(String src, String tgt) {}

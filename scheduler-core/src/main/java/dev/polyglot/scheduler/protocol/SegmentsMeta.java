@@ -1,0 +1,2 @@
+package dev.polyglot.scheduler.protocol;
+public record SegmentsMeta(int count, double maxGap, double avgDuration) {}

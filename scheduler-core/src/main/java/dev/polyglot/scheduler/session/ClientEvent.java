@@ -1,0 +1,38 @@
+package dev.polyglot.scheduler.session;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.polyglot.scheduler.cluster.ClusterMessage;
+import dev.polyglot.scheduler.protocol.ExtraResult;
+import dev.polyglot.scheduler.protocol.NetworkTimings;
+import dev.polyglot.scheduler.protocol.SegmentsMeta;
+import dev.polyglot.scheduler.protocol.ServiceTimings;
+import java.util.List;
+
+/**
+ * What a SessionEntity tells its client, as domain events; the SessionSocket turns each into exactly one
+ * wire message (PROTOCOL.md §6). Optional fields are {@code null} when absent.
+ */
+public sealed interface ClientEvent extends ClusterMessage {
+
+  record InitAck(String sessionId, String traceId) implements ClientEvent {}
+
+  record Result(String sessionId, int utteranceIndex, String jobId, String textAsr, String textTranslated,
+                String ttsAudio, String ttsFormat, String traceId, ExtraResult extra, String groupId, Integer partIndex,
+                ServiceTimings serviceTimings, NetworkTimings networkTimings, long schedulerSentAtMs,
+                String asrQualityLevel, List<String> reasonCodes, Double qualityScore, Integer rerunCount,
+                SegmentsMeta segmentsMeta) implements ClientEvent {}
+
+  record Partial(String sessionId, int utteranceIndex, String jobId, String text, boolean isFinal, String traceId)
+      implements ClientEvent {}
+
+  record Ui(String traceId, String sessionId, String jobId, int utteranceIndex, String event, String status,
+            Long elapsedMs, String errorCode) implements ClientEvent {}
+
+  record Error(String code, String message, JsonNode details, String traceId) implements ClientEvent {}
+
+  record ServerHeartbeat(String sessionId, long timestamp) implements ClientEvent {}
+
+  record CloseAck(String sessionId) implements ClientEvent {}
+
+  record Busy(long resumeAfterMs, String message) implements ClientEvent {}
+}

@@ -1,0 +1,481 @@
+package dev.polyglot.scheduler.session;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.polyglot.scheduler.dispatch.Dispatcher;
+import dev.polyglot.scheduler.job.JobOrder;
+import dev.polyglot.scheduler.job.NodeResult;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The jobs of one session and their attempts (spec/BEHAVIOUR.md §9–§10), as an immutable value. Every event
+ * returns the next book and the effects the owning SessionEntity must carry out (ask the dispatcher, write
+ * to a node, arm a timer, tell the client, hand a result to the ordering stream).
+ *
+ * <p>Promises: a job reaches exactly one terminal state, after which every message about it is dropped;
+ * the first success or empty ack from any attempt the sender received wins and the other live attempt is
+ * cancelled; a failure counts only from the live attempt; a job is never placed on a node that already
+ * received it or its utterance slot; at most {@code maxAttempts} attempts are made; a job the agent silently
+ * absorbed is completed without failover (§9.5).
+ */
+public final class JobBook {
+
+  public enum JobState {
+    PENDING, DISPATCHED, COMPLETED, COMPLETED_EMPTY, FAILED, CANCELLED;
+
+    public boolean terminal() {
+      return this != PENDING && this != DISPATCHED;
+    }
+  }
+
+  public enum AttemptState { RESERVED, DISPATCHED, COMPLETED, FAILED, TIMED_OUT, LOST, REJECTED, CANCELLED, SUPERSEDED }
+
+  public record Attempt(int attemptId, String nodeId, AttemptState state, long reservedAtWall, Long dispatchedAtWall,
+                        Long dispatchedAtMono, String endReason) {
+    Attempt with(AttemptState s, String reason) {
+      return new Attempt(attemptId, nodeId, s, reservedAtWall, dispatchedAtWall, dispatchedAtMono, reason);
+    }
+
+    boolean live() {
+      return state == AttemptState.RESERVED || state == AttemptState.DISPATCHED;
+    }
+  }
+
+  /** One job. {@code placing} is the attempt id being placed while PENDING. */
+  public record Job(JobOrder order, String pool, Set<String> requiredTypes, String stream, JobState state,
+                    List<Attempt> attempts, int placing, String failoverCode, long createdMono, long createdWall,
+                    Long firstClientTs, String outcomeCode, Long finishedMono, String path) {
+    public String jobId() { return order.jobId(); }
+
+    public int index() { return order.utteranceIndex(); }
+
+    public Optional<Attempt> liveAttempt() {
+      for (Attempt a : attempts) if (a.live()) return Optional.of(a);
+      return Optional.empty();
+    }
+
+    boolean sentTo(String nodeId) {
+      for (Attempt a : attempts) if (a.nodeId().equals(nodeId)) return true;
+      return false;
+    }
+
+    Job with(JobState s, List<Attempt> as, int placingAttempt, String failover, String outcome, Long finished) {
+      JobOrder o = s.terminal() ? order.withAudio(new byte[0]) : order;
+      return new Job(o, pool, requiredTypes, stream, s, List.copyOf(as), placingAttempt, failover, createdMono,
+          createdWall, firstClientTs, outcome, finished, path);
+    }
+  }
+
+  public record Settings(int maxAttempts, long retainMs) {}
+
+  public record Now(long mono, long wall) {}
+
+  /** A successful result waiting for the ordering stream; group and send time are set at release. */
+  public record Draft(Job job, NodeResult result, Long dispatchedAtWall) {}
+
+  public sealed interface Effect {
+    record Place(Dispatcher.PlacementRequest request) implements Effect {}
+
+    record Withdraw(String jobId, int attemptId) implements Effect {}
+
+    record Assign(String nodeId, JobOrder order) implements Effect {}
+
+    record CancelOnNode(String nodeId, String jobId, int attemptId, String traceId, String reason) implements Effect {}
+
+    record ReleaseOnNode(String nodeId, String jobId, int attemptId) implements Effect {}
+
+    record ArmPending(String jobId, int attemptId) implements Effect {}
+
+    record ArmDispatched(String jobId, int attemptId) implements Effect {}
+
+    record Disarm(String jobId) implements Effect {}
+
+    record Client(ClientEvent event) implements Effect {}
+
+    record Deliver(String stream, int index, Draft draft) implements Effect {}
+
+    record Ended(String stream, int index) implements Effect {}
+
+    record Busy(String pool) implements Effect {}
+
+    record Affinity(String nodeId) implements Effect {}
+
+    /** A deliberate drop, to log with a stable phrase and count. */
+    record Dropped(String reason, String jobId, String nodeId) implements Effect {}
+
+    /** A job reached its terminal state (for metrics). */
+    record Finished(String jobId, JobState state, String code) implements Effect {}
+
+    /** A new attempt was started for a reason (initial, timeout, disconnect, duplicate_reject). */
+    record AttemptStarted(String jobId, int attemptId, String reason) implements Effect {}
+  }
+
+  public record Step(JobBook next, List<Effect> effects) {}
+
+  /** Codes of PROTOCOL.md §8.1 that may appear as {@code ui_event.error_code}. */
+  private static final Set<String> SCHEDULER_CODES = Set.of("INVALID_MESSAGE", "INVALID_SESSION", "INTERNAL_ERROR",
+      "NO_AVAILABLE_NODE", "JOB_TIMEOUT", "NODE_UNAVAILABLE", "INVALID_CAPABILITY_SCHEMA", "NO_GPU_AVAILABLE",
+      "NODE_NOT_REGISTERED", "SESSION_CLOSED", "NODE_OVERLOADED", "MODEL_LOAD_FAILED", "UNSUPPORTED_FEATURE",
+      "INVALID_PAIRING_CODE", "WS_DISCONNECTED", "NMT_TIMEOUT", "TTS_TIMEOUT", "MODEL_VERIFY_FAILED",
+      "MODEL_CORRUPTED", "NODE_ID_CONFLICT", "SCHEDULER_DEPENDENCY_DOWN", "MODEL_NOT_AVAILABLE");
+
+  private static final int RESULTS_REMEMBERED_PER_NODE = 32;
+
+  /** A result a node returned: which utterance, and when (for silent completion). */
+  private record Answer(int index, long atMono) {}
+
+  private final Settings settings;
+  private final Map<String, Job> jobs;
+  private final Map<Integer, String> byIndex;
+  private final Map<String, List<Answer>> answers;
+
+  private JobBook(Settings settings, Map<String, Job> jobs, Map<Integer, String> byIndex,
+                  Map<String, List<Answer>> answers) {
+    this.settings = settings;
+    this.jobs = jobs;
+    this.byIndex = byIndex;
+    this.answers = answers;
+  }
+
+  public static JobBook empty(Settings settings) {
+    return new JobBook(settings, Map.of(), Map.of(), Map.of());
+  }
+
+  public Optional<Job> job(String jobId) {
+    return Optional.ofNullable(jobs.get(jobId));
+  }
+
+  /** Whether a job (live, or terminal and retained) exists for this utterance index. */
+  public boolean hasIndex(int index) {
+    return byIndex.containsKey(index);
+  }
+
+  public Map<String, Job> jobs() {
+    return jobs;
+  }
+
+  public int liveJobs() {
+    int n = 0;
+    for (Job j : jobs.values()) if (!j.state().terminal()) n++;
+    return n;
+  }
+
+  // ---------------------------------------------------------------- creation and placement
+
+  /** A new job, PENDING with attempt 1: it is placed at once and its pending timeout starts. */
+  public Step create(JobOrder order, String pool, Set<String> requiredTypes, String stream, Long firstClientTs,
+                     String path, String affinity, Now now) {
+    Job j = new Job(order.withAttempt(1), pool, Set.copyOf(requiredTypes), stream, JobState.PENDING, List.of(), 1,
+        null, now.mono(), now.wall(), firstClientTs, null, null, path);
+    List<Effect> fx = new ArrayList<>();
+    fx.add(new Effect.AttemptStarted(j.jobId(), 1, "initial"));
+    fx.add(new Effect.ArmPending(j.jobId(), 1));
+    fx.add(new Effect.Place(request(j, 1, affinity)));
+    Map<Integer, String> idx = new HashMap<>(byIndex);
+    idx.put(order.utteranceIndex(), order.jobId());
+    return new Step(put(j).withIndex(idx), fx);
+  }
+
+  public Step placed(String jobId, int attemptId, String nodeId, Now now) {
+    Job j = jobs.get(jobId);
+    if (j == null || j.state() != JobState.PENDING || j.placing() != attemptId) {
+      return step(new Effect.ReleaseOnNode(nodeId, jobId, attemptId), new Effect.Dropped("stale_grant", jobId, nodeId));
+    }
+    List<Attempt> as = new ArrayList<>(j.attempts());
+    as.add(new Attempt(attemptId, nodeId, AttemptState.RESERVED, now.wall(), null, null, null));
+    Job next = j.with(JobState.DISPATCHED, as, 0, j.failoverCode(), null, null);
+    return new Step(put(next), List.of(new Effect.Disarm(jobId), new Effect.ArmDispatched(jobId, attemptId),
+        new Effect.Assign(nodeId, j.order().withAttempt(attemptId))));
+  }
+
+  public Step noEligible(String jobId, int attemptId, Now now) {
+    Job j = jobs.get(jobId);
+    if (j == null || j.state() != JobState.PENDING || j.placing() != attemptId) return step();
+    String code = j.failoverCode() == null ? "NO_AVAILABLE_NODE" : j.failoverCode();
+    return fail(j, code, "no node serves " + j.pool(), null, now);
+  }
+
+  public Step queued(String jobId, int attemptId) {
+    Job j = jobs.get(jobId);
+    if (j == null || j.state() != JobState.PENDING || j.placing() != attemptId) return step();
+    return step(new Effect.Busy(j.pool()));
+  }
+
+  public Step pendingTimeout(String jobId, int attemptId, Now now) {
+    Job j = jobs.get(jobId);
+    if (j == null || j.state() != JobState.PENDING || j.placing() != attemptId) return step();
+    Step s = fail(j, "JOB_TIMEOUT", "job was not placed within the pending timeout", null, now);
+    List<Effect> fx = new ArrayList<>(s.effects());
+    fx.add(0, new Effect.Withdraw(jobId, attemptId));
+    return new Step(s.next(), fx);
+  }
+
+  // ---------------------------------------------------------------- attempts on nodes
+
+  public Step dispatched(String jobId, int attemptId, String nodeId, long dispatchedAtWall, Now now) {
+    Job j = jobs.get(jobId);
+    if (j == null) return step();
+    Optional<Attempt> a = attempt(j, attemptId, nodeId);
+    if (a.isEmpty()) return step();
+    if (j.state().terminal() || a.get().state() != AttemptState.RESERVED) {
+      // finished while the job_assign was on its way: the node must drop it
+      return step(new Effect.CancelOnNode(nodeId, jobId, attemptId, j.order().traceId(), "superseded"));
+    }
+    Attempt d = new Attempt(attemptId, nodeId, AttemptState.DISPATCHED, a.get().reservedAtWall(), dispatchedAtWall,
+        now.mono(), null);
+    Job next = j.with(j.state(), replace(j.attempts(), d), j.placing(), j.failoverCode(), null, null);
+    return new Step(put(next), List.of(new Effect.Affinity(nodeId),
+        new Effect.Client(ui(j, "DISPATCHED", "ok", null, now))));
+  }
+
+  /** The node went Offline (or the reservation vanished before dispatch): fail over at once. */
+  public Step lost(String jobId, int attemptId, String nodeId, Now now) {
+    Job j = jobs.get(jobId);
+    if (j == null || j.state() != JobState.DISPATCHED) return step();
+    Optional<Attempt> a = attempt(j, attemptId, nodeId);
+    if (a.isEmpty() || !a.get().live()) return step();
+    return failover(j, a.get().with(AttemptState.LOST, "node lost"), "NODE_UNAVAILABLE", "disconnect", null, now);
+  }
+
+  /**
+   * The dispatched timer of an attempt fired. Silent completion when the same node has since answered a later
+   * utterance of this session (§9.5); otherwise {@code job_cancel} and failover.
+   */
+  public Step dispatchedTimeout(String jobId, int attemptId, Now now) {
+    Job j = jobs.get(jobId);
+    if (j == null || j.state() != JobState.DISPATCHED) return step();
+    Optional<Attempt> live = j.liveAttempt();
+    if (live.isEmpty() || live.get().attemptId() != attemptId) return step();
+    Attempt a = live.get();
+    if (answeredLater(a, j.index())) {
+      Job done = j.with(JobState.COMPLETED_EMPTY, replace(j.attempts(), a.with(AttemptState.COMPLETED, "absorbed")), 0,
+          j.failoverCode(), "absorbed", now.mono());
+      return new Step(put(done), List.of(new Effect.Disarm(jobId),
+          new Effect.ReleaseOnNode(a.nodeId(), jobId, attemptId),
+          new Effect.Finished(jobId, JobState.COMPLETED_EMPTY, "absorbed"),
+          new Effect.Ended(j.stream(), j.index())));
+    }
+    Effect cancel = new Effect.CancelOnNode(a.nodeId(), jobId, attemptId, j.order().traceId(), "job_timeout");
+    return failover(j, a.with(AttemptState.TIMED_OUT, "dispatched timeout"), "JOB_TIMEOUT", "timeout", cancel, now);
+  }
+
+  private boolean answeredLater(Attempt a, int index) {
+    if (a.dispatchedAtMono() == null) return false;
+    for (Answer ans : answers.getOrDefault(a.nodeId(), List.of())) {
+      if (ans.index() > index && ans.atMono() >= a.dispatchedAtMono()) return true;
+    }
+    return false;
+  }
+
+  /** Ends the live attempt and places the next one on another node, or fails the job when no attempt is left. */
+  private Step failover(Job j, Attempt ended, String code, String reason, Effect first, Now now) {
+    List<Attempt> as = replace(j.attempts(), ended);
+    List<Effect> fx = new ArrayList<>();
+    if (first != null) fx.add(first);
+    fx.add(new Effect.Disarm(j.jobId()));
+    if (as.size() >= settings.maxAttempts()) {
+      Job failed = j.with(JobState.DISPATCHED, as, 0, code, null, null);
+      Step s = fail(failed, code, failMessage(code), null, now);
+      fx.addAll(s.effects());
+      return new Step(s.next(), fx);
+    }
+    int next = as.size() + 1;
+    Job pending = j.with(JobState.PENDING, as, next, code, null, null);
+    fx.add(new Effect.AttemptStarted(j.jobId(), next, reason));
+    fx.add(new Effect.ArmPending(j.jobId(), next));
+    fx.add(new Effect.Place(request(pending, next, null)));
+    return new Step(put(pending), fx);
+  }
+
+  // ---------------------------------------------------------------- results
+
+  /** A {@code job_result} routed here by the node entity of {@code nodeId} (§9.6). */
+  public Step result(String nodeId, NodeResult r, Now now) {
+    JobBook book = remember(nodeId, r, now);
+    Job j = jobs.get(r.jobId());
+    if (j == null) return book.step(new Effect.Dropped("unknown_job", r.jobId(), nodeId));
+    if (!j.sentTo(nodeId)) return book.step(new Effect.Dropped("foreign_node", r.jobId(), nodeId));
+    if (j.state().terminal()) return book.step(new Effect.Dropped("already_finished", r.jobId(), nodeId));
+    if (r.success()) return book.complete(j, nodeId, r, now);
+    Optional<Attempt> live = j.liveAttempt();
+    if (j.state() != JobState.DISPATCHED || live.isEmpty() || !live.get().nodeId().equals(nodeId)
+        || live.get().attemptId() != r.attemptId()) {
+      return book.step(new Effect.Dropped("stale_failure", r.jobId(), nodeId));
+    }
+    if (r.isDuplicateRejection()) {
+      return book.failover(j, live.get().with(AttemptState.REJECTED, r.error().message()), "NO_AVAILABLE_NODE",
+          "duplicate_reject", null, now);
+    }
+    return book.nodeFailure(j, live.get(), r, now);
+  }
+
+  private Step complete(Job j, String nodeId, NodeResult r, Now now) {
+    boolean empty = r.isEmptyAck();
+    List<Effect> fx = new ArrayList<>();
+    fx.add(new Effect.Disarm(j.jobId()));
+    List<Attempt> as = new ArrayList<>();
+    Long winningDispatch = null;
+    for (Attempt a : j.attempts()) {
+      if (a.nodeId().equals(nodeId)) {
+        if (a.dispatchedAtWall() != null) winningDispatch = a.dispatchedAtWall();
+        as.add(a.live() ? a.with(AttemptState.COMPLETED, null) : a);
+      } else if (a.live()) {
+        fx.add(new Effect.CancelOnNode(a.nodeId(), j.jobId(), a.attemptId(), j.order().traceId(), "superseded"));
+        as.add(a.with(AttemptState.SUPERSEDED, "another attempt answered"));
+      } else {
+        as.add(a);
+      }
+    }
+    if (j.state() == JobState.PENDING) fx.add(new Effect.Withdraw(j.jobId(), j.placing()));
+    JobState s = empty ? JobState.COMPLETED_EMPTY : JobState.COMPLETED;
+    Job done = j.with(s, as, 0, j.failoverCode(), empty ? reasonOf(r) : null, now.mono());
+    fx.add(new Effect.Finished(j.jobId(), s, empty ? reasonOf(r) : null));
+    if (empty) {
+      fx.add(new Effect.Ended(j.stream(), j.index()));
+    } else {
+      if (r.textAsr() != null && !r.textAsr().isEmpty()) fx.add(new Effect.Client(ui(j, "ASR_FINAL", "ok", null, now)));
+      if (r.textTranslated() != null && !r.textTranslated().isEmpty()) {
+        fx.add(new Effect.Client(ui(j, "NMT_DONE", "ok", null, now)));
+      }
+      fx.add(new Effect.Deliver(j.stream(), j.index(), new Draft(done, r, winningDispatch)));
+    }
+    return new Step(put(done), fx);
+  }
+
+  private Step nodeFailure(Job j, Attempt live, NodeResult r, Now now) {
+    String code = r.error() == null || r.error().code() == null ? "PROCESSING_ERROR" : r.error().code();
+    String message = r.error() == null || r.error().message() == null ? "node reported a failure" : r.error().message();
+    Job failed = j.with(JobState.DISPATCHED, replace(j.attempts(), live.with(AttemptState.FAILED, code)), 0,
+        j.failoverCode(), null, null);
+    return fail(failed, code, message, r.error() == null ? null : r.error().details(), now);
+  }
+
+  /** Terminal failure: {@code ui_event ERROR} then {@code error}, both at once, never held (§10.4, §13). */
+  private Step fail(Job j, String code, String message, com.fasterxml.jackson.databind.JsonNode nodeDetails, Now now) {
+    List<Attempt> as = new ArrayList<>();
+    List<Effect> fx = new ArrayList<>();
+    fx.add(new Effect.Disarm(j.jobId()));
+    for (Attempt a : j.attempts()) as.add(a.live() ? a.with(AttemptState.FAILED, code) : a);
+    Job failed = j.with(JobState.FAILED, as, 0, j.failoverCode(), code, now.mono());
+    ObjectNode details = JsonNodeFactory.instance.objectNode();
+    details.put("job_id", j.jobId());
+    details.put("utterance_index", j.index());
+    if (nodeDetails != null && !nodeDetails.isNull()) details.set("node_details", nodeDetails);
+    fx.add(new Effect.Client(ui(j, "ERROR", "error", SCHEDULER_CODES.contains(code) ? code : null, now)));
+    fx.add(new Effect.Client(new ClientEvent.Error(code, message, details, j.order().traceId())));
+    fx.add(new Effect.Finished(j.jobId(), JobState.FAILED, code));
+    fx.add(new Effect.Ended(j.stream(), j.index()));
+    return new Step(put(failed), fx);
+  }
+
+  /** Nobody can receive results any more (socket closed, or close-linger ran out): cancel every live job. */
+  public Step cancelAll(String reason, Now now) {
+    JobBook book = this;
+    List<Effect> fx = new ArrayList<>();
+    for (Job j : jobs.values()) {
+      if (j.state().terminal()) continue;
+      fx.add(new Effect.Disarm(j.jobId()));
+      List<Attempt> as = new ArrayList<>();
+      for (Attempt a : j.attempts()) {
+        if (a.live()) {
+          fx.add(new Effect.CancelOnNode(a.nodeId(), j.jobId(), a.attemptId(), j.order().traceId(), reason));
+          as.add(a.with(AttemptState.CANCELLED, reason));
+        } else {
+          as.add(a);
+        }
+      }
+      if (j.state() == JobState.PENDING) fx.add(new Effect.Withdraw(j.jobId(), j.placing()));
+      fx.add(new Effect.Finished(j.jobId(), JobState.CANCELLED, reason));
+      book = book.put(j.with(JobState.CANCELLED, as, 0, j.failoverCode(), reason, now.mono()));
+    }
+    return new Step(book, fx);
+  }
+
+  /** Forgets terminal jobs older than the retention. */
+  public JobBook sweep(Now now) {
+    Map<String, Job> keep = new LinkedHashMap<>();
+    Map<Integer, String> idx = new HashMap<>();
+    for (Job j : jobs.values()) {
+      if (j.state().terminal() && j.finishedMono() != null && now.mono() - j.finishedMono() >= settings.retainMs()) continue;
+      keep.put(j.jobId(), j);
+      idx.put(j.index(), j.jobId());
+    }
+    if (keep.size() == jobs.size()) return this;
+    return new JobBook(settings, Collections.unmodifiableMap(keep), Map.copyOf(idx), answers);
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private JobBook remember(String nodeId, NodeResult r, Now now) {
+    Job j = jobs.get(r.jobId());
+    if (j == null) return this;
+    List<Answer> list = new ArrayList<>(answers.getOrDefault(nodeId, List.of()));
+    list.add(new Answer(j.index(), now.mono()));
+    if (list.size() > RESULTS_REMEMBERED_PER_NODE) list = list.subList(list.size() - RESULTS_REMEMBERED_PER_NODE, list.size());
+    Map<String, List<Answer>> a = new HashMap<>(answers);
+    a.put(nodeId, List.copyOf(list));
+    return new JobBook(settings, jobs, byIndex, Map.copyOf(a));
+  }
+
+  private Dispatcher.PlacementRequest request(Job j, int attemptId, String affinity) {
+    Set<String> excluded = new LinkedHashSet<>();
+    for (Attempt a : j.attempts()) excluded.add(a.nodeId());
+    for (Job other : jobs.values()) {
+      if (other.index() == j.index() && !other.jobId().equals(j.jobId())) {
+        for (Attempt a : other.attempts()) excluded.add(a.nodeId());
+      }
+    }
+    return new Dispatcher.PlacementRequest(j.jobId(), attemptId, j.order().sessionId(), j.index(), j.pool(),
+        j.requiredTypes(), Set.copyOf(excluded), attemptId == 1 ? affinity : null);
+  }
+
+  private static ClientEvent.Ui ui(Job j, String event, String status, String code, Now now) {
+    return new ClientEvent.Ui(j.order().traceId(), j.order().sessionId(), j.jobId(), j.index(), event, status,
+        Math.max(0, now.mono() - j.createdMono()), code);
+  }
+
+  private static String failMessage(String code) {
+    return switch (code) {
+      case "JOB_TIMEOUT" -> "job timed out on its last attempt";
+      case "NODE_UNAVAILABLE" -> "the job's node disconnected and no other node could take the job";
+      default -> "no other node can take the job";
+    };
+  }
+
+  private static String reasonOf(NodeResult r) {
+    return r.extra() != null && r.extra().reason() != null ? r.extra().reason() : "empty";
+  }
+
+  private static Optional<Attempt> attempt(Job j, int attemptId, String nodeId) {
+    for (Attempt a : j.attempts()) if (a.attemptId() == attemptId && a.nodeId().equals(nodeId)) return Optional.of(a);
+    return Optional.empty();
+  }
+
+  private static List<Attempt> replace(List<Attempt> as, Attempt a) {
+    List<Attempt> out = new ArrayList<>(as.size());
+    for (Attempt x : as) out.add(x.attemptId() == a.attemptId() ? a : x);
+    return out;
+  }
+
+  private JobBook put(Job j) {
+    Map<String, Job> m = new LinkedHashMap<>(jobs);
+    m.put(j.jobId(), j);
+    return new JobBook(settings, Collections.unmodifiableMap(m), byIndex, answers);
+  }
+
+  private JobBook withIndex(Map<Integer, String> idx) {
+    return new JobBook(settings, jobs, Map.copyOf(idx), answers);
+  }
+
+  private Step step(Effect... fx) {
+    return new Step(this, List.of(fx));
+  }
+}

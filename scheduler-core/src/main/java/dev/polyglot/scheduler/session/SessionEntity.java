@@ -1,0 +1,535 @@
+package dev.polyglot.scheduler.session;
+
+import dev.polyglot.scheduler.cluster.ClusterMessage;
+import dev.polyglot.scheduler.cluster.Entities;
+import dev.polyglot.scheduler.config.SchedulerClock;
+import dev.polyglot.scheduler.config.SchedulerSettings;
+import dev.polyglot.scheduler.dispatch.Dispatcher;
+import dev.polyglot.scheduler.edge.Ids;
+import dev.polyglot.scheduler.job.JobOrder;
+import dev.polyglot.scheduler.job.SessionBound;
+import dev.polyglot.scheduler.metrics.Metrics;
+import dev.polyglot.scheduler.node.NodeEntity;
+import dev.polyglot.scheduler.pool.PoolMembership;
+import dev.polyglot.scheduler.protocol.FeatureFlags;
+import dev.polyglot.scheduler.protocol.PipelineConfig;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+
+/**
+ * One client session, sharded by session id: the audio segmenter, the session's jobs and their attempts (a
+ * {@link JobBook}), result ordering ({@link ResultOrder}), utterance groups, and the client connection. It
+ * never waits: placement, dispatch and results arrive as messages, and every wait is a timer.
+ *
+ * <p>Promises: each sealed utterance becomes exactly one job, created in index order; each job reaches one
+ * terminal outcome visible to the client (a result, an error, or nothing for an empty ack); results leave in
+ * utterance order within the bounded hold; no utterance failure ends the session.
+ *
+ * <p>Lost when it stops, crashes or moves: everything (passivation is off; the ledger that lets a re-created
+ * session continue is a later step). A session ends with its socket; its live jobs are then cancelled.
+ */
+public final class SessionEntity extends AbstractBehavior<SessionEntity.Command> {
+
+  public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "Session");
+
+  public sealed interface Command extends ClusterMessage {}
+
+  /** What {@code session_init} established. */
+  public record InitData(String srcLang, String tgtLang, String clientVersion, String platform, String mode,
+                         String langA, String langB, List<String> autoLangs, String dialect, FeatureFlags features,
+                         String tenantId, String traceId) implements ClusterMessage {}
+
+  /** A one-shot {@code utterance}, already decoded and merged with the session's defaults by the socket. */
+  public record UtteranceData(int index, byte[] audio, String audioFormat, int sampleRate, boolean manualCut,
+                              String srcLang, String tgtLang, String dialect, FeatureFlags features,
+                              PipelineConfig pipeline, String traceId) implements ClusterMessage {}
+
+  public record Init(InitData data, ActorRef<SessionSocket.Command> socket) implements Command {}
+
+  public record Audio(byte[] payload, boolean isFinal, Long clientTimestampMs, ActorRef<SessionSocket.Command> socket)
+      implements Command {}
+
+  public record Utterance(UtteranceData data, ActorRef<SessionSocket.Command> socket) implements Command {}
+
+  public record ClientHeartbeat(ActorRef<SessionSocket.Command> socket) implements Command {}
+
+  public record Close(String reason, ActorRef<SessionSocket.Command> socket) implements Command {}
+
+  public record TtsStarted(String groupId, ActorRef<SessionSocket.Command> socket) implements Command {}
+
+  public record TtsPlayEnded(String groupId, ActorRef<SessionSocket.Command> socket) implements Command {}
+
+  public record SocketClosed(ActorRef<SessionSocket.Command> socket) implements Command {}
+
+  /** A dispatcher reply or a node event about one of this session's jobs. */
+  public record Notify(SessionBound message) implements Command {}
+
+  private enum PauseTimer implements Command { INSTANCE }
+
+  private enum HangoverTimer implements Command { INSTANCE }
+
+  private enum PlaybackTimer implements Command { INSTANCE }
+
+  private enum HoldTimer implements Command { INSTANCE }
+
+  private enum BusyTimer implements Command { INSTANCE }
+
+  private enum Linger implements Command { INSTANCE }
+
+  private enum Sweep implements Command { INSTANCE }
+
+  private record PendingTimeout(String jobId, int attemptId) implements Command {}
+
+  private record DispatchedTimeout(String jobId, int attemptId) implements Command {}
+
+  public record Deps(SchedulerSettings settings, SchedulerClock clock, Entities entities,
+                     ActorRef<Dispatcher.Command> dispatcher) {}
+
+  public static Behavior<Command> create(String sessionId, Deps deps) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(t -> new SessionEntity(ctx, t, sessionId, deps)));
+  }
+
+  private enum Phase { NEW, ACTIVE, CLOSING }
+
+  private static final Duration SWEEP_INTERVAL = Duration.ofSeconds(30);
+
+  private final TimerScheduler<Command> timers;
+  private final String sessionId;
+  private final Deps deps;
+  private final SchedulerSettings settings;
+  private final Metrics metrics;
+  private final Supplier<String> newTurnId = Ids::uuid;
+  private Phase phase = Phase.NEW;
+  private InitData init;
+  private ActorRef<SessionSocket.Command> socket;
+  private Segmenter segmenter;
+  private JobBook book;
+  private ResultOrder<JobBook.Draft> order;
+  private Groups groups;
+  private String affinity;
+  private Long lastBusyMono;
+  private final Set<String> waitingForCapacity = new HashSet<>();
+
+  private SessionEntity(ActorContext<Command> ctx, TimerScheduler<Command> timers, String sessionId, Deps deps) {
+    super(ctx);
+    this.timers = timers;
+    this.sessionId = sessionId;
+    this.deps = deps;
+    this.settings = deps.settings();
+    this.metrics = Metrics.get(ctx.getSystem());
+    this.groups = Groups.create(sessionId, settings.results().groupWindow().toMillis());
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Init.class, this::onInit)
+        .onMessage(Audio.class, this::onAudio)
+        .onMessage(Utterance.class, this::onUtterance)
+        .onMessage(ClientHeartbeat.class, this::onClientHeartbeat)
+        .onMessage(Close.class, this::onClose)
+        .onMessage(TtsStarted.class, this::onTtsStarted)
+        .onMessage(TtsPlayEnded.class, this::onTtsPlayEnded)
+        .onMessage(SocketClosed.class, this::onSocketClosed)
+        .onMessage(Notify.class, this::onNotify)
+        .onMessageEquals(PauseTimer.INSTANCE, () -> segment(segmenter.onPauseTimer(mono(), newTurnId)))
+        .onMessageEquals(HangoverTimer.INSTANCE, () -> segment(segmenter.onHangoverTimer(mono(), newTurnId)))
+        .onMessageEquals(PlaybackTimer.INSTANCE, () -> segment(segmenter.onPlaybackWindowTimer(mono(), newTurnId)))
+        .onMessageEquals(HoldTimer.INSTANCE, () -> release(order.onHoldTimer(mono())))
+        .onMessageEquals(BusyTimer.INSTANCE, this::onBusyTimer)
+        .onMessageEquals(Linger.INSTANCE, this::onLinger)
+        .onMessageEquals(Sweep.INSTANCE, () -> { book = book.sweep(now()); return this; })
+        .onMessage(PendingTimeout.class, m -> jobs(book.pendingTimeout(m.jobId(), m.attemptId(), now())))
+        .onMessage(DispatchedTimeout.class, m -> jobs(book.dispatchedTimeout(m.jobId(), m.attemptId(), now())))
+        .build();
+  }
+
+  // ---------------------------------------------------------------- client messages
+
+  private Behavior<Command> onInit(Init m) {
+    if (phase != Phase.NEW) {
+      m.socket().tell(new SessionSocket.Deliver(sessionId, new ClientEvent.Error("INVALID_SESSION",
+          "session already exists", null, null)));
+      return this;
+    }
+    init = m.data();
+    socket = m.socket();
+    phase = Phase.ACTIVE;
+    SchedulerSettings.Segmentation s = settings.segmentation();
+    segmenter = Segmenter.initial(new Segmenter.Settings(s.pause().toMillis(), s.maxDuration().toMillis(),
+        s.maxBufferBytes(), s.hangoverAuto().toMillis(), s.hangoverManual().toMillis(), s.paddingAutoMs(),
+        s.paddingManualMs(), s.opusBytesPerFrame(),
+        "current-utterance".equals(s.gapChunkGoesTo()) ? Segmenter.GapMode.CURRENT_UTTERANCE : Segmenter.GapMode.NEXT_UTTERANCE,
+        s.playbackWindowMax().toMillis()), "opus");
+    book = JobBook.empty(new JobBook.Settings(settings.jobs().maxAttempts(), settings.jobs().retainFinished().toMillis()));
+    order = ResultOrder.create("arrival".equals(settings.results().order()) ? ResultOrder.Mode.ARRIVAL : ResultOrder.Mode.INDEX,
+        settings.results().maxHold().toMillis());
+    timers.startTimerWithFixedDelay(Sweep.INSTANCE, Sweep.INSTANCE, SWEEP_INTERVAL);
+    metrics.inc("sessions_created_total");
+    getContext().getLog().info("session {} created ({} -> {}, mode {})", sessionId, init.srcLang(), init.tgtLang(), init.mode());
+    toClient(new ClientEvent.InitAck(sessionId, init.traceId()));
+    return this;
+  }
+
+  private Behavior<Command> onAudio(Audio m) {
+    if (!accepts(m.socket())) return this;
+    return segment(segmenter.onChunk(m.payload(), m.isFinal(), m.clientTimestampMs(), mono(), newTurnId));
+  }
+
+  private Behavior<Command> onUtterance(Utterance m) {
+    if (!accepts(m.socket())) return this;
+    UtteranceData u = m.data();
+    if (book.hasIndex(u.index())) {
+      metrics.inc("duplicate_utterance_total");
+      getContext().getLog().debug("duplicate utterance {} ignored", u.index());
+      return this;
+    }
+    segmenter = segmenter.reserveIndex(u.index());
+    String src = u.srcLang() != null ? u.srcLang() : init.srcLang();
+    String tgt = u.tgtLang() != null ? u.tgtLang() : init.tgtLang();
+    JobOrder o = new JobOrder(Ids.jobId(), 1, sessionId, u.index(), src, tgt, u.pipeline(), u.audio(),
+        u.audioFormat(), u.sampleRate(), u.traceId() != null ? u.traceId() : init.traceId(),
+        settings.jobs().enableStreamingAsr(), (int) settings.jobs().partialUpdateInterval().toMillis(), Ids.uuid(),
+        u.dialect() != null ? u.dialect() : init.dialect(), u.features() != null ? u.features() : init.features(),
+        init.mode(), init.langA(), init.langB(), init.autoLangs(), null, u.manualCut(), false, false);
+    return createJob(o, null, "utterance");
+  }
+
+  private Behavior<Command> onClientHeartbeat(ClientHeartbeat m) {
+    if (!accepts(m.socket())) return this;
+    toClient(new ClientEvent.ServerHeartbeat(sessionId, deps.clock().wallMillis()));
+    return this;
+  }
+
+  private Behavior<Command> onTtsStarted(TtsStarted m) {
+    if (!accepts(m.socket())) return this;
+    return segment(segmenter.onTtsStarted(mono(), newTurnId));
+  }
+
+  private Behavior<Command> onTtsPlayEnded(TtsPlayEnded m) {
+    if (!accepts(m.socket())) return this;
+    groups = groups.playbackEnded(m.groupId(), mono());
+    return segment(segmenter.onTtsPlayEnded(mono(), newTurnId));
+  }
+
+  /** {@code session_close}: flush the buffer into a job, release held results, ack, keep delivering until done. */
+  private Behavior<Command> onClose(Close m) {
+    if (!accepts(m.socket())) return this;
+    segment(segmenter.onSessionClose(mono(), newTurnId));
+    phase = Phase.CLOSING;
+    cancelSegmenterTimers();
+    release(order.releaseAll());
+    toClient(new ClientEvent.CloseAck(sessionId));
+    getContext().getLog().info("session {} closing ({})", sessionId, m.reason());
+    timers.startSingleTimer(Linger.INSTANCE, Linger.INSTANCE, settings.sessions().closeLinger());
+    return stopIfDone();
+  }
+
+  /** The socket closed: nobody can receive results any more; cancel the live jobs and end (§6.5). */
+  private Behavior<Command> onSocketClosed(SocketClosed m) {
+    if (phase == Phase.NEW || !m.socket().equals(socket)) return this;
+    getContext().getLog().info("session {} ended with its socket", sessionId);
+    effects(book.cancelAll("session_closed", now()).effects(), true);
+    metrics.inc("sessions_ended_total", "reason", "socket_closed");
+    return Behaviors.stopped();
+  }
+
+  private Behavior<Command> onLinger() {
+    if (phase == Phase.NEW) return Behaviors.stopped();
+    effects(book.cancelAll("session_closed", now()).effects(), true);
+    return Behaviors.stopped();
+  }
+
+  /** Messages only the live session's own socket may send; anything else is answered INVALID_SESSION. */
+  private boolean accepts(ActorRef<SessionSocket.Command> from) {
+    if (phase == Phase.ACTIVE && from.equals(socket)) return true;
+    from.tell(new SessionSocket.Deliver(sessionId, new ClientEvent.Error("INVALID_SESSION",
+        phase == Phase.CLOSING ? "session is closed" : "unknown session", null, null)));
+    metrics.inc("invalid_message_total", "socket", "session", "code", "INVALID_SESSION");
+    if (phase == Phase.NEW) getContext().getSelf().tell(Linger.INSTANCE);
+    return false;
+  }
+
+  // ---------------------------------------------------------------- segmentation
+
+  private Behavior<Command> segment(Segmenter.Step step) {
+    segmenter = step.next();
+    if (step.outcome() == Segmenter.Outcome.CHUNK_TOO_LARGE) {
+      toClient(new ClientEvent.Error("INVALID_MESSAGE", "audio chunk larger than the utterance buffer", null, null));
+      metrics.inc("invalid_message_total", "socket", "session", "code", "INVALID_MESSAGE");
+    } else if (step.outcome() == Segmenter.Outcome.EMPTY_FINALIZE) {
+      metrics.inc("empty_finalize_total");
+    }
+    for (Segmenter.Utterance u : step.ready()) createJob(jobFor(u), u.firstClientTs(), "stream");
+    if (phase == Phase.ACTIVE) armSegmenterTimers();
+    return this;
+  }
+
+  private JobOrder jobFor(Segmenter.Utterance u) {
+    metrics.inc("finalize_total", "reason", u.reason().name().toLowerCase(java.util.Locale.ROOT));
+    return new JobOrder(Ids.jobId(), 1, sessionId, u.index(), init.srcLang(), init.tgtLang(),
+        PipelineConfig.streamingDefault(), u.audio(), "opus", 16000, init.traceId(),
+        settings.jobs().enableStreamingAsr(), (int) settings.jobs().partialUpdateInterval().toMillis(), u.turnId(),
+        init.dialect(), init.features(), init.mode(), init.langA(), init.langB(), init.autoLangs(), u.paddingMs(),
+        u.manualCut(), u.timeoutTriggered(), u.maxDurationTriggered());
+  }
+
+  private void armSegmenterTimers() {
+    arm(PauseTimer.INSTANCE, segmenter.pauseDueAt());
+    arm(HangoverTimer.INSTANCE, segmenter.hangoverDueAt());
+    arm(PlaybackTimer.INSTANCE, segmenter.playbackWindowDueAt());
+  }
+
+  private void cancelSegmenterTimers() {
+    timers.cancel(PauseTimer.INSTANCE);
+    timers.cancel(HangoverTimer.INSTANCE);
+    timers.cancel(PlaybackTimer.INSTANCE);
+  }
+
+  private void arm(Command key, java.util.OptionalLong dueAt) {
+    if (dueAt.isEmpty()) {
+      timers.cancel(key);
+    } else {
+      timers.startSingleTimer(key, key, Duration.ofMillis(Math.max(0, dueAt.getAsLong() - mono())));
+    }
+  }
+
+  // ---------------------------------------------------------------- jobs
+
+  private Behavior<Command> createJob(JobOrder o, Long firstClientTs, String path) {
+    String pool = poolOf(o.srcLang(), o.tgtLang());
+    metrics.inc("jobs_created_total", "path", path);
+    order = order.jobLive(o.tgtLang(), o.utteranceIndex());
+    return jobs(book.create(o, pool, requiredTypes(o.pipeline()), o.tgtLang(), firstClientTs, path, affinity, now()));
+  }
+
+  /** The job pool: {@code lang_a:lang_b} for a two-way session, else {@code src:tgt} (§4). */
+  private String poolOf(String src, String tgt) {
+    if ("auto".equalsIgnoreCase(src) && init.langA() != null && init.langB() != null) {
+      return PoolMembership.pool(init.langA(), init.langB());
+    }
+    return PoolMembership.pool(src, tgt);
+  }
+
+  private static Set<String> requiredTypes(PipelineConfig p) {
+    Set<String> t = new LinkedHashSet<>();
+    if (p.useAsr()) t.add("asr");
+    if (p.useNmt()) t.add("nmt");
+    if (p.useTts()) t.add("tts");
+    if (p.useSemantic()) t.add("semantic");
+    if (p.useTone()) t.add("tone");
+    return t;
+  }
+
+  private Behavior<Command> onNotify(Notify n) {
+    if (phase == Phase.NEW) {
+      getContext().getLog().debug("message for unknown session {} dropped: job {}", sessionId, n.message().jobId());
+      metrics.inc("result_dropped_total", "reason", "unknown_job");
+      return Behaviors.stopped();
+    }
+    SessionBound m = n.message();
+    if (m instanceof Dispatcher.Placed p) {
+      waitingForCapacity.remove(p.jobId());
+      return jobs(book.placed(p.jobId(), p.attemptId(), p.nodeId(), now()));
+    } else if (m instanceof Dispatcher.NoEligible p) {
+      waitingForCapacity.remove(p.jobId());
+      return jobs(book.noEligible(p.jobId(), p.attemptId(), now()));
+    } else if (m instanceof Dispatcher.Queued q) {
+      waitingForCapacity.add(q.jobId());
+      return jobs(book.queued(q.jobId(), q.attemptId()));
+    } else if (m instanceof NodeEntity.AttemptDispatched d) {
+      return jobs(book.dispatched(d.jobId(), d.attemptId(), d.nodeId(), d.dispatchedAtMs(), now()));
+    } else if (m instanceof NodeEntity.AttemptLost l) {
+      return jobs(book.lost(l.jobId(), l.attemptId(), l.nodeId(), now()));
+    } else if (m instanceof NodeEntity.ResultReceived r) {
+      return jobs(book.result(r.nodeId(), r.result(), now()));
+    } else if (m instanceof NodeEntity.PartialReceived p) {
+      return onPartial(p);
+    } else if (m instanceof NodeEntity.AckReceived a) {
+      return onAck(a);
+    }
+    return this;
+  }
+
+  /** {@code asr_partial} is relayed only from the live attempt's node of an unfinished job, never held. */
+  private Behavior<Command> onPartial(NodeEntity.PartialReceived p) {
+    book.job(p.jobId()).ifPresent(j -> {
+      boolean live = !j.state().terminal() && j.liveAttempt().map(a -> a.nodeId().equals(p.nodeId())).orElse(false);
+      if (!live) {
+        metrics.inc("partial_dropped_total", "reason", "not_live");
+        return;
+      }
+      toClient(new ClientEvent.Partial(sessionId, j.index(), j.jobId(), p.text(), p.isFinal(), j.order().traceId()));
+      toClient(new ClientEvent.Ui(j.order().traceId(), sessionId, j.jobId(), j.index(), "ASR_PARTIAL", "ok",
+          mono() - j.createdMono(), null));
+    });
+    return this;
+  }
+
+  private Behavior<Command> onAck(NodeEntity.AckReceived a) {
+    if (a.started()) return this;
+    book.job(a.jobId()).ifPresent(j -> {
+      boolean live = j.liveAttempt().map(x -> x.nodeId().equals(a.nodeId()) && x.attemptId() == a.attemptId()).orElse(false);
+      if (live) {
+        toClient(new ClientEvent.Ui(j.order().traceId(), sessionId, j.jobId(), j.index(), "NODE_ACCEPTED", "ok",
+            mono() - j.createdMono(), null));
+      }
+    });
+    return this;
+  }
+
+  private Behavior<Command> jobs(JobBook.Step step) {
+    book = step.next();
+    effects(step.effects(), false);
+    return phase == Phase.CLOSING ? stopIfDone() : this;
+  }
+
+  /** Carries out what the JobBook decided. With {@code ending}, nothing more goes to the client. */
+  private void effects(List<JobBook.Effect> fx, boolean ending) {
+    for (JobBook.Effect e : fx) {
+      if (e instanceof JobBook.Effect.Place p) {
+        deps.dispatcher().tell(new Dispatcher.Place(p.request()));
+      } else if (e instanceof JobBook.Effect.Withdraw w) {
+        waitingForCapacity.remove(w.jobId());
+        deps.dispatcher().tell(new Dispatcher.Withdraw(w.jobId(), w.attemptId()));
+      } else if (e instanceof JobBook.Effect.Assign a) {
+        deps.entities().node(a.nodeId()).tell(new NodeEntity.Assign(a.order()));
+      } else if (e instanceof JobBook.Effect.CancelOnNode c) {
+        metrics.inc("job_cancel_sent_total", "reason", c.reason());
+        deps.entities().node(c.nodeId()).tell(new NodeEntity.Cancel(c.jobId(), c.attemptId(), c.traceId(), c.reason()));
+      } else if (e instanceof JobBook.Effect.ReleaseOnNode r) {
+        deps.entities().node(r.nodeId()).tell(new NodeEntity.Release(r.jobId(), r.attemptId()));
+      } else if (e instanceof JobBook.Effect.ArmPending p) {
+        timers.startSingleTimer(pendingKey(p.jobId()), new PendingTimeout(p.jobId(), p.attemptId()),
+            settings.jobs().pendingTimeout());
+      } else if (e instanceof JobBook.Effect.ArmDispatched d) {
+        timers.startSingleTimer(dispatchedKey(d.jobId()), new DispatchedTimeout(d.jobId(), d.attemptId()),
+            settings.jobs().dispatchedTimeout());
+      } else if (e instanceof JobBook.Effect.Disarm d) {
+        timers.cancel(pendingKey(d.jobId()));
+        timers.cancel(dispatchedKey(d.jobId()));
+      } else if (e instanceof JobBook.Effect.Affinity a) {
+        affinity = a.nodeId();
+      } else if (e instanceof JobBook.Effect.Busy b) {
+        busy(b.pool());
+      } else if (e instanceof JobBook.Effect.Dropped d) {
+        dropped(d);
+      } else if (e instanceof JobBook.Effect.Finished f) {
+        waitingForCapacity.remove(f.jobId());
+        metrics.inc("jobs_finished_total", "outcome", outcome(f.state()), "code", f.code() == null ? "" : f.code());
+      } else if (e instanceof JobBook.Effect.AttemptStarted a) {
+        metrics.inc("job_attempts_total", "reason", a.reason());
+      } else if (ending) {
+        continue;
+      } else if (e instanceof JobBook.Effect.Client c) {
+        toClient(c.event());
+      } else if (e instanceof JobBook.Effect.Deliver d) {
+        release(order.resultReady(d.stream(), d.index(), d.draft(), mono()));
+      } else if (e instanceof JobBook.Effect.Ended d) {
+        release(order.jobEnded(d.stream(), d.index(), mono()));
+      }
+    }
+  }
+
+  private void dropped(JobBook.Effect.Dropped d) {
+    metrics.inc("result_dropped_total", "reason", d.reason());
+    if ("foreign_node".equals(d.reason())) {
+      getContext().getLog().warn("result dropped: {} job {} from node {}", d.reason(), d.jobId(), d.nodeId());
+    } else {
+      getContext().getLog().debug("result dropped: {} job {} from node {}", d.reason(), d.jobId(), d.nodeId());
+    }
+  }
+
+  private static String outcome(JobBook.JobState s) {
+    return switch (s) {
+      case COMPLETED -> "completed";
+      case COMPLETED_EMPTY -> "empty";
+      case FAILED -> "failed";
+      default -> "cancelled";
+    };
+  }
+
+  // ---------------------------------------------------------------- backpressure (§11)
+
+  private void busy(String pool) {
+    if (!settings.backpressure().enabled() || phase != Phase.ACTIVE) return;
+    long resume = settings.backpressure().resumeAfter().toMillis();
+    if (lastBusyMono != null && mono() - lastBusyMono < resume) return;
+    lastBusyMono = mono();
+    metrics.inc("backpressure_sent_total");
+    toClient(new ClientEvent.Busy(resume, "all nodes for " + pool + " are busy"));
+    timers.startSingleTimer(BusyTimer.INSTANCE, BusyTimer.INSTANCE, settings.backpressure().resumeAfter());
+  }
+
+  private Behavior<Command> onBusyTimer() {
+    for (String jobId : waitingForCapacity) {
+      var j = book.job(jobId);
+      if (j.isPresent() && j.get().state() == JobBook.JobState.PENDING) {
+        busy(j.get().pool());
+        break;
+      }
+    }
+    return this;
+  }
+
+  // ---------------------------------------------------------------- results
+
+  private Behavior<Command> release(ResultOrder.Release<JobBook.Draft> r) {
+    order = r.next();
+    for (JobBook.Draft d : r.released()) {
+      ResultBuilder.Built b = ResultBuilder.build(d, groups, mono(), deps.clock().wallMillis());
+      groups = b.groups();
+      toClient(b.event());
+    }
+    java.util.OptionalLong due = order.holdDueAt();
+    if (due.isPresent()) {
+      timers.startSingleTimer(HoldTimer.INSTANCE, HoldTimer.INSTANCE, Duration.ofMillis(Math.max(0, due.getAsLong() - mono())));
+    } else {
+      timers.cancel(HoldTimer.INSTANCE);
+    }
+    return this;
+  }
+
+  private Behavior<Command> stopIfDone() {
+    if (phase == Phase.CLOSING) {
+      release(order.releaseAll());
+      if (book.liveJobs() == 0) {
+        getContext().getLog().info("session {} closed: all jobs finished", sessionId);
+        return Behaviors.stopped();
+      }
+    }
+    return this;
+  }
+
+  private void toClient(ClientEvent e) {
+    if (socket != null) socket.tell(new SessionSocket.Deliver(sessionId, e));
+  }
+
+  private JobBook.Now now() {
+    return new JobBook.Now(mono(), deps.clock().wallMillis());
+  }
+
+  private long mono() {
+    return deps.clock().monoMillis();
+  }
+
+  private static String pendingKey(String jobId) {
+    return "pending:" + jobId;
+  }
+
+  private static String dispatchedKey(String jobId) {
+    return "dispatched:" + jobId;
+  }
+}

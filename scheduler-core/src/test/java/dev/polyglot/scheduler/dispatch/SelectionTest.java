@@ -1,0 +1,148 @@
+package dev.polyglot.scheduler.dispatch;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.polyglot.scheduler.node.NodeState;
+import dev.polyglot.scheduler.node.NodeStatus;
+import dev.polyglot.scheduler.pool.NodeView;
+import dev.polyglot.scheduler.pool.PoolView;
+import dev.polyglot.scheduler.testkit.Fixtures;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class SelectionTest {
+  private static final Set<String> CORE = Set.of("asr", "nmt", "tts");
+  private final SplittableRandom rnd = new SplittableRandom(42);
+
+  private static NodeView node(String id, NodeStatus status, boolean draining, boolean over, int running, int reservations) {
+    return new NodeView(id, 1, status != NodeStatus.OFFLINE, status, draining, Set.of("zh:en"), CORE, over, running,
+        reservations, 0, 4);
+  }
+
+  private static PoolView viewOf(NodeView... nodes) {
+    return PoolView.empty(1).apply(List.of(nodes), 1);
+  }
+
+  private Selection.Outcome select(PoolView v, String affinity, Set<String> excluded) {
+    return Selection.select(v, new Selection.Request("zh:en", CORE, excluded, affinity), id -> 0, rnd, 8, 32);
+  }
+
+  @Test
+  void anEmptyPoolHasNoEligibleNode() {
+    assertInstanceOf(Selection.Outcome.NoEligible.class, select(PoolView.empty(1), null, Set.of()));
+  }
+
+  @Test
+  void allNodesFullIsNoCapacity() {
+    PoolView v = viewOf(node("a", NodeStatus.READY, false, false, 4, 0), node("b", NodeStatus.READY, false, false, 0, 4));
+    assertInstanceOf(Selection.Outcome.NoCapacity.class, select(v, null, Set.of()));
+  }
+
+  @Test
+  void nodesOverTheThresholdAreNotSelectableButStillEligible() {
+    PoolView v = viewOf(node("a", NodeStatus.READY, false, true, 0, 0));
+    assertInstanceOf(Selection.Outcome.NoCapacity.class, select(v, null, Set.of()));
+  }
+
+  @Test
+  void drainingDegradedAndRegisteringNodesAreNotEligible() {
+    PoolView v = viewOf(node("a", NodeStatus.READY, true, false, 0, 0), node("b", NodeStatus.DEGRADED, false, false, 0, 0),
+        node("c", NodeStatus.REGISTERING, false, false, 0, 0));
+    assertInstanceOf(Selection.Outcome.NoEligible.class, select(v, null, Set.of()));
+    PoolView withReady = v.apply(List.of(node("d", NodeStatus.READY, false, false, 0, 0)), 2);
+    assertEquals(List.of("d"), ((Selection.Outcome.Candidates) select(withReady, null, Set.of())).nodeIds());
+  }
+
+  @Test
+  void excludedNodesAreNeverCandidates() {
+    PoolView v = viewOf(node("a", NodeStatus.READY, false, false, 0, 0), node("b", NodeStatus.READY, false, false, 0, 0));
+    assertEquals(List.of("b"), ((Selection.Outcome.Candidates) select(v, null, Set.of("a"))).nodeIds());
+    assertInstanceOf(Selection.Outcome.NoEligible.class, select(v, null, Set.of("a", "b")));
+  }
+
+  @Test
+  void theAffinityNodeComesFirstWhileItHasAFreeSlot() {
+    PoolView v = viewOf(node("a", NodeStatus.READY, false, false, 3, 0), node("b", NodeStatus.READY, false, false, 0, 0),
+        node("c", NodeStatus.READY, false, false, 0, 0));
+    for (int i = 0; i < 20; i++) {
+      assertEquals("a", ((Selection.Outcome.Candidates) select(v, "a", Set.of())).nodeIds().get(0));
+    }
+    PoolView full = v.apply(List.of(new NodeView("a", 2, true, NodeStatus.READY, false, Set.of("zh:en"), CORE, false, 4, 0, 0, 4)), 2);
+    assertFalse(((Selection.Outcome.Candidates) select(full, "a", Set.of())).nodeIds().contains("a"));
+  }
+
+  @Test
+  void powerOfTwoChoicesPrefersTheFreerOfTwoRandomNodes() {
+    PoolView v = viewOf(node("a", NodeStatus.READY, false, false, 3, 0), node("b", NodeStatus.READY, false, false, 0, 0));
+    for (int i = 0; i < 20; i++) {
+      assertEquals(List.of("b", "a"), ((Selection.Outcome.Candidates) select(v, null, Set.of())).nodeIds());
+    }
+  }
+
+  @Test
+  void aStaleViewVersionIsIgnored() {
+    PoolView v = viewOf(node("a", NodeStatus.READY, false, false, 0, 0));
+    NodeView staleOffline = new NodeView("a", 0, false, NodeStatus.OFFLINE, false, Set.of("zh:en"), CORE, false, 0, 0, 0, 4);
+    PoolView after = v.apply(List.of(staleOffline), 2);
+    assertEquals(List.of("a"), ((Selection.Outcome.Candidates) select(after, null, Set.of())).nodeIds());
+  }
+
+  @Test
+  void candidatesAreCappedAndTheSampleNeverScansALargePoolWithCapacity() {
+    List<NodeView> nodes = new ArrayList<>();
+    for (int i = 0; i < 10_000; i++) nodes.add(node("n" + i, NodeStatus.READY, false, false, 0, 0));
+    PoolView v = PoolView.empty(1).apply(nodes, 1);
+    int[] looked = {0};
+    Selection.Outcome o = Selection.select(v, new Selection.Request("zh:en", CORE, Set.of(), null),
+        id -> { looked[0]++; return 0; }, rnd, 8, 32);
+    assertEquals(8, ((Selection.Outcome.Candidates) o).nodeIds().size());
+    assertTrue(looked[0] <= 2 * 32 + 8, "probed " + looked[0] + " nodes of 10,000");
+  }
+
+  /** 100 placements in a burst over 10 nodes of 4 slots: exactly 40 granted, 60 no capacity, no node over its slots. */
+  @Test
+  void aBurstOfOneHundredOverTenNodesOfFourSlotsGrantsExactlyForty() {
+    Map<String, NodeState> nodes = new HashMap<>();
+    List<NodeView> views = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      NodeState s = Fixtures.readyNode("n" + i, List.of("zh", "en"));
+      nodes.put(s.nodeId(), s);
+      views.add(s.view(1));
+    }
+    PoolView view = PoolView.empty(1).apply(views, 1); // the burst sees no newer view
+    OwnPlacements own = OwnPlacements.empty();
+    int granted = 0;
+    int noCapacity = 0;
+    for (int j = 0; j < 100; j++) {
+      OwnPlacements ownNow = own;
+      Selection.Outcome o = Selection.select(view, new Selection.Request("zh:en", CORE, Set.of(), null),
+          id -> ownNow.own(id, view), rnd, 8, 32);
+      if (!(o instanceof Selection.Outcome.Candidates c)) {
+        assertInstanceOf(Selection.Outcome.NoCapacity.class, o);
+        noCapacity++;
+        continue;
+      }
+      boolean placed = false;
+      for (String id : c.nodeIds()) {
+        own = own.asked(id);
+        NodeState.ReserveDecision d = nodes.get(id).reserve("job-" + j, 1, "s", j, CORE, Set.of());
+        if (d instanceof NodeState.ReserveDecision.Granted g) {
+          nodes.put(id, g.next());
+          own = own.answered(id, g.seq());
+          placed = true;
+          break;
+        }
+        own = own.answered(id, null);
+      }
+      if (placed) granted++; else noCapacity++;
+    }
+    assertEquals(40, granted);
+    assertEquals(60, noCapacity);
+    for (NodeState s : nodes.values()) assertEquals(4, s.reservations().size(), s.nodeId());
+  }
+}

@@ -1,0 +1,212 @@
+package dev.polyglot.scheduler.node;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.polyglot.scheduler.cluster.Entities;
+import dev.polyglot.scheduler.config.SchedulerSettings;
+import dev.polyglot.scheduler.job.JobOrder;
+import dev.polyglot.scheduler.job.SessionBound;
+import dev.polyglot.scheduler.pool.NodeView;
+import dev.polyglot.scheduler.pool.PoolDirectory;
+import dev.polyglot.scheduler.protocol.FeatureFlags;
+import dev.polyglot.scheduler.protocol.PipelineConfig;
+import dev.polyglot.scheduler.testkit.Fixtures;
+import dev.polyglot.scheduler.testkit.ManualClock;
+import dev.polyglot.scheduler.testkit.TestSettings;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.RecipientRef;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class NodeEntityTest {
+  static final ActorTestKit kit = ActorTestKit.create(ManualTime.config()
+      .withFallback(com.typesafe.config.ConfigFactory.parseString("pekko.actor.provider = local")));
+  static final ManualTime time = ManualTime.get(kit.system());
+
+  private ManualClock clock;
+  private TestProbe<PoolDirectory.Command> directory;
+  private TestProbe<NodeSocket.Command> socket;
+  private TestProbe<SessionBound> sessions;
+
+  @AfterAll
+  static void stop() {
+    kit.shutdownTestKit();
+  }
+
+  @BeforeEach
+  void setUp() {
+    clock = new ManualClock(time);
+    directory = kit.createTestProbe();
+    socket = kit.createTestProbe();
+    sessions = kit.createTestProbe();
+  }
+
+  private ActorRef<NodeEntity.Command> spawn(SchedulerSettings settings) {
+    Entities entities = new Entities() {
+      @Override public RecipientRef<NodeEntity.Command> node(String nodeId) { throw new AssertionError("not used"); }
+
+      @Override public RecipientRef<dev.polyglot.scheduler.session.SessionEntity.Command> session(String id) {
+        throw new AssertionError("not used");
+      }
+
+      @Override public void tellSession(String sessionId, SessionBound message) { sessions.getRef().tell(message); }
+    };
+    return kit.spawn(NodeEntity.create("node-1", new NodeEntity.Deps(settings.nodes(), clock, directory.getRef(), entities)));
+  }
+
+  private ActorRef<NodeEntity.Command> readyNode(SchedulerSettings settings) {
+    ActorRef<NodeEntity.Command> node = spawn(settings);
+    NodeFacts facts = Fixtures.agentFacts(List.of("zh", "en"));
+    node.tell(new NodeEntity.Register(facts, false, socket.getRef()));
+    assertEquals(new NodeSocket.Registered("node-1", NodeStatus.REGISTERING), socket.receiveMessage());
+    assertEquals(NodeStatus.REGISTERING, ((NodeSocket.SendStatus) socket.receiveMessage()).status());
+    node.tell(heartbeat(Fixtures.usage(10, 0)));
+    assertEquals(NodeStatus.READY, ((NodeSocket.SendStatus) socket.receiveMessage()).status());
+    return node;
+  }
+
+  private NodeEntity.Heartbeat heartbeat(dev.polyglot.scheduler.protocol.ResourceUsage u) {
+    return new NodeEntity.Heartbeat(u, null, null, null, null, null, socket.getRef());
+  }
+
+  /** The newest view announced so far (waits briefly for stragglers). */
+  private NodeView lastView() {
+    NodeView v = ((PoolDirectory.NodeChanged) directory.receiveMessage()).view();
+    while (true) {
+      try {
+        v = directory.expectMessageClass(PoolDirectory.NodeChanged.class, Duration.ofMillis(100)).view();
+      } catch (AssertionError drained) {
+        return v;
+      }
+    }
+  }
+
+  @Test
+  void declaresNodeOfflineAtTheHeartbeatTimeoutAndNotOneTickBefore() {
+    readyNode(TestSettings.with(""));
+    directory.receiveSeveralMessages(2);
+    clock.advance(Duration.ofSeconds(45).minusMillis(1));
+    socket.expectNoMessage(Duration.ofMillis(50));
+    clock.advance(Duration.ofMillis(1));
+    assertEquals(NodeStatus.OFFLINE, ((NodeSocket.SendStatus) socket.receiveMessage()).status());
+    assertEquals("NODE_HEARTBEAT_TIMEOUT", ((NodeSocket.CloseWith) socket.receiveMessage()).code());
+    assertFalse(lastView().connected());
+  }
+
+  @Test
+  void heartbeatsJustBeforeTheTimeoutKeepTheNodeAlive() {
+    ActorRef<NodeEntity.Command> node = readyNode(TestSettings.with(""));
+    for (int i = 0; i < 5; i++) {
+      clock.advance(Duration.ofSeconds(44));
+      node.tell(heartbeat(Fixtures.usage(10, 0)));
+    }
+    socket.expectNoMessage(Duration.ofMillis(50));
+  }
+
+  @Test
+  void warmupWithoutAHealthyHeartbeatDegradesTheNode() {
+    ActorRef<NodeEntity.Command> node = spawn(TestSettings.with("scheduler.nodes.heartbeat-timeout = 300s"));
+    node.tell(new NodeEntity.Register(Fixtures.agentFacts(List.of("en")), false, socket.getRef()));
+    socket.receiveSeveralMessages(2);
+    clock.advance(Duration.ofSeconds(60).minusMillis(1));
+    socket.expectNoMessage(Duration.ofMillis(50));
+    clock.advance(Duration.ofMillis(1));
+    assertEquals(NodeStatus.DEGRADED, ((NodeSocket.SendStatus) socket.receiveMessage()).status());
+  }
+
+  @Test
+  void aClosedSocketMakesTheNodeOfflineAtOnceAndFailsItsAttemptsOver() {
+    ActorRef<NodeEntity.Command> node = readyNode(TestSettings.with(""));
+    TestProbe<NodeEntity.ReserveReply> reply = kit.createTestProbe();
+    node.tell(new NodeEntity.Reserve("job-1", 1, "s-1", 0, Set.of("asr"), Set.of(), reply.getRef()));
+    assertInstanceOf(NodeEntity.Reserved.class, reply.receiveMessage());
+    node.tell(new NodeEntity.Assign(order("job-1", 1)));
+    assertInstanceOf(NodeSocket.SendJob.class, socket.receiveMessage());
+    assertInstanceOf(NodeEntity.AttemptDispatched.class, sessions.receiveMessage());
+    node.tell(new NodeEntity.SocketClosed(socket.getRef()));
+    NodeEntity.AttemptLost lost = sessions.expectMessageClass(NodeEntity.AttemptLost.class);
+    assertEquals("job-1", lost.jobId());
+    TestProbe<NodeEntity.Summary> summary = kit.createTestProbe();
+    node.tell(new NodeEntity.GetSummary(summary.getRef()));
+    assertEquals(NodeStatus.OFFLINE, summary.receiveMessage().status());
+  }
+
+  @Test
+  void aNewerConnectionTakesOverAndTheOldSocketIsClosed() {
+    ActorRef<NodeEntity.Command> node = readyNode(TestSettings.with(""));
+    TestProbe<NodeSocket.Command> second = kit.createTestProbe();
+    node.tell(new NodeEntity.Register(Fixtures.agentFacts(List.of("en")), false, second.getRef()));
+    assertEquals("NODE_CONNECTION_REPLACED", ((NodeSocket.CloseWith) socket.receiveMessage()).code());
+    assertInstanceOf(NodeSocket.Registered.class, second.receiveMessage());
+    node.tell(new NodeEntity.SocketClosed(socket.getRef()));
+    TestProbe<NodeEntity.Summary> summary = kit.createTestProbe();
+    node.tell(new NodeEntity.GetSummary(summary.getRef()));
+    assertTrue(summary.receiveMessage().connected(), "the replaced socket closing must not take the node offline");
+  }
+
+  @Test
+  void aGeneratedIdAlreadyKnownIsRefused() {
+    ActorRef<NodeEntity.Command> node = readyNode(TestSettings.with(""));
+    TestProbe<NodeSocket.Command> other = kit.createTestProbe();
+    node.tell(new NodeEntity.Register(Fixtures.agentFacts(List.of("en")), true, other.getRef()));
+    assertInstanceOf(NodeSocket.IdTaken.class, other.receiveMessage());
+  }
+
+  @Test
+  void anUndispatchedReservationExpiresAfterItsTtl() {
+    ActorRef<NodeEntity.Command> node = readyNode(TestSettings.with(""));
+    TestProbe<NodeEntity.ReserveReply> reply = kit.createTestProbe();
+    for (int i = 0; i < 4; i++) {
+      node.tell(new NodeEntity.Reserve("job-" + i, 1, "s-1", i, Set.of("asr"), Set.of(), reply.getRef()));
+      assertInstanceOf(NodeEntity.Reserved.class, reply.receiveMessage());
+    }
+    node.tell(new NodeEntity.Reserve("job-9", 1, "s-1", 9, Set.of("asr"), Set.of(), reply.getRef()));
+    assertEquals("full", ((NodeEntity.Refused) reply.receiveMessage()).reason());
+    clock.advance(Duration.ofSeconds(10));
+    node.tell(new NodeEntity.Reserve("job-9", 1, "s-1", 9, Set.of("asr"), Set.of(), reply.getRef()));
+    assertInstanceOf(NodeEntity.Reserved.class, reply.receiveMessage());
+  }
+
+  @Test
+  void aResultForAJobNeverGivenToTheNodeIsDroppedAndOneGivenIsRoutedToItsSession() {
+    ActorRef<NodeEntity.Command> node = readyNode(TestSettings.with(""));
+    node.tell(new NodeEntity.ResultFromNode(result("job-x", 1), socket.getRef()));
+    sessions.expectNoMessage(Duration.ofMillis(100));
+    TestProbe<NodeEntity.ReserveReply> reply = kit.createTestProbe();
+    node.tell(new NodeEntity.Reserve("job-1", 1, "s-1", 0, Set.of("asr"), Set.of(), reply.getRef()));
+    reply.receiveMessage();
+    node.tell(new NodeEntity.Assign(order("job-1", 1)));
+    sessions.expectMessageClass(NodeEntity.AttemptDispatched.class);
+    node.tell(new NodeEntity.ResultFromNode(result("job-1", 1), socket.getRef()));
+    assertEquals("job-1", sessions.expectMessageClass(NodeEntity.ResultReceived.class).jobId());
+  }
+
+  @Test
+  void heartbeatsThatChangeNothingForPlacementAnnounceNothing() {
+    ActorRef<NodeEntity.Command> node = readyNode(TestSettings.with(""));
+    lastView();
+    node.tell(heartbeat(Fixtures.usage(11, 0)));
+    node.tell(heartbeat(Fixtures.usage(12, 0)));
+    directory.expectNoMessage(Duration.ofMillis(100));
+    node.tell(heartbeat(Fixtures.usage(90, 0)));
+    assertTrue(((PoolDirectory.NodeChanged) directory.receiveMessage()).view().overThreshold());
+  }
+
+  static JobOrder order(String jobId, int attempt) {
+    return new JobOrder(jobId, attempt, "s-1", 0, "zh", "en", PipelineConfig.streamingDefault(), new byte[] {1, 2},
+        "opus", 16000, "trace", true, 1000, "turn", null, FeatureFlags.empty(), "one_way", null, null, null, 220,
+        false, true, false);
+  }
+
+  static dev.polyglot.scheduler.job.NodeResult result(String jobId, int attempt) {
+    return new dev.polyglot.scheduler.job.NodeResult(jobId, attempt, true, "hi", "hello", "", "opus", null, 10, null,
+        null, null, null, null, null, null, 0);
+  }
+}

@@ -1,0 +1,65 @@
+package dev.polyglot.scheduler.pool;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.polyglot.scheduler.node.NodeStatus;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class PoolViewTest {
+
+  static NodeView view(String id, long version, boolean connected, Set<String> pools) {
+    return new NodeView(id, version, connected, connected ? NodeStatus.READY : NodeStatus.OFFLINE, false, pools,
+        Set.of("asr", "nmt", "tts"), false, 0, 0, 0, 4);
+  }
+
+  static Set<String> members(PoolView v, String pool) {
+    Set<String> out = new HashSet<>();
+    PoolView.Members m = v.members(pool);
+    for (int i = 0; i < m.size(); i++) out.add(m.get(i));
+    return out;
+  }
+
+  @Test
+  void nodesJoinThePoolsTheirViewNamesAndLeaveAllWhenOffline() {
+    PoolView v = PoolView.empty(1).apply(List.of(
+        view("a", 1, true, Set.of("zh:en", "en:zh")), view("b", 1, true, Set.of("zh:en"))), 1);
+    assertEquals(Set.of("a", "b"), members(v, "zh:en"));
+    assertEquals(Set.of("a"), members(v, "en:zh"));
+    v = v.apply(List.of(view("a", 2, false, Set.of("zh:en", "en:zh"))), 2);
+    assertEquals(Set.of("b"), members(v, "zh:en"));
+    assertEquals(0, v.members("en:zh").size());
+    assertTrue(v.node("a").isPresent(), "an offline node is still known, just in no pool");
+  }
+
+  @Test
+  void anOlderNodeVersionIsIgnored() {
+    PoolView v = PoolView.empty(1).apply(List.of(view("a", 5, true, Set.of("zh:en"))), 1);
+    PoolView after = v.apply(List.of(view("a", 4, false, Set.of("zh:en"))), 2);
+    assertTrue(after.node("a").orElseThrow().connected());
+    assertEquals(Set.of("a"), members(after, "zh:en"));
+  }
+
+  @Test
+  void removalSwapsInTheLastMemberAndKeepsEveryoneElse() {
+    PoolView v = PoolView.empty(1);
+    for (int i = 0; i < 100; i++) v = v.apply(List.of(view("n" + i, 1, true, Set.of("p"))), i + 1);
+    PoolView earlier = v;
+    for (int i = 0; i < 100; i += 3) v = v.apply(List.of(view("n" + i, 2, false, Set.of("p"))), 200 + i);
+    Set<String> expected = new HashSet<>();
+    for (int i = 0; i < 100; i++) if (i % 3 != 0) expected.add("n" + i);
+    assertEquals(expected, members(v, "p"));
+    assertEquals(100, members(earlier, "p").size(), "an earlier view is unchanged by later updates");
+  }
+
+  @Test
+  void olderThanComparesEpochThenVersion() {
+    PoolView v = PoolView.empty(5).apply(List.of(), 7);
+    assertTrue(v.olderThan(6, 0));
+    assertTrue(v.olderThan(5, 8));
+    assertFalse(v.olderThan(5, 7));
+    assertFalse(v.olderThan(4, 100));
+  }
+}

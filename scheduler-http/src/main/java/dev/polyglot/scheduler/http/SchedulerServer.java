@@ -1,0 +1,89 @@
+package dev.polyglot.scheduler.http;
+
+import static org.apache.pekko.http.javadsl.server.Directives.*;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.polyglot.scheduler.cluster.SchedulerRuntime;
+import dev.polyglot.scheduler.edge.SocketOut;
+import dev.polyglot.scheduler.node.NodeSocket;
+import dev.polyglot.scheduler.session.SessionSocket;
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * The one HTTP listener (PROTOCOL.md §1): {@code /ws/node}, {@code /ws/session}, {@code /health} and
+ * {@code /ready}. Each WebSocket gets its own socket actor; nothing here decides anything.
+ */
+public final class SchedulerServer {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final SchedulerRuntime runtime;
+  private final ActorSystem<?> system;
+  private final AtomicLong connections = new AtomicLong();
+
+  public SchedulerServer(SchedulerRuntime runtime) {
+    this.runtime = runtime;
+    this.system = runtime.system();
+  }
+
+  /** Binds {@code host:port} from the settings (port 0 picks a free one) and unbinds on coordinated shutdown. */
+  public CompletionStage<ServerBinding> bind(String host, int port) {
+    return Http.get(system).newServerAt(host, port).bind(routes())
+        .thenApply(b -> b.addToCoordinatedShutdown(Duration.ofSeconds(5), system));
+  }
+
+  public Route routes() {
+    return concat(
+        path(segment("ws").slash("node"), () -> handleWebSocketMessages(nodeFlow())),
+        path(segment("ws").slash("session"), () -> handleWebSocketMessages(sessionFlow())),
+        path("health", () -> get(() -> complete(HttpResponse.create().withStatus(StatusCodes.OK)
+            .withEntity(HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8, "OK"))))),
+        path("ready", () -> get(this::ready)));
+  }
+
+  private org.apache.pekko.stream.javadsl.Flow<org.apache.pekko.http.javadsl.model.ws.Message,
+      org.apache.pekko.http.javadsl.model.ws.Message, org.apache.pekko.NotUsed> nodeFlow() {
+    NodeSocket.Deps deps = new NodeSocket.Deps(runtime.settings(), runtime.clock(), runtime.entities(), runtime.codec());
+    return WebSocketBridge.flow(system, runtime.settings().websocket().nodeMaxMessage(),
+        runtime.settings().websocket().outboundQueueSize(),
+        new WebSocketBridge.Adapter<>(NodeSocket.Frame::new, NodeSocket.Started::new, NodeSocket.StreamEnded.INSTANCE),
+        (ActorRef<SocketOut> out) -> system.systemActorOf(NodeSocket.create(out, deps),
+            "node-socket-" + connections.incrementAndGet(), Props.empty()));
+  }
+
+  private org.apache.pekko.stream.javadsl.Flow<org.apache.pekko.http.javadsl.model.ws.Message,
+      org.apache.pekko.http.javadsl.model.ws.Message, org.apache.pekko.NotUsed> sessionFlow() {
+    SessionSocket.Deps deps = new SessionSocket.Deps(runtime.settings(), runtime.clock(), runtime.entities(), runtime.codec());
+    return WebSocketBridge.flow(system, runtime.settings().websocket().sessionMaxMessage(),
+        runtime.settings().websocket().outboundQueueSize(),
+        new WebSocketBridge.Adapter<>(SessionSocket.Frame::new, SessionSocket.Started::new, SessionSocket.StreamEnded.INSTANCE),
+        (ActorRef<SocketOut> out) -> system.systemActorOf(SessionSocket.create(out, deps),
+            "session-socket-" + connections.incrementAndGet(), Props.empty()));
+  }
+
+  /** {@code /ready}: 200 once this instance is an Up member of its cluster, 503 before (PROTOCOL.md §10.1). */
+  private Route ready() {
+    int members = runtime.upMembers();
+    boolean up = org.apache.pekko.cluster.typed.Cluster.get(system).selfMember().status()
+        == org.apache.pekko.cluster.MemberStatus.up();
+    ObjectNode body = JSON.createObjectNode();
+    body.put("status", "ready");
+    body.put("store", runtime.settings().store());
+    body.put("redis", "redis".equals(runtime.settings().store()) ? "down" : "n/a");
+    body.put("cluster_members", members);
+    return complete(HttpResponse.create().withStatus(up ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE)
+        .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, body.toString())));
+  }
+}

@@ -1,0 +1,64 @@
+package dev.polyglot.scheduler.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Base64;
+
+/** A fake web client speaking exactly the JSON of PROTOCOL.md §6, as lingua's real web client sends it. */
+final class FakeClient {
+  final Peer peer;
+  private long seq;
+
+  private FakeClient(Peer peer) {
+    this.peer = peer;
+  }
+
+  static FakeClient connect(int port) {
+    return new FakeClient(Peer.connect(port, "/ws/session"));
+  }
+
+  /** One-way {@code session_init} exactly as the web client sends it; returns the session id. */
+  String initOneWay(String src, String tgt) {
+    peer.send("{\"type\":\"session_init\",\"client_version\":\"web-client-v1.0\",\"platform\":\"web\",\"src_lang\":\"" + src
+        + "\",\"tgt_lang\":\"" + tgt + "\",\"dialect\":null,\"features\":{},\"pairing_code\":null,\"mode\":\"one_way\","
+        + "\"trace_id\":\"5b1f0a52-8f7e-4c7b-9d0f-3a1e2b4c5d6e\",\"tenant_id\":null}");
+    return peer.await("session_init_ack").path("session_id").asText();
+  }
+
+  String initTwoWay(String a, String b) {
+    peer.send("{\"type\":\"session_init\",\"client_version\":\"web-client-v1.0\",\"platform\":\"web\",\"src_lang\":\"auto\","
+        + "\"tgt_lang\":\"" + b + "\",\"dialect\":null,\"features\":{},\"pairing_code\":null,\"mode\":\"two_way_auto\",\"lang_a\":\""
+        + a + "\",\"lang_b\":\"" + b + "\",\"auto_langs\":[\"" + a + "\",\"" + b + "\"],"
+        + "\"trace_id\":\"0d9c2e7a-1b3f-4a6e-8c2d-7f5e4b3a2c1d\",\"tenant_id\":null}");
+    return peer.await("session_init_ack").path("session_id").asText();
+  }
+
+  /** One 256 ms recorder frame: 13 Opus Plan A packets of 60 bytes, length-prefixed. */
+  static byte[] opusFrame(int marker) {
+    byte[] b = new byte[13 * 62];
+    for (int p = 0; p < 13; p++) {
+      b[p * 62] = 60;
+      b[p * 62 + 1] = 0;
+      for (int i = 2; i < 62; i++) b[p * 62 + i] = (byte) (marker + i);
+    }
+    return b;
+  }
+
+  void chunk(String sessionId, byte[] audio) {
+    peer.send("{\"type\":\"audio_chunk\",\"session_id\":\"" + sessionId + "\",\"seq\":" + (seq++)
+        + ",\"is_final\":false,\"payload\":\"" + Base64.getEncoder().encodeToString(audio) + "\"}");
+  }
+
+  /** The final chunk as the web client sends it on the send button or after 3 s of silence. */
+  void finalChunk(String sessionId) {
+    peer.send("{\"type\":\"audio_chunk\",\"session_id\":\"" + sessionId + "\",\"seq\":" + (seq++)
+        + ",\"is_final\":true,\"payload\":\"\"}");
+  }
+
+  JsonNode awaitResult(String sessionId) {
+    return peer.await("translation_result", m -> sessionId.equals(m.path("session_id").asText()));
+  }
+
+  void close() {
+    peer.close();
+  }
+}

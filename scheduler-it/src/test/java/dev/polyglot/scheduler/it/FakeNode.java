@@ -1,0 +1,97 @@
+package dev.polyglot.scheduler.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+
+/** A fake node agent speaking exactly the JSON of PROTOCOL.md §7, as lingua's real agent sends it. */
+final class FakeNode {
+  final Peer peer;
+  String nodeId;
+
+  private FakeNode(Peer peer) {
+    this.peer = peer;
+  }
+
+  static FakeNode connect(int port) {
+    return new FakeNode(Peer.connect(port, "/ws/node"));
+  }
+
+  /** Connects, registers (id null = let the scheduler choose), heartbeats once and returns when acked. */
+  static FakeNode ready(int port, List<String> languages) {
+    FakeNode n = connect(port);
+    n.register(null, languages);
+    n.heartbeat(10, 0);
+    n.peer.await("node_status", m -> "ready".equals(m.path("status").asText()));
+    return n;
+  }
+
+  /** {@code node_register} exactly as PROTOCOL.md §7.1 shows the real agent sending it. */
+  static String registerJson(String nodeId, List<String> languages, boolean gpu) {
+    String langs = Peer.JSON.valueToTree(languages).toString();
+    return "{\"type\":\"node_register\",\"node_id\":" + (nodeId == null ? "null" : "\"" + nodeId + "\"")
+        + ",\"version\":\"2.0.0\",\"capability_schema_version\":\"2.0\",\"platform\":\"linux\","
+        + "\"hardware\":{\"cpu_cores\":16,\"memory_gb\":64" + (gpu ? ",\"gpus\":[{\"name\":\"NVIDIA GeForce RTX 4090\",\"memory_gb\":24}]" : "") + "},"
+        + "\"installed_models\":[],"
+        + "\"installed_services\":["
+        + "{\"service_id\":\"faster-whisper-vad\",\"type\":\"asr\",\"device\":\"gpu\",\"status\":\"running\",\"version\":\"2.0.0\"},"
+        + "{\"service_id\":\"nmt-m2m100\",\"type\":\"nmt\",\"device\":\"gpu\",\"status\":\"running\",\"version\":\"2.0.0\"},"
+        + "{\"service_id\":\"piper-tts\",\"type\":\"tts\",\"device\":\"gpu\",\"status\":\"running\",\"version\":\"2.0.0\"},"
+        + "{\"service_id\":\"semantic-repair-en-zh\",\"type\":\"semantic\",\"device\":\"gpu\",\"status\":\"running\",\"version\":\"2.0.0\"},"
+        + "{\"service_id\":\"lexicon-intent-cpu\",\"type\":\"lexicon\",\"device\":\"cpu\",\"status\":\"running\",\"version\":\"2.0.0\"}],"
+        + "\"capability_by_type\":["
+        + "{\"type\":\"asr\",\"ready\":true,\"devices\":[\"gpu\"]},{\"type\":\"nmt\",\"ready\":true,\"devices\":[\"gpu\"]},"
+        + "{\"type\":\"tts\",\"ready\":true,\"devices\":[\"gpu\"]},{\"type\":\"semantic\",\"ready\":true,\"devices\":[\"gpu\"]},"
+        + "{\"type\":\"lexicon\",\"ready\":false,\"devices\":[\"cpu\"]}],"
+        + "\"features_supported\":{\"emotion_detection\":false,\"voice_style_detection\":false,\"speech_rate_detection\":false,"
+        + "\"speech_rate_control\":false,\"speaker_identification\":false,\"persona_adaptation\":false},"
+        + "\"accept_public_jobs\":true,"
+        + "\"language_capabilities\":{\"asr_languages\":" + langs + ",\"tts_languages\":" + langs
+        + ",\"semantic_languages\":" + langs + ",\"semantic_core_ready\":true}}";
+  }
+
+  /** Registers and waits for the ack; returns the node id. */
+  String register(String id, List<String> languages) {
+    peer.send(registerJson(id, languages, true));
+    nodeId = peer.await("node_register_ack").path("node_id").asText();
+    return nodeId;
+  }
+
+  void heartbeat(double cpu, int running) {
+    peer.send("{\"type\":\"node_heartbeat\",\"node_id\":\"" + nodeId + "\",\"timestamp\":1767225615000,"
+        + "\"resource_usage\":{\"cpu_percent\":" + cpu + ",\"gpu_percent\":41.0,\"gpu_mem_percent\":37.2,\"mem_percent\":48.1,\"running_jobs\":" + running + "},"
+        + "\"processing_metrics\":{\"serviceEfficiencies\":{\"faster-whisper-vad\":11.8}}}");
+  }
+
+  JsonNode awaitJob() {
+    return peer.await("job_assign");
+  }
+
+  /** A success exactly as the real agent sends it. */
+  void succeed(JsonNode job, String asr, String translated) {
+    peer.send("{\"type\":\"job_result\",\"job_id\":\"" + job.path("job_id").asText() + "\",\"attempt_id\":"
+        + job.path("attempt_id").asInt() + ",\"node_id\":\"" + nodeId + "\",\"session_id\":\"" + job.path("session_id").asText()
+        + "\",\"utterance_index\":" + job.path("utterance_index").asInt() + ",\"success\":true,\"text_asr\":\"" + asr
+        + "\",\"text_translated\":\"" + translated + "\",\"tts_audio\":\"TAB4gN5v0pQ=\",\"tts_format\":\"opus\","
+        + "\"extra\":{\"service_timings\":{\"asr_ms\":412,\"nmt_ms\":96,\"tts_ms\":305,\"total_ms\":851},\"language_probability\":0.98},"
+        + "\"processing_time_ms\":870,\"trace_id\":\"" + job.path("trace_id").asText() + "\"}");
+  }
+
+  void empty(JsonNode job, String reason, int attemptId) {
+    peer.send("{\"type\":\"job_result\",\"job_id\":\"" + job.path("job_id").asText() + "\",\"attempt_id\":" + attemptId
+        + ",\"node_id\":\"" + nodeId + "\",\"session_id\":\"" + job.path("session_id").asText() + "\",\"utterance_index\":"
+        + job.path("utterance_index").asInt() + ",\"success\":true,\"text_asr\":\"\",\"text_translated\":\"\",\"tts_audio\":\"\","
+        + "\"tts_format\":\"opus\",\"extra\":{\"reason\":\"" + reason + "\"},\"processing_time_ms\":120,\"trace_id\":\""
+        + job.path("trace_id").asText() + "\"}");
+  }
+
+  void fail(JsonNode job, String code, String message) {
+    peer.send("{\"type\":\"job_result\",\"job_id\":\"" + job.path("job_id").asText() + "\",\"attempt_id\":"
+        + job.path("attempt_id").asInt() + ",\"node_id\":\"" + nodeId + "\",\"session_id\":\"" + job.path("session_id").asText()
+        + "\",\"utterance_index\":" + job.path("utterance_index").asInt() + ",\"success\":false,\"processing_time_ms\":35,"
+        + "\"error\":{\"code\":\"" + code + "\",\"message\":\"" + message + "\"},\"trace_id\":\"" + job.path("trace_id").asText() + "\"}");
+  }
+
+  void close() {
+    peer.close();
+  }
+}

@@ -1,0 +1,168 @@
+package dev.polyglot.scheduler.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * A WebSocket peer built on the JDK client, as the real node agent and web client would be: it sends exact
+ * JSON text and collects every message the scheduler sends, in order.
+ */
+class Peer implements WebSocket.Listener, AutoCloseable {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final Duration WAIT = Duration.ofSeconds(10);
+
+  private final List<JsonNode> inbox = new ArrayList<>();
+  private final StringBuilder partial = new StringBuilder();
+  final CompletableFuture<Integer> closed = new CompletableFuture<>();
+  private WebSocket ws;
+
+  static Peer connect(int port, String path) {
+    Peer p = new Peer();
+    p.ws = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(WAIT)
+        .buildAsync(URI.create("ws://127.0.0.1:" + port + path), p).join();
+    return p;
+  }
+
+  void send(String json) {
+    ws.sendText(json, true).join();
+  }
+
+  void sendBinary(byte[] data) {
+    ws.sendBinary(java.nio.ByteBuffer.wrap(data), true).join();
+  }
+
+  /** Sends one text message split into several WebSocket frames. */
+  void sendFragmented(String json, int parts) {
+    int step = Math.max(1, json.length() / parts);
+    for (int i = 0; i < json.length(); i += step) {
+      ws.sendText(json.substring(i, Math.min(json.length(), i + step)), i + step >= json.length()).join();
+    }
+  }
+
+  /** Waits for, and removes, the first message (in arrival order) of this type that matches. */
+  JsonNode await(String type, Predicate<JsonNode> match) {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    synchronized (inbox) {
+      while (true) {
+        for (Iterator<JsonNode> it = inbox.iterator(); it.hasNext(); ) {
+          JsonNode m = it.next();
+          if (type.equals(m.path("type").asText()) && match.test(m)) {
+            it.remove();
+            return m;
+          }
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) throw new AssertionError("no " + type + " within " + WAIT + "; inbox: " + inbox);
+        try {
+          inbox.wait(TimeUnit.NANOSECONDS.toMillis(left) + 1);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new AssertionError(e);
+        }
+      }
+    }
+  }
+
+  JsonNode await(String type) {
+    return await(type, m -> true);
+  }
+
+  /** Asserts that no message of this type arrives within the given time. */
+  void expectNone(String type, Duration within) {
+    long deadline = System.nanoTime() + within.toNanos();
+    synchronized (inbox) {
+      while (true) {
+        for (JsonNode m : inbox) {
+          if (type.equals(m.path("type").asText())) throw new AssertionError("unexpected " + m);
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) return;
+        try {
+          inbox.wait(TimeUnit.NANOSECONDS.toMillis(left) + 1);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
+  List<JsonNode> all(String type) {
+    synchronized (inbox) {
+      return inbox.stream().filter(m -> type.equals(m.path("type").asText())).toList();
+    }
+  }
+
+  boolean awaitClosed() {
+    try {
+      closed.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      return true;
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  @Override
+  public void onOpen(WebSocket webSocket) {
+    webSocket.request(Long.MAX_VALUE);
+  }
+
+  @Override
+  public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+    partial.append(data);
+    if (last) {
+      String text = partial.toString();
+      partial.setLength(0);
+      try {
+        JsonNode m = JSON.readTree(text);
+        synchronized (inbox) {
+          inbox.add(m);
+          inbox.notifyAll();
+        }
+      } catch (Exception e) {
+        throw new AssertionError("scheduler sent invalid JSON: " + text, e);
+      }
+    }
+    return null;
+  }
+
+  @Override
+  public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+    closed.complete(statusCode);
+    synchronized (inbox) {
+      inbox.notifyAll();
+    }
+    return null;
+  }
+
+  @Override
+  public void onError(WebSocket webSocket, Throwable error) {
+    closed.complete(-1);
+  }
+
+  @Override
+  public void close() {
+    if (!closed.isDone()) {
+      try {
+        ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(2, TimeUnit.SECONDS);
+      } catch (Exception ignored) {
+        ws.abort();
+      }
+    }
+  }
+
+  void abort() {
+    ws.abort();
+  }
+}

@@ -1,0 +1,91 @@
+package dev.polyglot.scheduler.it;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.polyglot.scheduler.cluster.SchedulerRuntime;
+import dev.polyglot.scheduler.config.SchedulerClock;
+import dev.polyglot.scheduler.config.SchedulerSettings;
+import dev.polyglot.scheduler.http.SchedulerServer;
+import dev.polyglot.scheduler.metrics.Metrics;
+import dev.polyglot.scheduler.node.NodeEntity;
+import dev.polyglot.scheduler.pool.NodeView;
+import dev.polyglot.scheduler.pool.PoolDirectory;
+import dev.polyglot.scheduler.pool.PoolUpdate;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.http.javadsl.ServerBinding;
+
+/** One real scheduler instance in this JVM, bound to a free loopback port, for socket-level tests. */
+final class Server implements AutoCloseable {
+  final ActorSystem<Void> system;
+  final SchedulerRuntime runtime;
+  final int port;
+  private final ServerBinding binding;
+
+  private Server(String overrides) {
+    Config config = ConfigFactory.parseString(overrides)
+        .withFallback(ConfigFactory.parseString("""
+            scheduler.http.host = "127.0.0.1"
+            scheduler.http.port = 0
+            pekko.remote.artery.canonical.port = 0
+            pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
+            pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
+            pekko.loglevel = WARNING
+            """))
+        .withFallback(ConfigFactory.load());
+    SchedulerSettings settings = SchedulerSettings.from(config);
+    system = ActorSystem.create(Behaviors.empty(), "scheduler", config);
+    runtime = SchedulerRuntime.start(system, settings, SchedulerClock.SYSTEM);
+    binding = new SchedulerServer(runtime).bind("127.0.0.1", 0).toCompletableFuture().join();
+    port = binding.localAddress().getPort();
+    await("cluster up", () -> runtime.upMembers() == 1);
+  }
+
+  static Server start(String overrides) {
+    return new Server(overrides);
+  }
+
+  static Server start() {
+    return new Server("");
+  }
+
+  Metrics metrics() {
+    return Metrics.get(system);
+  }
+
+  NodeEntity.Summary node(String nodeId) {
+    return AskPattern.<NodeEntity.Command, NodeEntity.Summary>ask(runtime.entities().node(nodeId),
+        NodeEntity.GetSummary::new, Duration.ofSeconds(5), system.scheduler()).toCompletableFuture().join();
+  }
+
+  /** The directory's current view of a node (what dispatchers place by). */
+  Optional<NodeView> directoryView(String nodeId) {
+    PoolUpdate full = AskPattern.<PoolDirectory.Command, PoolUpdate>ask(runtime.directory(),
+        PoolDirectory.GetFull::new, Duration.ofSeconds(5), system.scheduler()).toCompletableFuture().join();
+    return full.changed().stream().filter(v -> v.nodeId().equals(nodeId)).findFirst();
+  }
+
+  static void await(String what, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    binding.unbind().toCompletableFuture().join();
+    system.terminate();
+    system.getWhenTerminated().toCompletableFuture().join();
+  }
+}
