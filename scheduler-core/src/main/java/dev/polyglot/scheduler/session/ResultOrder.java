@@ -44,7 +44,7 @@ public final class ResultOrder<R> {
     public record Release<R>(ResultOrder<R> next, List<R> released) {
         public Release {
             Objects.requireNonNull(next, "next");
-            released = Collections.unmodifiableList(new ArrayList<>(released));   // R may be null-free; keep order
+            released = Collections.unmodifiableList(new ArrayList<>(released));   // defensive, order kept
         }
     }
 
