@@ -231,6 +231,19 @@ class SegmenterTest {
     }
 
     @Test
+    void in_current_utterance_mode_after_a_timer_cut_the_gap_chunk_alone_is_sealed_as_lingua_does() {
+        // literal B§7.2: the gap is noted even though the timer already emptied the buffer
+        seg = Segmenter.initial(with(GapMode.CURRENT_UTTERANCE), "opus");
+        chunk(0, 780);
+        pause(3000);
+        chunk(5000, 600);
+        hangover(5150);
+        assertEquals(List.of(0, 1), jobs.stream().map(Utterance::index).toList());
+        assertEquals(600, jobs.get(1).audio().length);
+        assertEquals(Reason.TIMEOUT_GAP, jobs.get(1).reason());
+    }
+
+    @Test
     void in_current_utterance_mode_is_final_on_the_gap_chunk_wins_over_timeout() {
         seg = Segmenter.initial(with(GapMode.CURRENT_UTTERANCE), "opus");
         chunk(0, 780);
