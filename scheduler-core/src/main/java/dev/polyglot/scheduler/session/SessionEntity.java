@@ -266,10 +266,13 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
 
   private Behavior<Command> segment(Segmenter.Step step) {
     segmenter = step.next();
-    if (step.outcome() == Segmenter.Outcome.CHUNK_TOO_LARGE) {
+    Segmenter.Outcome outcome = step.outcome();
+    if (outcome == Segmenter.Outcome.CHUNK_TOO_LARGE || outcome == Segmenter.Outcome.CHUNK_TOO_LARGE_AND_EMPTY_FINALIZE) {
+      getContext().getLog().debug("audio chunk rejected: larger than the utterance buffer");
       toClient(new ClientEvent.Error("INVALID_MESSAGE", "audio chunk larger than the utterance buffer", null, null));
       metrics.inc("invalid_message_total", "socket", "session", "code", "INVALID_MESSAGE");
-    } else if (step.outcome() == Segmenter.Outcome.EMPTY_FINALIZE) {
+    }
+    if (outcome == Segmenter.Outcome.EMPTY_FINALIZE || outcome == Segmenter.Outcome.CHUNK_TOO_LARGE_AND_EMPTY_FINALIZE) {
       metrics.inc("empty_finalize_total");
     }
     for (Segmenter.Utterance u : step.ready()) createJob(jobFor(u), u.firstClientTs(), "stream");

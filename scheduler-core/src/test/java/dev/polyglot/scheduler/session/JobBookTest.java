@@ -1,0 +1,245 @@
+package dev.polyglot.scheduler.session;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.polyglot.scheduler.dispatch.Dispatcher;
+import dev.polyglot.scheduler.job.JobOrder;
+import dev.polyglot.scheduler.job.NodeResult;
+import dev.polyglot.scheduler.protocol.ExtraResult;
+import dev.polyglot.scheduler.protocol.FeatureFlags;
+import dev.polyglot.scheduler.protocol.JobError;
+import dev.polyglot.scheduler.protocol.PipelineConfig;
+import dev.polyglot.scheduler.session.JobBook.Effect;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class JobBookTest {
+  private static final Set<String> CORE = Set.of("asr", "nmt", "tts");
+  private long t = 1_000;
+  private JobBook book = JobBook.empty(new JobBook.Settings(3, 300_000));
+  private List<Effect> fx;
+
+  private JobBook.Now now() {
+    return new JobBook.Now(t, 1_767_225_600_000L + t);
+  }
+
+  private void apply(JobBook.Step s) {
+    book = s.next();
+    fx = s.effects();
+  }
+
+  private static JobOrder order(String jobId, int index) {
+    return new JobOrder(jobId, 1, "s-1", index, "zh", "en", PipelineConfig.streamingDefault(), new byte[] {1, 2, 3},
+        "opus", 16000, "trace-1", true, 1000, "turn", null, FeatureFlags.empty(), "one_way", null, null, null, 220,
+        false, true, false);
+  }
+
+  private static NodeResult success(String jobId, int attempt) {
+    return new NodeResult(jobId, attempt, true, "今天天气很好", "The weather is nice today", "TAB4", "opus", null, 870,
+        null, null, null, null, null, null, null, 0);
+  }
+
+  private static NodeResult empty(String jobId, int attempt, String reason) {
+    return new NodeResult(jobId, attempt, true, "", "", "", "opus", new ExtraResult(null, null, null, null, null, null, reason),
+        120, null, null, null, null, null, null, null, 0);
+  }
+
+  private static NodeResult failure(String jobId, int attempt, String code, String message) {
+    return new NodeResult(jobId, attempt, false, null, null, null, null, null, 35, new JobError(code, message, null),
+        null, null, null, null, null, null, 0);
+  }
+
+  @SuppressWarnings("unchecked")
+  private <T extends Effect> List<T> of(Class<T> type) {
+    return (List<T>) fx.stream().filter(type::isInstance).toList();
+  }
+
+  private List<String> clientEvents() {
+    return of(Effect.Client.class).stream().map(c -> c.event() instanceof ClientEvent.Ui u ? u.event()
+        : c.event() instanceof ClientEvent.Error e ? "error:" + e.code() : c.event().getClass().getSimpleName()).toList();
+  }
+
+  /** Creates job-1 and places attempt 1 on the node. */
+  private void dispatchedOn(String node) {
+    apply(book.create(order("job-1", 0), "zh:en", CORE, "en", null, "stream", null, now()));
+    apply(book.placed("job-1", 1, node, now()));
+    apply(book.dispatched("job-1", 1, node, now().wall(), now()));
+  }
+
+  @Test
+  void aNewJobIsPlacedAtOnceWithItsPendingTimer() {
+    apply(book.create(order("job-1", 0), "zh:en", CORE, "en", null, "stream", "node-a", now()));
+    Dispatcher.PlacementRequest r = of(Effect.Place.class).get(0).request();
+    assertEquals(1, r.attemptId());
+    assertEquals("node-a", r.affinity());
+    assertEquals(1, of(Effect.ArmPending.class).size());
+    assertEquals(JobBook.JobState.PENDING, book.job("job-1").orElseThrow().state());
+  }
+
+  @Test
+  void placementSendsTheJobAndDispatchTellsTheClient() {
+    apply(book.create(order("job-1", 0), "zh:en", CORE, "en", null, "stream", null, now()));
+    apply(book.placed("job-1", 1, "node-a", now()));
+    assertEquals("node-a", of(Effect.Assign.class).get(0).nodeId());
+    assertEquals(1, of(Effect.ArmDispatched.class).size());
+    apply(book.dispatched("job-1", 1, "node-a", now().wall(), now()));
+    assertEquals(List.of("DISPATCHED"), clientEvents());
+    assertEquals("node-a", of(Effect.Affinity.class).get(0).nodeId());
+  }
+
+  @Test
+  void noEligibleNodeFailsTheFirstAttemptWithNoAvailableNode() {
+    apply(book.create(order("job-1", 0), "ja:en", CORE, "en", null, "stream", null, now()));
+    apply(book.noEligible("job-1", 1, now()));
+    assertEquals(List.of("ERROR", "error:NO_AVAILABLE_NODE"), clientEvents());
+    assertEquals(JobBook.JobState.FAILED, book.job("job-1").orElseThrow().state());
+    assertEquals(1, of(Effect.Ended.class).size());
+  }
+
+  @Test
+  void pendingTimeoutFailsWithJobTimeoutAndWithdrawsThePlacement() {
+    apply(book.create(order("job-1", 0), "zh:en", CORE, "en", null, "stream", null, now()));
+    apply(book.queued("job-1", 1));
+    assertEquals(1, of(Effect.Busy.class).size());
+    apply(book.pendingTimeout("job-1", 1, now()));
+    assertEquals(List.of("ERROR", "error:JOB_TIMEOUT"), clientEvents());
+    assertEquals(1, of(Effect.Withdraw.class).size());
+  }
+
+  @Test
+  void aLostNodeFailsOverAtOnceToAnotherNodeWithTheNextAttempt() {
+    dispatchedOn("node-a");
+    apply(book.lost("job-1", 1, "node-a", now()));
+    Dispatcher.PlacementRequest r = of(Effect.Place.class).get(0).request();
+    assertEquals(2, r.attemptId());
+    assertEquals(Set.of("node-a"), r.excluded());
+    assertTrue(clientEvents().isEmpty());
+  }
+
+  @Test
+  void theDispatchedTimeoutCancelsAndFailsOverThenFailsAfterThreeAttempts() {
+    dispatchedOn("node-a");
+    apply(book.dispatchedTimeout("job-1", 1, now()));
+    assertEquals("job_timeout", of(Effect.CancelOnNode.class).get(0).reason());
+    apply(book.placed("job-1", 2, "node-b", now()));
+    apply(book.dispatched("job-1", 2, "node-b", now().wall(), now()));
+    apply(book.dispatchedTimeout("job-1", 2, now()));
+    assertEquals(Set.of("node-a", "node-b"), of(Effect.Place.class).get(0).request().excluded());
+    apply(book.placed("job-1", 3, "node-c", now()));
+    apply(book.dispatched("job-1", 3, "node-c", now().wall(), now()));
+    apply(book.dispatchedTimeout("job-1", 3, now()));
+    assertEquals(List.of("ERROR", "error:JOB_TIMEOUT"), clientEvents());
+    assertTrue(of(Effect.Place.class).isEmpty(), "never a fourth attempt");
+  }
+
+  @Test
+  void aLateSuccessOfAnEarlierAttemptWinsAndTheLiveAttemptIsSuperseded() {
+    dispatchedOn("node-a");
+    apply(book.dispatchedTimeout("job-1", 1, now()));
+    apply(book.placed("job-1", 2, "node-b", now()));
+    apply(book.result("node-a", success("job-1", 1), now()));
+    Effect.CancelOnNode c = of(Effect.CancelOnNode.class).get(0);
+    assertEquals("node-b", c.nodeId());
+    assertEquals("superseded", c.reason());
+    assertEquals(1, of(Effect.Deliver.class).size());
+    assertEquals(List.of("ASR_FINAL", "NMT_DONE"), clientEvents());
+    apply(book.result("node-b", success("job-1", 2), now()));
+    assertEquals("already_finished", of(Effect.Dropped.class).get(0).reason());
+    assertTrue(of(Effect.Deliver.class).isEmpty());
+  }
+
+  @Test
+  void aDuplicateResultIsDeliveredOnce() {
+    dispatchedOn("node-a");
+    apply(book.result("node-a", success("job-1", 1), now()));
+    assertEquals(1, of(Effect.Deliver.class).size());
+    apply(book.result("node-a", success("job-1", 1), now()));
+    assertTrue(of(Effect.Deliver.class).isEmpty());
+  }
+
+  @Test
+  void resultsFromUnknownJobsOrForeignNodesAreDropped() {
+    dispatchedOn("node-a");
+    apply(book.result("node-a", success("job-unknown", 1), now()));
+    assertEquals("unknown_job", of(Effect.Dropped.class).get(0).reason());
+    apply(book.result("node-z", success("job-1", 1), now()));
+    assertEquals("foreign_node", of(Effect.Dropped.class).get(0).reason());
+    assertEquals(JobBook.JobState.DISPATCHED, book.job("job-1").orElseThrow().state());
+  }
+
+  @Test
+  void emptyAcksCompleteSilentlyEvenWithAnotherJobsAttemptId() {
+    dispatchedOn("node-a");
+    apply(book.result("node-a", empty("job-1", 7, "NO_TEXT_ASSIGNED"), now()));
+    assertTrue(clientEvents().isEmpty());
+    assertEquals(JobBook.JobState.COMPLETED_EMPTY, book.job("job-1").orElseThrow().state());
+    assertEquals(1, of(Effect.Ended.class).size());
+  }
+
+  @Test
+  void aFailureCountsOnlyFromTheLiveAttempt() {
+    dispatchedOn("node-a");
+    apply(book.dispatchedTimeout("job-1", 1, now()));
+    apply(book.placed("job-1", 2, "node-b", now()));
+    apply(book.result("node-a", failure("job-1", 1, "PROCESSING_ERROR", "boom"), now()));
+    assertEquals("stale_failure", of(Effect.Dropped.class).get(0).reason());
+    apply(book.result("node-b", failure("job-1", 2, "PROCESSING_ERROR", "boom"), now()));
+    assertEquals(List.of("ERROR", "error:PROCESSING_ERROR"), clientEvents());
+    ClientEvent.Ui ui = (ClientEvent.Ui) of(Effect.Client.class).get(0).event();
+    assertNull(ui.errorCode(), "a node code outside §8.1 is not a ui_event error_code");
+  }
+
+  @Test
+  void aDuplicateRejectionFailsOverInsteadOfFailing() {
+    dispatchedOn("node-a");
+    apply(book.result("node-a", failure("job-1", 1, "PROCESSING_ERROR", "DUPLICATE_JOB_ID: job-1"), now()));
+    assertTrue(clientEvents().isEmpty());
+    assertEquals(2, of(Effect.Place.class).get(0).request().attemptId());
+  }
+
+  @Test
+  void aJobTheAgentSilentlyAbsorbedCompletesWithoutFailover() {
+    dispatchedOn("node-a");
+    t += 10;
+    apply(book.create(order("job-2", 1), "zh:en", CORE, "en", null, "stream", null, now()));
+    apply(book.placed("job-2", 1, "node-a", now()));
+    apply(book.dispatched("job-2", 1, "node-a", now().wall(), now()));
+    t += 10;
+    apply(book.result("node-a", success("job-2", 1), now()));
+    t += 60_000;
+    apply(book.dispatchedTimeout("job-1", 1, now()));
+    assertTrue(of(Effect.CancelOnNode.class).isEmpty(), "no job_cancel for an absorbed job");
+    assertTrue(of(Effect.Place.class).isEmpty(), "no failover for an absorbed job");
+    assertTrue(clientEvents().isEmpty());
+    assertEquals("absorbed", book.job("job-1").orElseThrow().outcomeCode());
+  }
+
+  @Test
+  void cancellingAllCancelsDispatchedAttemptsAndWithdrawsPendingOnes() {
+    dispatchedOn("node-a");
+    apply(book.create(order("job-2", 1), "zh:en", CORE, "en", null, "stream", null, now()));
+    apply(book.cancelAll("session_closed", now()));
+    assertEquals("session_closed", of(Effect.CancelOnNode.class).get(0).reason());
+    assertEquals("job-2", of(Effect.Withdraw.class).get(0).jobId());
+    assertEquals(0, book.liveJobs());
+  }
+
+  @Test
+  void terminalJobsAreForgottenAfterTheRetention() {
+    dispatchedOn("node-a");
+    apply(book.result("node-a", success("job-1", 1), now()));
+    assertTrue(book.hasIndex(0));
+    t += 299_999;
+    assertTrue(book.sweep(now()).hasIndex(0));
+    t += 1;
+    assertFalse(book.sweep(now()).hasIndex(0));
+  }
+
+  @Test
+  void aGrantForAnAttemptNoLongerPlacedIsReleased() {
+    dispatchedOn("node-a");
+    apply(book.placed("job-1", 1, "node-b", now()));
+    assertEquals("node-b", of(Effect.ReleaseOnNode.class).get(0).nodeId());
+  }
+}
