@@ -1,0 +1,167 @@
+package dev.polyglot.scheduler.session;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.polyglot.scheduler.cluster.Entities;
+import dev.polyglot.scheduler.dispatch.Dispatcher;
+import dev.polyglot.scheduler.job.NodeResult;
+import dev.polyglot.scheduler.node.NodeEntity;
+import dev.polyglot.scheduler.protocol.FeatureFlags;
+import dev.polyglot.scheduler.testkit.ManualClock;
+import dev.polyglot.scheduler.testkit.TestSettings;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.RecipientRef;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class SessionEntityTest {
+  static final ActorTestKit kit = ActorTestKit.create(ManualTime.config()
+      .withFallback(com.typesafe.config.ConfigFactory.parseString("pekko.actor.provider = local")));
+  static final ManualTime time = ManualTime.get(kit.system());
+
+  private ManualClock clock;
+  private TestProbe<SessionSocket.Command> socket;
+  private TestProbe<Dispatcher.Command> dispatcher;
+  private TestProbe<NodeEntity.Command> node;
+  private ActorRef<SessionEntity.Command> session;
+
+  @AfterAll
+  static void stop() {
+    kit.shutdownTestKit();
+  }
+
+  @BeforeEach
+  void setUp() {
+    clock = new ManualClock(time);
+    socket = kit.createTestProbe();
+    dispatcher = kit.createTestProbe();
+    node = kit.createTestProbe();
+    Entities entities = new Entities() {
+      @Override public RecipientRef<NodeEntity.Command> node(String nodeId) { return node.getRef(); }
+
+      @Override public RecipientRef<SessionEntity.Command> session(String sessionId) { return session; }
+    };
+    session = kit.spawn(SessionEntity.create("s-00000001",
+        new SessionEntity.Deps(TestSettings.with(""), clock, entities, dispatcher.getRef())));
+    session.tell(new SessionEntity.Init(new SessionEntity.InitData("zh", "en", "web-client-v1.0", "web", "one_way",
+        null, null, null, null, FeatureFlags.empty(), null, "trace-1"), socket.getRef()));
+    assertInstanceOf(ClientEvent.InitAck.class, event());
+  }
+
+  private ClientEvent event() {
+    return socket.expectMessageClass(SessionSocket.Deliver.class).event();
+  }
+
+  private List<ClientEvent> events(int n) {
+    List<ClientEvent> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) out.add(event());
+    return out;
+  }
+
+  /** Waits until the session has handled everything sent so far (a heartbeat round trip). */
+  private void sync() {
+    session.tell(new SessionEntity.ClientHeartbeat(socket.getRef()));
+    ClientEvent e = event();
+    while (e instanceof ClientEvent.Busy) e = event();
+    assertInstanceOf(ClientEvent.ServerHeartbeat.class, e);
+  }
+
+  private Dispatcher.PlacementRequest utteranceCut() {
+    session.tell(new SessionEntity.Audio(new byte[806], false, null, socket.getRef()));
+    session.tell(new SessionEntity.Audio(new byte[0], true, null, socket.getRef()));
+    sync();
+    clock.advance(Duration.ofMillis(199));
+    dispatcher.expectNoMessage(Duration.ofMillis(50));
+    clock.advance(Duration.ofMillis(1));
+    return ((Dispatcher.Place) dispatcher.receiveMessage()).request();
+  }
+
+  @Test
+  void aManualCutCreatesItsJobAfterTheTwoHundredMillisecondHangover() {
+    Dispatcher.PlacementRequest r = utteranceCut();
+    assertEquals("zh:en", r.pool());
+    assertEquals(0, r.utteranceIndex());
+    assertEquals(1, r.attemptId());
+  }
+
+  @Test
+  void anUnplacedJobGetsBackpressureAndFailsWithJobTimeoutAtThePendingTimeout() {
+    Dispatcher.PlacementRequest r = utteranceCut();
+    session.tell(new SessionEntity.Notify(new Dispatcher.Queued(r.jobId(), 1, r.pool())));
+    assertInstanceOf(ClientEvent.Busy.class, event());
+    sync();
+    clock.advance(Duration.ofSeconds(2));
+    assertInstanceOf(ClientEvent.Busy.class, event(), "backpressure is sent again after its window while the job waits");
+    clock.advance(Duration.ofMillis(7999)); // the job was created 10 s minus 1 ms ago
+    sync();
+    clock.advance(Duration.ofMillis(1));
+    List<ClientEvent> e = new ArrayList<>();
+    while (e.size() < 2) {
+      ClientEvent x = event();
+      if (!(x instanceof ClientEvent.Busy)) e.add(x);
+    }
+    assertEquals("JOB_TIMEOUT", ((ClientEvent.Ui) e.get(0)).errorCode());
+    assertEquals("JOB_TIMEOUT", ((ClientEvent.Error) e.get(1)).code());
+    assertInstanceOf(Dispatcher.Withdraw.class, dispatcher.receiveMessage());
+  }
+
+  @Test
+  void aPlacedJobIsAssignedDispatchedAndItsResultDelivered() {
+    Dispatcher.PlacementRequest r = utteranceCut();
+    session.tell(new SessionEntity.Notify(new Dispatcher.Placed(r.jobId(), 1, "node-a", 1)));
+    NodeEntity.Assign assign = (NodeEntity.Assign) node.receiveMessage();
+    assertEquals(806, assign.order().audio().length);
+    assertTrue(assign.order().manualCut());
+    assertEquals(280, assign.order().paddingMs());
+    session.tell(new SessionEntity.Notify(new NodeEntity.AttemptDispatched(r.jobId(), 1, "node-a", clock.wallMillis())));
+    assertEquals("DISPATCHED", ((ClientEvent.Ui) event()).event());
+    session.tell(new SessionEntity.Notify(new NodeEntity.ResultReceived(r.jobId(), "node-a", new NodeResult(r.jobId(), 1,
+        true, "你好", "hello", "", "opus", null, 100, null, null, null, null, null, null, null, clock.wallMillis()))));
+    List<ClientEvent> e = events(3);
+    assertEquals("ASR_FINAL", ((ClientEvent.Ui) e.get(0)).event());
+    assertEquals("NMT_DONE", ((ClientEvent.Ui) e.get(1)).event());
+    ClientEvent.Result result = (ClientEvent.Result) e.get(2);
+    assertEquals("hello", result.textTranslated());
+    assertEquals(0, result.partIndex());
+  }
+
+  @Test
+  void theDispatchedTimeoutCancelsTheAttemptAndPlacesTheNextOneElsewhere() {
+    Dispatcher.PlacementRequest r = utteranceCut();
+    session.tell(new SessionEntity.Notify(new Dispatcher.Placed(r.jobId(), 1, "node-a", 1)));
+    node.receiveMessage();
+    session.tell(new SessionEntity.Notify(new NodeEntity.AttemptDispatched(r.jobId(), 1, "node-a", clock.wallMillis())));
+    event();
+    sync();
+    clock.advance(Duration.ofSeconds(60));
+    NodeEntity.Cancel cancel = (NodeEntity.Cancel) node.receiveMessage();
+    assertEquals("job_timeout", cancel.reason());
+    Dispatcher.PlacementRequest retry = ((Dispatcher.Place) dispatcher.receiveMessage()).request();
+    assertEquals(2, retry.attemptId());
+    assertTrue(retry.excluded().contains("node-a"));
+  }
+
+  @Test
+  void aSocketCloseCancelsLiveAttemptsWithSessionClosed() {
+    Dispatcher.PlacementRequest r = utteranceCut();
+    session.tell(new SessionEntity.Notify(new Dispatcher.Placed(r.jobId(), 1, "node-a", 1)));
+    node.receiveMessage();
+    session.tell(new SessionEntity.SocketClosed(socket.getRef()));
+    assertEquals("session_closed", ((NodeEntity.Cancel) node.receiveMessage()).reason());
+  }
+
+  @Test
+  void messagesFromAnotherSocketAreRefusedWithInvalidSession() {
+    TestProbe<SessionSocket.Command> stranger = kit.createTestProbe();
+    session.tell(new SessionEntity.Audio(new byte[10], false, null, stranger.getRef()));
+    ClientEvent e = stranger.expectMessageClass(SessionSocket.Deliver.class).event();
+    assertEquals("INVALID_SESSION", ((ClientEvent.Error) e).code());
+  }
+}
