@@ -1,3 +1,17 @@
 package dev.polyglot.scheduler.protocol;
+
 import java.util.List;
-public record CapabilityByType(String type, boolean ready, String reason, List<String> readyImplIds, List<String> devices) {}
+
+/**
+ * Readiness of one service type on a node. {@code type} is stored lower-cased; {@code devices}
+ * (added by the agent) is stored but unused.
+ */
+public record CapabilityByType(
+    String type, boolean ready, String reason, List<String> readyImplIds, List<String> devices) {
+
+  public CapabilityByType {
+    type = Norm.lower(type);
+    readyImplIds = Norm.copy(readyImplIds);
+    devices = Norm.copy(devices);
+  }
+}

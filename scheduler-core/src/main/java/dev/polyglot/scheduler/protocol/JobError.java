@@ -1,3 +1,11 @@
 package dev.polyglot.scheduler.protocol;
+
 import com.fasterxml.jackson.databind.JsonNode;
-public record JobError(String code, String message, JsonNode details) {}
+
+/** A node's job failure: {@code code} and {@code message} required, {@code details} any JSON. */
+public record JobError(String code, String message, JsonNode details) {
+
+  public JobError {
+    details = Norm.json(details);
+  }
+}

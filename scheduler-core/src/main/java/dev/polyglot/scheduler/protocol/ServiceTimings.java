@@ -1,2 +1,4 @@
 package dev.polyglot.scheduler.protocol;
+
+/** Per-stage processing times in ms; all optional. */
 public record ServiceTimings(Integer asrMs, Integer nmtMs, Integer ttsMs, Integer totalMs) {}
