@@ -15,6 +15,7 @@ import dev.polyglot.scheduler.metrics.Metrics;
 import dev.polyglot.scheduler.protocol.ErrorFrame;
 import dev.polyglot.scheduler.protocol.NodeInbound;
 import dev.polyglot.scheduler.protocol.NodeOutbound;
+import dev.polyglot.scheduler.protocol.Decoded;
 import dev.polyglot.scheduler.protocol.WireCodec;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -113,12 +114,12 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
       reject("INVALID_MESSAGE", "binary frames are not supported", "binary frame");
       return;
     }
-    WireCodec.Decoded<NodeInbound> d = deps.codec().decodeNode(((SocketIn.Text) in).text());
-    if (d instanceof WireCodec.Decoded.Failed<NodeInbound> failed) {
+    Decoded<NodeInbound> d = deps.codec().decodeNode(((SocketIn.Text) in).text());
+    if (d instanceof Decoded.Failed<NodeInbound> failed) {
       reject(failed.code(), failed.detail(), "invalid message");
       return;
     }
-    WireCodec.Decoded.Ok<NodeInbound> ok = (WireCodec.Decoded.Ok<NodeInbound>) d;
+    Decoded.Ok<NodeInbound> ok = (Decoded.Ok<NodeInbound>) d;
     if (!ok.ignoredFields().isEmpty()) {
       getContext().getLog().debug("input field ignored on node socket: {}", ok.ignoredFields());
       metrics.inc("input_field_ignored_total", "socket", SOCKET);

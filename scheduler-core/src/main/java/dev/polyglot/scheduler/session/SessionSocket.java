@@ -13,6 +13,7 @@ import dev.polyglot.scheduler.metrics.Metrics;
 import dev.polyglot.scheduler.protocol.ErrorFrame;
 import dev.polyglot.scheduler.protocol.SessionInbound;
 import dev.polyglot.scheduler.protocol.SessionOutbound;
+import dev.polyglot.scheduler.protocol.Decoded;
 import dev.polyglot.scheduler.protocol.WireCodec;
 import java.util.LinkedHashSet;
 import java.util.Set;
@@ -97,12 +98,12 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
       reject("INVALID_MESSAGE", "binary frames are not supported", "binary frame");
       return;
     }
-    WireCodec.Decoded<SessionInbound> d = deps.codec().decodeSession(((SocketIn.Text) in).text());
-    if (d instanceof WireCodec.Decoded.Failed<SessionInbound> failed) {
+    Decoded<SessionInbound> d = deps.codec().decodeSession(((SocketIn.Text) in).text());
+    if (d instanceof Decoded.Failed<SessionInbound> failed) {
       reject(failed.code(), failed.detail(), "invalid message");
       return;
     }
-    WireCodec.Decoded.Ok<SessionInbound> ok = (WireCodec.Decoded.Ok<SessionInbound>) d;
+    Decoded.Ok<SessionInbound> ok = (Decoded.Ok<SessionInbound>) d;
     if (!ok.ignoredFields().isEmpty()) {
       getContext().getLog().debug("input field ignored on session socket: {}", ok.ignoredFields());
       metrics.inc("input_field_ignored_total", "socket", SOCKET);
@@ -126,8 +127,7 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
         return;
       }
       session(u.sessionId()).tell(new SessionEntity.Utterance(new SessionEntity.UtteranceData(u.utteranceIndex(),
-          u.audio(), u.audioFormat() == null ? "opus" : u.audioFormat(), u.sampleRate() == null ? 16000 : u.sampleRate(),
-          Boolean.TRUE.equals(u.manualCut()), u.srcLang(), u.tgtLang(), u.dialect(), u.features(), u.pipeline(),
+          u.audio(), u.audioFormat() == null ? "opus" : u.audioFormat(), u.sampleRate(), u.manualCut(), u.srcLang(), u.tgtLang(), u.dialect(), u.features(), u.pipeline(),
           u.traceId()), self));
     } else if (m instanceof SessionInbound.ClientHeartbeat h) {
       if (owned(h.sessionId())) session(h.sessionId()).tell(new SessionEntity.ClientHeartbeat(self));

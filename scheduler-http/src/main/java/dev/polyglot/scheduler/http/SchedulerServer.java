@@ -20,6 +20,7 @@ import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
@@ -46,8 +47,8 @@ public final class SchedulerServer {
 
   public Route routes() {
     return concat(
-        path(segment("ws").slash("node"), () -> handleWebSocketMessages(nodeFlow())),
-        path(segment("ws").slash("session"), () -> handleWebSocketMessages(sessionFlow())),
+        path(PathMatchers.segment("ws").slash("node"), () -> handleWebSocketMessages(nodeFlow())),
+        path(PathMatchers.segment("ws").slash("session"), () -> handleWebSocketMessages(sessionFlow())),
         path("health", () -> get(() -> complete(HttpResponse.create().withStatus(StatusCodes.OK)
             .withEntity(HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8, "OK"))))),
         path("ready", () -> get(this::ready)));
@@ -58,7 +59,7 @@ public final class SchedulerServer {
     NodeSocket.Deps deps = new NodeSocket.Deps(runtime.settings(), runtime.clock(), runtime.entities(), runtime.codec());
     return WebSocketBridge.flow(system, runtime.settings().websocket().nodeMaxMessage(),
         runtime.settings().websocket().outboundQueueSize(),
-        new WebSocketBridge.Adapter<>(NodeSocket.Frame::new, NodeSocket.Started::new, NodeSocket.StreamEnded.INSTANCE),
+        new WebSocketBridge.Adapter<>((ack, in) -> new NodeSocket.Frame(in, ack), NodeSocket.Started::new, NodeSocket.StreamEnded.INSTANCE),
         (ActorRef<SocketOut> out) -> system.systemActorOf(NodeSocket.create(out, deps),
             "node-socket-" + connections.incrementAndGet(), Props.empty()));
   }
@@ -68,7 +69,7 @@ public final class SchedulerServer {
     SessionSocket.Deps deps = new SessionSocket.Deps(runtime.settings(), runtime.clock(), runtime.entities(), runtime.codec());
     return WebSocketBridge.flow(system, runtime.settings().websocket().sessionMaxMessage(),
         runtime.settings().websocket().outboundQueueSize(),
-        new WebSocketBridge.Adapter<>(SessionSocket.Frame::new, SessionSocket.Started::new, SessionSocket.StreamEnded.INSTANCE),
+        new WebSocketBridge.Adapter<>((ack, in) -> new SessionSocket.Frame(in, ack), SessionSocket.Started::new, SessionSocket.StreamEnded.INSTANCE),
         (ActorRef<SocketOut> out) -> system.systemActorOf(SessionSocket.create(out, deps),
             "session-socket-" + connections.incrementAndGet(), Props.empty()));
   }

@@ -6,7 +6,6 @@ import dev.polyglot.scheduler.edge.SocketOut;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -32,8 +31,8 @@ final class WebSocketBridge {
   private WebSocketBridge() {}
 
   /** The messages a socket actor understands from its connection. */
-  record Adapter<C>(BiFunction<SocketIn, ActorRef<SocketAck>, C> frame, Function<ActorRef<SocketAck>, C> started,
-                    C ended) {}
+  record Adapter<C>(org.apache.pekko.japi.function.Function2<ActorRef<SocketAck>, SocketIn, C> frame,
+                    org.apache.pekko.japi.function.Function<ActorRef<SocketAck>, C> started, C ended) {}
 
   static <C> Flow<Message, Message, NotUsed> flow(ActorSystem<?> system, long maxBytes, int outboundQueue,
                                                    Adapter<C> adapter, Function<ActorRef<SocketOut>, ActorRef<C>> spawn) {
@@ -44,8 +43,8 @@ final class WebSocketBridge {
     ActorRef<C> socket = spawn.apply(out.first());
     Sink<Message, NotUsed> in = Flow.<Message>create()
         .mapAsync(1, m -> collect(m, maxBytes, mat))
-        .to(ActorSink.actorRefWithBackpressure(socket, (ackTo, elem) -> adapter.frame().apply(elem, ackTo),
-            adapter.started(), SocketAck.INSTANCE, adapter.ended(), ex -> adapter.ended()));
+        .to(ActorSink.actorRefWithBackpressure(socket, adapter.frame(), adapter.started(),
+            SocketAck.INSTANCE, adapter.ended(), ex -> adapter.ended()));
     Source<Message, NotUsed> outSource = out.second()
         .collect(new scala.PartialFunction<SocketOut, Message>() {
           @Override public boolean isDefinedAt(SocketOut x) { return x instanceof SocketOut.Text; }
