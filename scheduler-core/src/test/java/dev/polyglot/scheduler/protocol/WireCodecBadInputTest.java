@@ -42,8 +42,8 @@ class WireCodecBadInputTest {
     assertEquals("unknown message type: node_register", failure(CODEC.decodeSession("{\"type\":\"node_register\"}")));
     assertEquals("unknown message type: Session_Init", failure(CODEC.decodeSession("{\"type\":\"Session_Init\",\"src_lang\":\"a\",\"tgt_lang\":\"b\"}")));
     assertEquals("unknown message type: 7", failure(CODEC.decodeNode("{\"type\":7}")));
-    assertEquals("Invalid message format: missing field type", failure(CODEC.decodeNode("{\"node_id\":\"n\"}")));
-    assertEquals("Invalid message format: missing field type", failure(CODEC.decodeNode("{\"type\":null}")));
+    assertEquals("unknown message type: missing field type", failure(CODEC.decodeNode("{\"node_id\":\"n\"}")));
+    assertEquals("unknown message type: missing field type", failure(CODEC.decodeNode("{\"type\":null}")));
   }
 
   @Test
