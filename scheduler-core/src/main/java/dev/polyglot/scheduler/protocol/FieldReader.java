@@ -102,7 +102,10 @@ final class FieldReader {
     if (!v.isNumber()) return null;
     long value;
     if (v.isIntegralNumber()) {
-      if (!v.canConvertToLong()) return null;
+      if (!v.canConvertToLong()) {
+        if (v.bigIntegerValue().signum() < 0) throw new Reject("field " + path(name) + ": must not be negative", false);
+        return null;
+      }
       value = v.longValue();
     } else {
       double d = v.doubleValue();

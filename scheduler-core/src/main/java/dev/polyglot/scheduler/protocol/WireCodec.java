@@ -100,7 +100,7 @@ public final class WireCodec {
     }
     JsonNode t = root.get("type");
     if (t == null || t.isNull()) {
-      return new Decoded.Failed<>(INVALID_MESSAGE, "Invalid message format: missing field type");
+      return new Decoded.Failed<>(INVALID_MESSAGE, "unknown message type: missing field type");
     }
     String type = t.isTextual() ? t.textValue() : t.toString();
     List<String> ignored = new ArrayList<>();
