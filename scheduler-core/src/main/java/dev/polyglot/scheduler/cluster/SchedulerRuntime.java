@@ -8,6 +8,8 @@ import dev.polyglot.scheduler.pool.PoolDirectory;
 import dev.polyglot.scheduler.pool.PoolUpdate;
 import dev.polyglot.scheduler.protocol.WireCodec;
 import dev.polyglot.scheduler.session.SessionEntity;
+import dev.polyglot.scheduler.store.InMemoryLedger;
+import dev.polyglot.scheduler.store.Ledger;
 import java.util.SplittableRandom;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -36,12 +38,14 @@ public final class SchedulerRuntime {
   private final Entities entities;
   private final ActorRef<Dispatcher.Command> dispatcher;
   private final ActorRef<PoolDirectory.Command> directory;
+  private final Ledger ledger;
 
   private SchedulerRuntime(ActorSystem<?> system, SchedulerSettings settings, SchedulerClock clock) {
     this.system = system;
     this.settings = settings;
     this.clock = clock;
     this.codec = new WireCodec();
+    this.ledger = ledgerFor(settings.store());
     ClusterSharding sharding = ClusterSharding.get(system);
     this.entities = new Entities() {
       @Override public RecipientRef<NodeEntity.Command> node(String nodeId) {
@@ -63,8 +67,14 @@ public final class SchedulerRuntime {
         Behaviors.supervise(Dispatcher.create(new Dispatcher.Deps(settings.dispatch(), clock, entities, directory, topic,
             new SplittableRandom()))).onFailure(SupervisorStrategy.restart()),
         "dispatcher", Props.empty());
-    SessionEntity.Deps sessionDeps = new SessionEntity.Deps(settings, clock, entities, dispatcher);
+    SessionEntity.Deps sessionDeps = new SessionEntity.Deps(settings, clock, entities, dispatcher, ledger);
     sharding.init(Entity.of(SessionEntity.TYPE_KEY, ctx -> SessionEntity.create(ctx.getEntityId(), sessionDeps)));
+  }
+
+  private static Ledger ledgerFor(String store) {
+    if ("memory".equals(store)) return new InMemoryLedger();
+    throw new IllegalArgumentException("scheduler.store = " + store
+        + " is not available in this version; use scheduler.store = memory");
   }
 
   public static SchedulerRuntime start(ActorSystem<?> system, SchedulerSettings settings, SchedulerClock clock) {
@@ -82,6 +92,7 @@ public final class SchedulerRuntime {
   public Entities entities() { return entities; }
   public ActorRef<Dispatcher.Command> dispatcher() { return dispatcher; }
   public ActorRef<PoolDirectory.Command> directory() { return directory; }
+  public Ledger ledger() { return ledger; }
 
   /** Members of the cluster that are Up (for {@code /ready}). */
   public int upMembers() {

@@ -53,6 +53,13 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
   /** The session gave up on this attempt (pending timeout, job completed elsewhere, session gone). */
   public record Withdraw(String jobId, int attemptId) implements Command {}
 
+  /** How this dispatcher stands, for readiness and operators. */
+  public record GetStatus(ActorRef<Status> replyTo) implements Command {}
+
+  /** {@code hasView} is false until a view of the directory's current epoch arrived: placing before that fails. */
+  public record Status(boolean hasView, long epoch, long version, int nodes, int queued, int inFlight)
+      implements ClusterMessage {}
+
   /** Replies to the session. */
   public sealed interface Reply extends SessionBound {
     int attemptId();
@@ -65,6 +72,11 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
   public record Queued(String jobId, int attemptId, String pool) implements Reply {}
 
   private record ViewUpdate(PoolUpdate update) implements Command {}
+
+  /** The directory's answer to {@link PoolDirectory.GetFull}, through the singleton proxy. */
+  private record FullReply(PoolUpdate update, Throwable failure) implements Command {}
+
+  private enum AskFull implements Command { INSTANCE }
 
   private record ReserveAnswer(NodeEntity.ReserveReply reply) implements Command {}
 
@@ -108,7 +120,11 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
   private final Map<String, Long> queuedByKey = new HashMap<>();
   /** Requests already told {@link Queued}: the reply goes out once, the first time a request waits. */
   private final Set<String> announcedQueued = new HashSet<>();
+  private static final java.time.Duration FULL_VIEW_TIMEOUT = java.time.Duration.ofSeconds(3);
+  private static final java.time.Duration FULL_VIEW_RETRY = java.time.Duration.ofMillis(500);
+
   private PoolView view = PoolView.empty(Long.MIN_VALUE);
+  private boolean directoryReached;
   private OwnPlacements own = OwnPlacements.empty();
   private long nextSeq;
 
@@ -120,7 +136,23 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
     this.reserveAdapter = ctx.messageAdapter(NodeEntity.ReserveReply.class, ReserveAnswer::new);
     ActorRef<PoolUpdate> updates = ctx.messageAdapter(PoolUpdate.class, ViewUpdate::new);
     deps.topic().tell(Topic.subscribe(updates));
-    deps.directory().tell(new PoolDirectory.GetFull(updates));
+    requestFull();
+  }
+
+  /** Asks the directory for every view; until one answer arrived through the proxy this instance is not ready. */
+  private Behavior<Command> requestFull() {
+    getContext().ask(PoolUpdate.class, deps.directory(), FULL_VIEW_TIMEOUT, PoolDirectory.GetFull::new, FullReply::new);
+    return this;
+  }
+
+  private Behavior<Command> onFullReply(FullReply r) {
+    if (r.failure() != null) {
+      getContext().getLog().debug("pool directory did not answer yet: {}", r.failure().getMessage());
+      timers.startSingleTimer(AskFull.INSTANCE, AskFull.INSTANCE, FULL_VIEW_RETRY);
+      return this;
+    }
+    directoryReached = true;
+    return onViewUpdate(new ViewUpdate(r.update()));
   }
 
   @Override
@@ -132,6 +164,13 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
         .onMessage(ReserveAnswer.class, this::onReserveAnswer)
         .onMessage(AskTimedOut.class, this::onAskTimedOut)
         .onMessageEquals(RetryTick.INSTANCE, this::retryQueue)
+        .onMessage(FullReply.class, this::onFullReply)
+        .onMessageEquals(AskFull.INSTANCE, this::requestFull)
+        .onMessage(GetStatus.class, m -> {
+          m.replyTo().tell(new Status(directoryReached && view.epoch() != Long.MIN_VALUE, view.epoch(), view.version(), view.nodeCount(),
+              queue.size(), inFlight.size()));
+          return this;
+        })
         .build();
   }
 
@@ -142,6 +181,8 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
     Selection.Outcome outcome = Selection.select(view,
         new Selection.Request(req.pool(), req.requiredTypes(), req.excluded(), req.affinity()),
         id -> own.own(id, view), deps.random(), deps.settings().maxCandidates(), deps.settings().sampleSize());
+    getContext().getLog().debug("placing job {} attempt {} in {}: {}", req.jobId(), req.attemptId(), req.pool(),
+        outcome);
     if (outcome instanceof Selection.Outcome.Candidates c) {
       InFlight f = new InFlight(req, seq, c.nodeIds(), deps.clock().monoMillis() + deps.settings().placementDeadline().toMillis());
       inFlight.put(key(req.jobId(), req.attemptId()), f);
@@ -149,6 +190,8 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
       return true;
     }
     if (outcome instanceof Selection.Outcome.NoEligible) {
+      getContext().getLog().debug("no eligible node for job {} attempt {} in pool {} (view {}/{} with {} nodes)",
+          req.jobId(), req.attemptId(), req.pool(), view.epoch(), view.version(), view.nodeCount());
       metrics.inc("placements_total", "outcome", "no_eligible");
       reply(req, new NoEligible(req.jobId(), req.attemptId(), req.pool()));
       return true;
@@ -276,13 +319,14 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
 
   private Behavior<Command> onViewUpdate(ViewUpdate m) {
     PoolUpdate u = m.update();
+    getContext().getLog().debug("pool update {}/{} full={} with {} changed; holding {}/{}", u.epoch(), u.version(),
+        u.full(), u.changed().size(), view.epoch(), view.version());
     if (u.epoch() < view.epoch()) return this;
     if (u.full()) {
       if (u.epoch() == view.epoch() && u.version() <= view.version() && view.version() > 0) return this;
       view = PoolView.empty(u.epoch()).apply(u.changed(), u.version());
     } else if (u.epoch() > view.epoch() || u.version() > view.version() + 1) {
-      deps.directory().tell(new PoolDirectory.GetFull(getContext().messageAdapter(PoolUpdate.class, ViewUpdate::new)));
-      return this;
+      return requestFull();
     } else if (u.version() <= view.version()) {
       metrics.inc("pool_view_stale_ignored_total");
       return this;

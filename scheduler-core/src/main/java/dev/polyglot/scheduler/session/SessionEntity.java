@@ -13,6 +13,7 @@ import dev.polyglot.scheduler.node.NodeEntity;
 import dev.polyglot.scheduler.pool.PoolMembership;
 import dev.polyglot.scheduler.protocol.FeatureFlags;
 import dev.polyglot.scheduler.protocol.PipelineConfig;
+import dev.polyglot.scheduler.store.Ledger;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -94,8 +95,14 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
 
   private record DispatchedTimeout(String jobId, int attemptId) implements Command {}
 
+  /** The ledger write of a new job finished (or failed): now it may be placed. */
+  private record Durable(Dispatcher.PlacementRequest request, Throwable failure) implements Command {}
+
+  /** The ledger answered the idempotency claim of an {@code utterance}. */
+  private record Claimed(UtteranceData data, String jobId, boolean fresh, Throwable failure) implements Command {}
+
   public record Deps(SchedulerSettings settings, SchedulerClock clock, Entities entities,
-                     ActorRef<Dispatcher.Command> dispatcher) {}
+                     ActorRef<Dispatcher.Command> dispatcher, Ledger ledger) {}
 
   public static Behavior<Command> create(String sessionId, Deps deps) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(t -> new SessionEntity(ctx, t, sessionId, deps)));
@@ -153,6 +160,8 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
         .onMessageEquals(Sweep.INSTANCE, () -> { book = book.sweep(now()); return this; })
         .onMessage(PendingTimeout.class, m -> jobs(book.pendingTimeout(m.jobId(), m.attemptId(), now())))
         .onMessage(DispatchedTimeout.class, m -> jobs(book.dispatchedTimeout(m.jobId(), m.attemptId(), now())))
+        .onMessage(Durable.class, this::onDurable)
+        .onMessage(Claimed.class, this::onClaimed)
         .build();
   }
 
@@ -179,6 +188,7 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
     timers.startTimerWithFixedDelay(Sweep.INSTANCE, Sweep.INSTANCE, SWEEP_INTERVAL);
     metrics.inc("sessions_created_total");
     getContext().getLog().info("session {} created ({} -> {}, mode {})", sessionId, init.srcLang(), init.tgtLang(), init.mode());
+    saveSnapshot();
     toClient(new ClientEvent.InitAck(sessionId, init.traceId()));
     return this;
   }
@@ -197,9 +207,25 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
       return this;
     }
     segmenter = segmenter.reserveIndex(u.index());
+    String jobId = Ids.jobId();
+    getContext().pipeToSelf(deps.ledger().claimUtterance(sessionId, u.index(), jobId),
+        (fresh, ex) -> new Claimed(u, jobId, Boolean.TRUE.equals(fresh), ex));
+    return this;
+  }
+
+  /** The ledger is the authority on {@code (session, utterance_index)}; a failed claim still serves the client. */
+  private Behavior<Command> onClaimed(Claimed c) {
+    if (phase != Phase.ACTIVE) return this;
+    if (c.failure() != null) {
+      metrics.inc("ledger_write_failed_total", "op", "claim_utterance");
+    } else if (!c.fresh() || book.hasIndex(c.data().index())) {
+      metrics.inc("duplicate_utterance_total");
+      return this;
+    }
+    UtteranceData u = c.data();
     String src = u.srcLang() != null ? u.srcLang() : init.srcLang();
     String tgt = u.tgtLang() != null ? u.tgtLang() : init.tgtLang();
-    JobOrder o = new JobOrder(Ids.jobId(), 1, sessionId, u.index(), src, tgt, u.pipeline(), u.audio(),
+    JobOrder o = new JobOrder(c.jobId(), 1, sessionId, u.index(), src, tgt, u.pipeline(), u.audio(),
         u.audioFormat(), u.sampleRate(), u.traceId() != null ? u.traceId() : init.traceId(),
         settings.jobs().enableStreamingAsr(), (int) settings.jobs().partialUpdateInterval().toMillis(), Ids.uuid(),
         u.dialect() != null ? u.dialect() : init.dialect(), u.features() != null ? u.features() : init.features(),
@@ -243,13 +269,13 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
     getContext().getLog().info("session {} ended with its socket", sessionId);
     effects(book.cancelAll("session_closed", now()).effects(), true);
     metrics.inc("sessions_ended_total", "reason", "socket_closed");
-    return Behaviors.stopped();
+    return end();
   }
 
   private Behavior<Command> onLinger() {
     if (phase == Phase.NEW) return Behaviors.stopped();
     effects(book.cancelAll("session_closed", now()).effects(), true);
-    return Behaviors.stopped();
+    return end();
   }
 
   /** Messages only the live session's own socket may send; anything else is answered INVALID_SESSION. */
@@ -265,7 +291,9 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   // ---------------------------------------------------------------- segmentation
 
   private Behavior<Command> segment(Segmenter.Step step) {
+    boolean moved = step.next().index() != segmenter.index() || !step.next().turnId().equals(segmenter.turnId());
     segmenter = step.next();
+    if (moved) saveSnapshot();
     Segmenter.Outcome outcome = step.outcome();
     if (outcome == Segmenter.Outcome.CHUNK_TOO_LARGE || outcome == Segmenter.Outcome.CHUNK_TOO_LARGE_AND_EMPTY_FINALIZE) {
       getContext().getLog().debug("audio chunk rejected: larger than the utterance buffer");
@@ -403,7 +431,7 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   private void effects(List<JobBook.Effect> fx, boolean ending) {
     for (JobBook.Effect e : fx) {
       if (e instanceof JobBook.Effect.Place p) {
-        deps.dispatcher().tell(new Dispatcher.Place(p.request()));
+        place(p.request());
       } else if (e instanceof JobBook.Effect.Withdraw w) {
         waitingForCapacity.remove(w.jobId());
         deps.dispatcher().tell(new Dispatcher.Withdraw(w.jobId(), w.attemptId()));
@@ -431,6 +459,7 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
         dropped(d);
       } else if (e instanceof JobBook.Effect.Finished f) {
         waitingForCapacity.remove(f.jobId());
+        ledgerWrite(deps.ledger().finishJob(sessionId, f.jobId()), "finish_job");
         metrics.inc("jobs_finished_total", "outcome", outcome(f.state()), "code", f.code() == null ? "" : f.code());
       } else if (e instanceof JobBook.Effect.AttemptStarted a) {
         metrics.inc("job_attempts_total", "reason", a.reason());
@@ -444,6 +473,44 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
         release(order.jobEnded(d.stream(), d.index(), mono()));
       }
     }
+  }
+
+  /**
+   * A new job becomes durable before it is placed (the crash contract); a failover attempt is placed at once.
+   * A failed ledger write is counted and never blocks dispatch.
+   */
+  private void place(Dispatcher.PlacementRequest r) {
+    if (r.attemptId() > 1) {
+      deps.dispatcher().tell(new Dispatcher.Place(r));
+      return;
+    }
+    book.job(r.jobId()).ifPresent(j -> getContext().pipeToSelf(
+        deps.ledger().recordJob(sessionId, new Ledger.JobRecord(j.order(), j.pool(), j.requiredTypes(), j.createdWall(),
+            j.firstClientTs())),
+        (ok, ex) -> new Durable(r, ex)));
+  }
+
+  private Behavior<Command> onDurable(Durable d) {
+    if (d.failure() != null) {
+      metrics.inc("ledger_write_failed_total", "op", "record_job");
+      getContext().getLog().warn("ledger write failed for job {}: {}", d.request().jobId(), d.failure().toString());
+    }
+    boolean stillPending = book.job(d.request().jobId())
+        .map(j -> j.state() == JobBook.JobState.PENDING && j.placing() == d.request().attemptId()).orElse(false);
+    if (stillPending) deps.dispatcher().tell(new Dispatcher.Place(d.request()));
+    return this;
+  }
+
+  private void ledgerWrite(java.util.concurrent.CompletionStage<Void> write, String op) {
+    write.whenComplete((ok, ex) -> {
+      if (ex != null) metrics.inc("ledger_write_failed_total", "op", op);
+    });
+  }
+
+  private void saveSnapshot() {
+    ledgerWrite(deps.ledger().saveSession(new Ledger.SessionSnapshot(sessionId, init.srcLang(), init.tgtLang(),
+        init.mode(), init.langA(), init.langB(), init.traceId(), segmenter.index(), segmenter.turnId().orElse(null),
+        0)), "save_session");
   }
 
   private void dropped(JobBook.Effect.Dropped d) {
@@ -510,10 +577,16 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
       release(order.releaseAll());
       if (book.liveJobs() == 0) {
         getContext().getLog().info("session {} closed: all jobs finished", sessionId);
-        return Behaviors.stopped();
+        return end();
       }
     }
     return this;
+  }
+
+  /** The session is over: nothing of it needs recovery any more. */
+  private Behavior<Command> end() {
+    ledgerWrite(deps.ledger().deleteSession(sessionId), "delete_session");
+    return Behaviors.stopped();
   }
 
   private void toClient(ClientEvent e) {

@@ -7,6 +7,7 @@ import dev.polyglot.scheduler.dispatch.Dispatcher;
 import dev.polyglot.scheduler.job.NodeResult;
 import dev.polyglot.scheduler.node.NodeEntity;
 import dev.polyglot.scheduler.protocol.FeatureFlags;
+import dev.polyglot.scheduler.store.InMemoryLedger;
 import dev.polyglot.scheduler.testkit.ManualClock;
 import dev.polyglot.scheduler.testkit.TestSettings;
 import java.time.Duration;
@@ -31,6 +32,7 @@ class SessionEntityTest {
   private TestProbe<Dispatcher.Command> dispatcher;
   private TestProbe<NodeEntity.Command> node;
   private ActorRef<SessionEntity.Command> session;
+  private final InMemoryLedger ledger = new InMemoryLedger();
 
   @AfterAll
   static void stop() {
@@ -49,7 +51,7 @@ class SessionEntityTest {
       @Override public RecipientRef<SessionEntity.Command> session(String sessionId) { return session; }
     };
     session = kit.spawn(SessionEntity.create("s-00000001",
-        new SessionEntity.Deps(TestSettings.with(""), clock, entities, dispatcher.getRef())));
+        new SessionEntity.Deps(TestSettings.with(""), clock, entities, dispatcher.getRef(), ledger)));
     session.tell(new SessionEntity.Init(new SessionEntity.InitData("zh", "en", "web-client-v1.0", "web", "one_way",
         null, null, null, null, FeatureFlags.empty(), null, "trace-1"), socket.getRef()));
     assertInstanceOf(ClientEvent.InitAck.class, event());
@@ -84,11 +86,25 @@ class SessionEntityTest {
   }
 
   @Test
-  void aManualCutCreatesItsJobAfterTheTwoHundredMillisecondHangover() {
+  void aManualCutCreatesItsJobAfterTheTwoHundredMillisecondHangoverAndRecordsItBeforePlacing() {
     Dispatcher.PlacementRequest r = utteranceCut();
     assertEquals("zh:en", r.pool());
     assertEquals(0, r.utteranceIndex());
     assertEquals(1, r.attemptId());
+    var recorded = ledger.unfinishedJobs("s-00000001").toCompletableFuture().join();
+    assertEquals(List.of(r.jobId()), recorded.stream().map(j -> j.order().jobId()).toList());
+    assertEquals(1, ledger.loadSession("s-00000001").toCompletableFuture().join().orElseThrow().nextIndex());
+  }
+
+  @Test
+  void aRepeatedUtteranceIndexCreatesOneJob() {
+    var data = new SessionEntity.UtteranceData(5, new byte[] {1, 2}, "opus", 16000, true, null, null, null, null,
+        dev.polyglot.scheduler.protocol.PipelineConfig.streamingDefault(), null);
+    session.tell(new SessionEntity.Utterance(data, socket.getRef()));
+    Dispatcher.PlacementRequest r = ((Dispatcher.Place) dispatcher.receiveMessage()).request();
+    assertEquals(5, r.utteranceIndex());
+    session.tell(new SessionEntity.Utterance(data, socket.getRef()));
+    dispatcher.expectNoMessage(Duration.ofMillis(200));
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.*;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.polyglot.scheduler.cluster.SchedulerRuntime;
+import dev.polyglot.scheduler.dispatch.Dispatcher;
 import dev.polyglot.scheduler.edge.SocketOut;
 import dev.polyglot.scheduler.node.NodeSocket;
 import dev.polyglot.scheduler.session.SessionSocket;
@@ -14,6 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
@@ -74,17 +76,26 @@ public final class SchedulerServer {
             "session-socket-" + connections.incrementAndGet(), Props.empty()));
   }
 
-  /** {@code /ready}: 200 once this instance is an Up member of its cluster, 503 before (PROTOCOL.md §10.1). */
+  /**
+   * {@code /ready}: 200 once this instance is an Up member of its cluster and its dispatcher holds a pool view
+   * from the directory (before that it cannot place anything); 503 with the same body before (PROTOCOL.md §10.1).
+   */
   private Route ready() {
-    int members = runtime.upMembers();
-    boolean up = org.apache.pekko.cluster.typed.Cluster.get(system).selfMember().status()
-        == org.apache.pekko.cluster.MemberStatus.up();
-    ObjectNode body = JSON.createObjectNode();
-    body.put("status", "ready");
-    body.put("store", runtime.settings().store());
-    body.put("redis", "redis".equals(runtime.settings().store()) ? "down" : "n/a");
-    body.put("cluster_members", members);
-    return complete(HttpResponse.create().withStatus(up ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE)
-        .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, body.toString())));
+    CompletionStage<Boolean> placing = AskPattern.<Dispatcher.Command, Dispatcher.Status>ask(runtime.dispatcher(),
+            Dispatcher.GetStatus::new, Duration.ofSeconds(1), system.scheduler())
+        .thenApply(Dispatcher.Status::hasView)
+        .exceptionally(ex -> false);
+    return onSuccess(placing, hasView -> {
+      int members = runtime.upMembers();
+      boolean up = org.apache.pekko.cluster.typed.Cluster.get(system).selfMember().status()
+          == org.apache.pekko.cluster.MemberStatus.up();
+      ObjectNode body = JSON.createObjectNode();
+      body.put("status", "ready");
+      body.put("store", runtime.ledger().kind());
+      body.put("redis", "redis".equals(runtime.ledger().kind()) ? "up" : "n/a");
+      body.put("cluster_members", members);
+      return complete(HttpResponse.create().withStatus(up && hasView ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE)
+          .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, body.toString())));
+    });
   }
 }

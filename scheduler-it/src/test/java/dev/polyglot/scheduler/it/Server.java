@@ -42,7 +42,18 @@ final class Server implements AutoCloseable {
     runtime = SchedulerRuntime.start(system, settings, SchedulerClock.SYSTEM);
     binding = new SchedulerServer(runtime).bind("127.0.0.1", 0).toCompletableFuture().join();
     port = binding.localAddress().getPort();
-    await("cluster up", () -> runtime.upMembers() == 1);
+    await("/ready answers 200", this::ready);
+  }
+
+  /** The scheduler's own readiness: cluster Up and the dispatcher holding a pool view. */
+  boolean ready() {
+    try {
+      var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create("http://127.0.0.1:" + port + "/ready")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+      return response.statusCode() == 200;
+    } catch (Exception e) {
+      return false;
+    }
   }
 
   static Server start(String overrides) {

@@ -1,0 +1,74 @@
+package dev.polyglot.scheduler.store;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The default ledger: in this instance's memory. The session's writes and idempotency checks go through the
+ * same asynchronous port as a durable ledger would, but it survives nothing: when the instance stops, its
+ * sessions' recoverable state is gone (one instance, nothing to install).
+ */
+public final class InMemoryLedger implements Ledger {
+  private final Map<String, SessionSnapshot> sessions = new ConcurrentHashMap<>();
+  private final Map<String, Map<String, JobRecord>> jobs = new ConcurrentHashMap<>();
+  private final Map<String, Map<Integer, String>> utteranceKeys = new ConcurrentHashMap<>();
+
+  @Override
+  public CompletionStage<Void> saveSession(SessionSnapshot snapshot) {
+    sessions.put(snapshot.sessionId(), snapshot);
+    return done();
+  }
+
+  @Override
+  public CompletionStage<Optional<SessionSnapshot>> loadSession(String sessionId) {
+    return CompletableFuture.completedFuture(Optional.ofNullable(sessions.get(sessionId)));
+  }
+
+  @Override
+  public CompletionStage<Void> recordJob(String sessionId, JobRecord job) {
+    jobs.computeIfAbsent(sessionId, k -> new ConcurrentHashMap<>()).put(job.order().jobId(), job);
+    return done();
+  }
+
+  @Override
+  public CompletionStage<Void> finishJob(String sessionId, String jobId) {
+    Map<String, JobRecord> m = jobs.get(sessionId);
+    if (m != null) m.remove(jobId);
+    return done();
+  }
+
+  @Override
+  public CompletionStage<List<JobRecord>> unfinishedJobs(String sessionId) {
+    Map<String, JobRecord> m = jobs.getOrDefault(sessionId, Map.of());
+    return CompletableFuture.completedFuture(m.values().stream()
+        .sorted(Comparator.comparingInt(j -> j.order().utteranceIndex())).toList());
+  }
+
+  @Override
+  public CompletionStage<Boolean> claimUtterance(String sessionId, int utteranceIndex, String jobId) {
+    String holder = utteranceKeys.computeIfAbsent(sessionId, k -> new ConcurrentHashMap<>()).putIfAbsent(utteranceIndex, jobId);
+    return CompletableFuture.completedFuture(holder == null || holder.equals(jobId));
+  }
+
+  @Override
+  public CompletionStage<Void> deleteSession(String sessionId) {
+    sessions.remove(sessionId);
+    jobs.remove(sessionId);
+    utteranceKeys.remove(sessionId);
+    return done();
+  }
+
+  @Override
+  public String kind() {
+    return "memory";
+  }
+
+  private static CompletionStage<Void> done() {
+    return CompletableFuture.completedFuture(null);
+  }
+}
