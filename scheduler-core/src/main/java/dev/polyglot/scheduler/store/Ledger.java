@@ -48,4 +48,12 @@ public interface Ledger {
 
   /** {@code memory} or {@code redis}, for {@code /ready}. */
   String kind();
+
+  /** {@code up}, {@code down}, or {@code n/a} for a ledger without a server, for {@code /ready}. */
+  default String serverState() {
+    return "n/a";
+  }
+
+  /** Releases connections; the ledger is unusable afterwards. */
+  default void close() {}
 }

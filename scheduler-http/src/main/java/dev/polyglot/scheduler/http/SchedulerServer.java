@@ -90,9 +90,10 @@ public final class SchedulerServer {
       boolean up = org.apache.pekko.cluster.typed.Cluster.get(system).selfMember().status()
           == org.apache.pekko.cluster.MemberStatus.up();
       ObjectNode body = JSON.createObjectNode();
-      body.put("status", "ready");
+      String redis = runtime.ledger().serverState();
+      body.put("status", "down".equals(redis) ? "degraded" : "ready");
       body.put("store", runtime.ledger().kind());
-      body.put("redis", "redis".equals(runtime.ledger().kind()) ? "up" : "n/a");
+      body.put("redis", redis);
       body.put("cluster_members", members);
       return complete(HttpResponse.create().withStatus(up && hasView ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE)
           .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, body.toString())));
