@@ -1,5 +1,7 @@
 package dev.polyglot.scheduler.session;
 
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.polyglot.scheduler.cluster.ClusterMessage;
 import dev.polyglot.scheduler.protocol.ExtraResult;
@@ -12,6 +14,16 @@ import java.util.List;
  * What a SessionEntity tells its client, as domain events; the SessionSocket turns each into exactly one
  * wire message (PROTOCOL.md §6). Optional fields are {@code null} when absent.
  */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "@type")
+@JsonSubTypes({
+    @JsonSubTypes.Type(value = ClientEvent.InitAck.class, name = "init-ack"),
+    @JsonSubTypes.Type(value = ClientEvent.Result.class, name = "result"),
+    @JsonSubTypes.Type(value = ClientEvent.Partial.class, name = "partial"),
+    @JsonSubTypes.Type(value = ClientEvent.Ui.class, name = "ui"),
+    @JsonSubTypes.Type(value = ClientEvent.Error.class, name = "error"),
+    @JsonSubTypes.Type(value = ClientEvent.ServerHeartbeat.class, name = "server-heartbeat"),
+    @JsonSubTypes.Type(value = ClientEvent.CloseAck.class, name = "close-ack"),
+    @JsonSubTypes.Type(value = ClientEvent.Busy.class, name = "busy")})
 public sealed interface ClientEvent extends ClusterMessage {
 
   record InitAck(String sessionId, String traceId) implements ClientEvent {}
