@@ -62,13 +62,20 @@ public final class SchedulerRuntime {
         Behaviors.supervise(PoolDirectory.create(topic, settings.pools().publishInterval(), clock))
             .onFailure(SupervisorStrategy.restart()), "pool-directory"));
     NodeEntity.Deps nodeDeps = new NodeEntity.Deps(settings.nodes(), clock, directory, entities);
-    sharding.init(Entity.of(NodeEntity.TYPE_KEY, ctx -> NodeEntity.create(ctx.getEntityId(), nodeDeps)));
+    sharding.init(withRole(Entity.of(NodeEntity.TYPE_KEY, ctx -> NodeEntity.create(ctx.getEntityId(), nodeDeps)),
+        settings.nodeEntityRole()));
     this.dispatcher = system.systemActorOf(
         Behaviors.supervise(Dispatcher.create(new Dispatcher.Deps(settings.dispatch(), clock, entities, directory, topic,
             new SplittableRandom()))).onFailure(SupervisorStrategy.restart()),
         "dispatcher", Props.empty());
     SessionEntity.Deps sessionDeps = new SessionEntity.Deps(settings, clock, entities, dispatcher, ledger);
-    sharding.init(Entity.of(SessionEntity.TYPE_KEY, ctx -> SessionEntity.create(ctx.getEntityId(), sessionDeps)));
+    sharding.init(withRole(Entity.of(SessionEntity.TYPE_KEY, ctx -> SessionEntity.create(ctx.getEntityId(), sessionDeps)),
+        settings.sessionEntityRole()));
+  }
+
+  private static <M> Entity<M, org.apache.pekko.cluster.sharding.typed.ShardingEnvelope<M>> withRole(
+      Entity<M, org.apache.pekko.cluster.sharding.typed.ShardingEnvelope<M>> e, String role) {
+    return role.isEmpty() ? e : e.withRole(role);
   }
 
   private static Ledger ledgerFor(String store) {

@@ -20,7 +20,9 @@ public record SchedulerSettings(
     Results results,
     Sessions sessions,
     Backpressure backpressure,
-    String keyPrefix) {
+    String keyPrefix,
+    String nodeEntityRole,
+    String sessionEntityRole) {
 
   public record Http(String host, int port) {}
 
@@ -82,6 +84,8 @@ public record SchedulerSettings(
         new Results(r.getString("order"), r.getDuration("max-hold"), r.getDuration("group-window")),
         new Sessions(c.getInt("sessions.max-per-connection"), c.getDuration("sessions.close-linger")),
         new Backpressure(c.getBoolean("backpressure.enabled"), c.getDuration("backpressure.resume-after")),
-        c.getString("cluster.key-prefix"));
+        c.getString("cluster.key-prefix"),
+        c.getString("cluster.node-entity-role"),
+        c.getString("cluster.session-entity-role"));
   }
 }

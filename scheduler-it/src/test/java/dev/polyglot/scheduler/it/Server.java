@@ -64,6 +64,11 @@ final class Server implements AutoCloseable {
     return new Server("");
   }
 
+  /** This instance's cluster address, for others to join as their seed. */
+  String address() {
+    return org.apache.pekko.cluster.typed.Cluster.get(system).selfMember().address().toString();
+  }
+
   Metrics metrics() {
     return Metrics.get(system);
   }

@@ -1,0 +1,68 @@
+package dev.polyglot.scheduler.it;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Base64;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Three scheduler instances in one JVM, joined into one cluster on loopback. Roles pin the entities: node
+ * entities on instance 1, session entities on instance 2; the node connects to instance 1 and the client to
+ * instance 3, so the audio crosses instances twice (3 → 2 → 1) and the result comes back (1 → 2 → 3).
+ */
+class ClusterRoundTripIT {
+  static final String COMMON = """
+      scheduler.cluster.node-entity-role = "nodes"
+      scheduler.cluster.session-entity-role = "sessions"
+      pekko.cluster.failure-detector.acceptable-heartbeat-pause = 5s
+      pekko.cluster.gossip-interval = 200ms
+      pekko.cluster.leader-actions-interval = 200ms
+      """;
+  static Server one;
+  static Server two;
+  static Server three;
+
+  @BeforeAll
+  static void start() {
+    one = Server.start(COMMON + "pekko.cluster.roles = [\"nodes\"]\n");
+    String seed = "pekko.cluster.seed-nodes = [\"" + one.address() + "\"]\n";
+    two = Server.start(COMMON + seed + "pekko.cluster.roles = [\"sessions\"]\n");
+    three = Server.start(COMMON + seed + "pekko.cluster.roles = []\n");
+    Server.await("three members up", () -> one.runtime.upMembers() == 3 && three.runtime.upMembers() == 3);
+  }
+
+  @AfterAll
+  static void stop() {
+    for (Server s : new Server[] {three, two, one}) {
+      if (s != null) s.close();
+    }
+  }
+
+  @Test
+  void aFiveHundredKibibyteUtteranceCrossesThreeInstancesIntactAndItsResultComesBack() {
+    FakeNode node = FakeNode.ready(one.port, List.of("g1", "h1"));
+    Server.await("node known to the session's instance", () -> two.directoryView(node.nodeId)
+        .map(v -> v.status().name().equals("READY")).orElse(false));
+    FakeClient client = FakeClient.connect(three.port);
+    String sid = client.initOneWay("g1", "h1");
+    byte[] audio = new byte[512_000];
+    new Random(11).nextBytes(audio);
+    client.peer.send("{\"type\":\"utterance\",\"session_id\":\"" + sid + "\",\"utterance_index\":0,\"manual_cut\":true,"
+        + "\"src_lang\":\"g1\",\"tgt_lang\":\"h1\",\"audio\":\"" + Base64.getEncoder().encodeToString(audio)
+        + "\",\"audio_format\":\"opus\",\"sample_rate\":16000,\"pipeline\":{\"use_asr\":true,\"use_nmt\":true,\"use_tts\":false}}");
+    JsonNode job = node.awaitJob();
+    assertArrayEquals(audio, Base64.getDecoder().decode(job.path("audio").asText()));
+    assertTrue(job.path("is_manual_cut").asBoolean());
+    assertFalse(job.path("pipeline").path("use_tts").asBoolean(), "the utterance's pipeline reaches the node");
+    node.succeed(job, "across", "the cluster");
+    JsonNode r = client.awaitResult(sid);
+    assertEquals("the cluster", r.path("text_translated").asText());
+    client.close();
+    node.close();
+  }
+}
