@@ -18,6 +18,7 @@ import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.pubsub.Topic;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -69,8 +70,15 @@ public final class SchedulerRuntime {
             new SplittableRandom()))).onFailure(SupervisorStrategy.restart()),
         "dispatcher", Props.empty());
     SessionEntity.Deps sessionDeps = new SessionEntity.Deps(settings, clock, entities, dispatcher, ledger);
-    sharding.init(withRole(Entity.of(SessionEntity.TYPE_KEY, ctx -> SessionEntity.create(ctx.getEntityId(), sessionDeps)),
-        settings.sessionEntityRole()));
+    Entity<SessionEntity.Command, org.apache.pekko.cluster.sharding.typed.ShardingEnvelope<SessionEntity.Command>> sessions =
+        Entity.of(SessionEntity.TYPE_KEY, ctx -> SessionEntity.create(ctx.getEntityId(), sessionDeps, ctx.getShard()))
+            .withStopMessage(SessionEntity.Stop.INSTANCE);
+    if (!"memory".equals(ledger.kind())) {
+      // with a durable ledger, a session whose instance died restarts on a survivor right after the rebalance
+      // (not on the client's next message) and continues from the ledger
+      sessions = sessions.withSettings(ClusterShardingSettings.create(system).withRememberEntities(true));
+    }
+    sharding.init(withRole(sessions, settings.sessionEntityRole()));
   }
 
   private static <M> Entity<M, org.apache.pekko.cluster.sharding.typed.ShardingEnvelope<M>> withRole(

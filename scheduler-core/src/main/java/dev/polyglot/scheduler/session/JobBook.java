@@ -184,6 +184,21 @@ public final class JobBook {
     return new Step(put(j).withIndex(idx), fx);
   }
 
+  /**
+   * A job accepted by an earlier incarnation of this session (read back from the ledger): PENDING again with a
+   * new attempt id above every attempt that incarnation may have made, placed at once.
+   */
+  public Step recover(JobOrder order, String pool, Set<String> requiredTypes, String stream, Long firstClientTs,
+                      long createdWall, Now now) {
+    int attempt = order.attemptId() + 1;
+    Job j = new Job(order.withAttempt(attempt), pool, Set.copyOf(requiredTypes), stream, JobState.PENDING, List.of(),
+        attempt, null, now.mono(), createdWall, firstClientTs, null, null, "recovery");
+    Map<Integer, String> idx = new HashMap<>(byIndex);
+    idx.put(order.utteranceIndex(), order.jobId());
+    return new Step(put(j).withIndex(idx), List.of(new Effect.AttemptStarted(j.jobId(), attempt, "recovery"),
+        new Effect.ArmPending(j.jobId(), attempt), new Effect.Place(request(j, attempt, null))));
+  }
+
   public Step placed(String jobId, int attemptId, String nodeId, Now now) {
     Job j = jobs.get(jobId);
     if (j == null || j.state() != JobState.PENDING || j.placing() != attemptId) {
@@ -281,13 +296,13 @@ public final class JobBook {
     List<Effect> fx = new ArrayList<>();
     if (first != null) fx.add(first);
     fx.add(new Effect.Disarm(j.jobId()));
-    if (as.size() >= settings.maxAttempts()) {
+    if (ended.attemptId() >= settings.maxAttempts()) {
       Job failed = j.with(JobState.DISPATCHED, as, 0, code, null, null);
       Step s = fail(failed, code, failMessage(code), null, now);
       fx.addAll(s.effects());
       return new Step(s.next(), fx);
     }
-    int next = as.size() + 1;
+    int next = ended.attemptId() + 1;
     Job pending = j.with(JobState.PENDING, as, next, code, null, null);
     fx.add(new Effect.AttemptStarted(j.jobId(), next, reason));
     fx.add(new Effect.ArmPending(j.jobId(), next));

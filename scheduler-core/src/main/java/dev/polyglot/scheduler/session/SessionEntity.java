@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -27,6 +28,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 
 /**
@@ -104,11 +106,48 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   public record Deps(SchedulerSettings settings, SchedulerClock clock, Entities entities,
                      ActorRef<Dispatcher.Command> dispatcher, Ledger ledger) {}
 
+  /** Sharding's stop message after this entity asked to be passivated (its session is over). */
+  public enum Stop implements Command { INSTANCE }
+
+  /** What the ledger held for this session id when the entity started. */
+  private record Loaded(Optional<Ledger.SessionSnapshot> snapshot, List<Ledger.JobRecord> jobs, Throwable failure)
+      implements Command {}
+
+  private static final int STASH_CAPACITY = 1_000;
+  private static final int UNDELIVERED_CAPACITY = 256;
+
   public static Behavior<Command> create(String sessionId, Deps deps) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(t -> new SessionEntity(ctx, t, sessionId, deps)));
+    return create(sessionId, deps, null);
   }
 
-  private enum Phase { NEW, ACTIVE, CLOSING }
+  /**
+   * Starts by reading the ledger (messages wait in a bounded stash meanwhile): a session that an earlier
+   * incarnation accepted continues from its snapshot and re-places its unfinished jobs; otherwise it waits for
+   * its {@code session_init}. {@code shard} is used to passivate the entity when the session is over.
+   */
+  public static Behavior<Command> create(String sessionId, Deps deps,
+                                         ActorRef<ClusterSharding.ShardCommand> shard) {
+    return Behaviors.withStash(STASH_CAPACITY, stash -> Behaviors.setup(ctx -> {
+      ctx.pipeToSelf(deps.ledger().loadSession(sessionId).thenCombine(deps.ledger().unfinishedJobs(sessionId),
+          (snap, jobs) -> new Loaded(snap, jobs, null)), (loaded, ex) -> loaded != null ? loaded
+          : new Loaded(Optional.empty(), List.of(), ex));
+      return Behaviors.receive(Command.class)
+          .onMessage(Loaded.class, l -> stash.unstashAll(
+              Behaviors.withTimers(t -> new SessionEntity(ctx, t, sessionId, deps, shard, l))))
+          .onAnyMessage(m -> {
+            if (stash.isFull()) {
+              ctx.getLog().warn("session {} dropped a message while loading: stash full", sessionId);
+              Metrics.get(ctx.getSystem()).inc("session_stash_overflow_total");
+            } else {
+              stash.stash(m);
+            }
+            return Behaviors.same();
+          })
+          .build();
+    }));
+  }
+
+  private enum Phase { NEW, ACTIVE, CLOSING, ENDED }
 
   private static final Duration SWEEP_INTERVAL = Duration.ofSeconds(30);
 
@@ -128,15 +167,25 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   private String affinity;
   private Long lastBusyMono;
   private final Set<String> waitingForCapacity = new HashSet<>();
+  private final ActorRef<ClusterSharding.ShardCommand> shard;
+  /** Client events produced while the client's connection is unknown (after a recovery), delivered once it is. */
+  private final java.util.ArrayDeque<ClientEvent> undelivered = new java.util.ArrayDeque<>();
 
-  private SessionEntity(ActorContext<Command> ctx, TimerScheduler<Command> timers, String sessionId, Deps deps) {
+  private SessionEntity(ActorContext<Command> ctx, TimerScheduler<Command> timers, String sessionId, Deps deps,
+                        ActorRef<ClusterSharding.ShardCommand> shard, Loaded loaded) {
     super(ctx);
     this.timers = timers;
     this.sessionId = sessionId;
     this.deps = deps;
+    this.shard = shard;
     this.settings = deps.settings();
     this.metrics = Metrics.get(ctx.getSystem());
     this.groups = Groups.create(sessionId, settings.results().groupWindow().toMillis());
+    if (loaded.failure() != null) {
+      metrics.inc("ledger_write_failed_total", "op", "load_session");
+      ctx.getLog().warn("session {} could not read the ledger: {}", sessionId, loaded.failure().toString());
+    }
+    loaded.snapshot().ifPresent(snap -> recover(snap, loaded.jobs()));
   }
 
   @Override
@@ -160,6 +209,7 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
         .onMessageEquals(Sweep.INSTANCE, () -> { book = book.sweep(now()); return this; })
         .onMessage(PendingTimeout.class, m -> jobs(book.pendingTimeout(m.jobId(), m.attemptId(), now())))
         .onMessage(DispatchedTimeout.class, m -> jobs(book.dispatchedTimeout(m.jobId(), m.attemptId(), now())))
+        .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
         .onMessage(Durable.class, this::onDurable)
         .onMessage(Claimed.class, this::onClaimed)
         .build();
@@ -175,6 +225,16 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
     }
     init = m.data();
     socket = m.socket();
+    start();
+    metrics.inc("sessions_created_total");
+    getContext().getLog().info("session {} created ({} -> {}, mode {})", sessionId, init.srcLang(), init.tgtLang(), init.mode());
+    saveSnapshot();
+    toClient(new ClientEvent.InitAck(sessionId, init.traceId()));
+    return this;
+  }
+
+  /** The session's engines, fresh. */
+  private void start() {
     phase = Phase.ACTIVE;
     SchedulerSettings.Segmentation s = settings.segmentation();
     segmenter = Segmenter.initial(new Segmenter.Settings(s.pause().toMillis(), s.maxDuration().toMillis(),
@@ -186,11 +246,27 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
     order = ResultOrder.create("arrival".equals(settings.results().order()) ? ResultOrder.Mode.ARRIVAL : ResultOrder.Mode.INDEX,
         settings.results().maxHold().toMillis());
     timers.startTimerWithFixedDelay(Sweep.INSTANCE, Sweep.INSTANCE, SWEEP_INTERVAL);
-    metrics.inc("sessions_created_total");
-    getContext().getLog().info("session {} created ({} -> {}, mode {})", sessionId, init.srcLang(), init.tgtLang(), init.mode());
-    saveSnapshot();
-    toClient(new ClientEvent.InitAck(sessionId, init.traceId()));
-    return this;
+  }
+
+  /**
+   * Continues a session accepted by an earlier incarnation (its instance died): the index and turn go on
+   * where the ledger says, and every unfinished job is placed again with a new attempt. The client's
+   * connection is learnt from its next message.
+   */
+  private void recover(Ledger.SessionSnapshot snap, List<Ledger.JobRecord> jobs) {
+    init = new InitData(snap.srcLang(), snap.tgtLang(), null, null, snap.mode(), snap.langA(), snap.langB(), null,
+        null, FeatureFlags.empty(), null, snap.traceId());
+    start();
+    for (int i = 0; i < snap.nextIndex(); i++) segmenter = segmenter.reserveIndex(i);
+    for (Ledger.JobRecord r : jobs) {
+      JobOrder o = r.order();
+      segmenter = segmenter.reserveIndex(o.utteranceIndex());
+      order = order.jobLive(o.tgtLang(), o.utteranceIndex());
+      jobs(book.recover(o, r.pool(), r.requiredTypes(), o.tgtLang(), r.firstClientTs(), r.createdAtMs(), now()));
+    }
+    metrics.inc("sessions_recovered_total");
+    getContext().getLog().info("session {} recovered from the ledger at index {} with {} unfinished jobs", sessionId,
+        segmenter.index(), jobs.size());
   }
 
   private Behavior<Command> onAudio(Audio m) {
@@ -265,7 +341,7 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
 
   /** The socket closed: nobody can receive results any more; cancel the live jobs and end (§6.5). */
   private Behavior<Command> onSocketClosed(SocketClosed m) {
-    if (phase == Phase.NEW || !m.socket().equals(socket)) return this;
+    if (phase == Phase.NEW || phase == Phase.ENDED || !m.socket().equals(socket)) return this;
     getContext().getLog().info("session {} ended with its socket", sessionId);
     effects(book.cancelAll("session_closed", now()).effects(), true);
     metrics.inc("sessions_ended_total", "reason", "socket_closed");
@@ -273,13 +349,19 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   }
 
   private Behavior<Command> onLinger() {
-    if (phase == Phase.NEW) return Behaviors.stopped();
+    if (phase == Phase.ENDED) return this;
+    if (phase == Phase.NEW) return end();
     effects(book.cancelAll("session_closed", now()).effects(), true);
     return end();
   }
 
   /** Messages only the live session's own socket may send; anything else is answered INVALID_SESSION. */
   private boolean accepts(ActorRef<SessionSocket.Command> from) {
+    if (phase == Phase.ACTIVE && socket == null) {
+      socket = from; // recovered: the client's connection is re-learnt from its next message
+      getContext().getLog().info("session {} re-learnt its client connection", sessionId);
+      while (!undelivered.isEmpty()) socket.tell(new SessionSocket.Deliver(sessionId, undelivered.poll()));
+    }
     if (phase == Phase.ACTIVE && from.equals(socket)) return true;
     from.tell(new SessionSocket.Deliver(sessionId, new ClientEvent.Error("INVALID_SESSION",
         phase == Phase.CLOSING ? "session is closed" : "unknown session", null, null)));
@@ -365,10 +447,11 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   }
 
   private Behavior<Command> onNotify(Notify n) {
+    if (phase == Phase.ENDED) return this;
     if (phase == Phase.NEW) {
       getContext().getLog().debug("message for unknown session {} dropped: job {}", sessionId, n.message().jobId());
       metrics.inc("result_dropped_total", "reason", "unknown_job");
-      return Behaviors.stopped();
+      return end();
     }
     SessionBound m = n.message();
     if (m instanceof Dispatcher.Placed p) {
@@ -481,6 +564,10 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
    */
   private void place(Dispatcher.PlacementRequest r) {
     if (r.attemptId() > 1) {
+      // the ledger learns the attempt, so a recovery continues above it; placing does not wait for the write
+      book.job(r.jobId()).ifPresent(j -> ledgerWrite(deps.ledger().recordJob(sessionId, new Ledger.JobRecord(
+          j.order().withAttempt(r.attemptId()), j.pool(), j.requiredTypes(), j.createdWall(), j.firstClientTs())),
+          "record_attempt"));
       deps.dispatcher().tell(new Dispatcher.Place(r));
       return;
     }
@@ -586,11 +673,24 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   /** The session is over: nothing of it needs recovery any more. */
   private Behavior<Command> end() {
     ledgerWrite(deps.ledger().deleteSession(sessionId), "delete_session");
-    return Behaviors.stopped();
+    phase = Phase.ENDED;
+    timers.cancelAll();
+    if (shard == null) return Behaviors.stopped();
+    shard.tell(new ClusterSharding.Passivate<>(getContext().getSelf()));
+    return this;
   }
 
   private void toClient(ClientEvent e) {
-    if (socket != null) socket.tell(new SessionSocket.Deliver(sessionId, e));
+    if (phase == Phase.ENDED) return;
+    if (socket != null) {
+      socket.tell(new SessionSocket.Deliver(sessionId, e));
+      return;
+    }
+    if (undelivered.size() >= UNDELIVERED_CAPACITY) {
+      undelivered.poll();
+      metrics.inc("client_events_dropped_total", "reason", "connection_unknown");
+    }
+    undelivered.add(e);
   }
 
   private JobBook.Now now() {

@@ -174,6 +174,39 @@ class SessionEntityTest {
   }
 
   @Test
+  void aSessionRecreatedAfterACrashContinuesFromTheLedgerAndPlacesItsUnfinishedJobAgain() {
+    Dispatcher.PlacementRequest r = utteranceCut();
+    session.tell(new SessionEntity.Notify(new Dispatcher.Placed(r.jobId(), 1, "node-a", 1)));
+    node.receiveMessage();
+    kit.stop(session); // the instance died: nothing ran on the way out, the ledger still holds the session
+    Entities entities = new Entities() {
+      @Override public RecipientRef<NodeEntity.Command> node(String nodeId) { return node.getRef(); }
+
+      @Override public RecipientRef<SessionEntity.Command> session(String sessionId) { return session; }
+    };
+    session = kit.spawn(SessionEntity.create("s-00000001",
+        new SessionEntity.Deps(TestSettings.with(""), clock, entities, dispatcher.getRef(), ledger)));
+    Dispatcher.PlacementRequest again = ((Dispatcher.Place) dispatcher.receiveMessage()).request();
+    assertEquals(r.jobId(), again.jobId());
+    assertEquals(2, again.attemptId(), "a recovered job is placed with a new attempt id");
+    session.tell(new SessionEntity.Notify(new Dispatcher.Placed(r.jobId(), 2, "node-b", 1)));
+    assertEquals(2, ((NodeEntity.Assign) node.receiveMessage()).order().attemptId());
+    session.tell(new SessionEntity.Notify(new NodeEntity.AttemptDispatched(r.jobId(), 2, "node-b", clock.wallMillis())));
+    socket.expectNoMessage(Duration.ofMillis(100)); // the connection is not known yet
+    TestProbe<SessionSocket.Command> sameClient = kit.createTestProbe();
+    session.tell(new SessionEntity.ClientHeartbeat(sameClient.getRef()));
+    assertEquals("DISPATCHED", ((ClientEvent.Ui) sameClient.expectMessageClass(SessionSocket.Deliver.class).event()).event());
+    assertInstanceOf(ClientEvent.ServerHeartbeat.class, sameClient.expectMessageClass(SessionSocket.Deliver.class).event());
+    session.tell(new SessionEntity.Audio(new byte[806], false, null, sameClient.getRef()));
+    session.tell(new SessionEntity.Audio(new byte[0], true, null, sameClient.getRef()));
+    session.tell(new SessionEntity.ClientHeartbeat(sameClient.getRef()));
+    sameClient.expectMessageClass(SessionSocket.Deliver.class);
+    clock.advance(Duration.ofMillis(200));
+    assertEquals(1, ((Dispatcher.Place) dispatcher.receiveMessage()).request().utteranceIndex(),
+        "the next utterance continues at the ledger's index");
+  }
+
+  @Test
   void messagesFromAnotherSocketAreRefusedWithInvalidSession() {
     TestProbe<SessionSocket.Command> stranger = kit.createTestProbe();
     session.tell(new SessionEntity.Audio(new byte[10], false, null, stranger.getRef()));
