@@ -324,7 +324,11 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
     if (u.epoch() < view.epoch()) return this;
     if (u.full()) {
       if (u.epoch() == view.epoch() && u.version() <= view.version() && view.version() > 0) return this;
-      view = PoolView.empty(u.epoch()).apply(u.changed(), u.version());
+      if (u.epoch() > view.epoch() && view.epoch() != Long.MIN_VALUE) {
+        view = newDirectoryIncarnation(u);
+      } else {
+        view = PoolView.empty(u.epoch()).apply(u.changed(), u.version());
+      }
     } else if (u.epoch() > view.epoch() || u.version() > view.version() + 1) {
       return requestFull();
     } else if (u.version() <= view.version()) {
@@ -336,6 +340,21 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
     own = own.prune(view);
     if (!queue.isEmpty()) retryQueue();
     return this;
+  }
+
+  /**
+   * A new PoolDirectory incarnation (its instance died or it restarted) starts empty: every node this
+   * dispatcher knew is asked to announce itself again, and placement goes on from the old view meanwhile.
+   */
+  private PoolView newDirectoryIncarnation(PoolUpdate u) {
+    List<dev.polyglot.scheduler.pool.NodeView> known = view.allNodes();
+    getContext().getLog().info("pool directory epoch {} replaced {}: asking {} nodes to re-announce", u.epoch(),
+        view.epoch(), known.size());
+    metrics.inc("pool_directory_epochs_total");
+    for (var v : known) {
+      if (v.connected()) deps.entities().node(v.nodeId()).tell(NodeEntity.Reannounce.INSTANCE);
+    }
+    return view.rebase(u.epoch(), u.version()).apply(u.changed(), u.version());
   }
 
   private void reply(PlacementRequest req, Reply r) {

@@ -107,6 +107,14 @@ public final class PoolView {
     return new PoolView(epoch, newVersion, n, p);
   }
 
+  /**
+   * The same nodes under a new directory epoch: what a dispatcher places by while a new directory
+   * incarnation is being rebuilt (a stale entry costs at most a refused reservation).
+   */
+  public PoolView rebase(long newEpoch, long newVersion) {
+    return new PoolView(newEpoch, newVersion, nodes, pools);
+  }
+
   /** Whether this view is older than {@code (otherEpoch, otherVersion)}. */
   public boolean olderThan(long otherEpoch, long otherVersion) {
     return epoch < otherEpoch || (epoch == otherEpoch && version < otherVersion);
