@@ -5,8 +5,12 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.RedisConnectionStateListener;
+import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
@@ -23,9 +27,13 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.net.SocketAddress;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -40,6 +48,12 @@ import org.slf4j.LoggerFactory;
  * ({@code REJECT_COMMANDS}, bounded request queue), and {@link #connect} returns at once even when Redis is down
  * at startup (R1): it keeps connecting in the background with a capped exponential backoff, and until then every
  * operation completes exceptionally at once. Once connected, Lettuce reconnects by itself.
+ *
+ * <p>A Redis that is frozen with its connection open (R4) makes commands time out rather than be rejected, and
+ * Lettuce keeps a timed-out command until its reply arrives. So that a frozen Redis cannot pile up commands (and the
+ * audio they carry), a circuit breaker opens after {@link #BREAKER_TIMEOUTS} consecutive timeouts: for
+ * {@link #BREAKER_OPEN} every operation then fails at once, after which one probe operation at a time is let through
+ * until one succeeds. While the breaker is open {@link #serverState()} says {@code down}.
  *
  * <p>Keys of a session, all sharing the hash tag {@code {sessionId}} so they live in one slot:
  * <ul>
@@ -59,6 +73,10 @@ public final class RedisLedger implements Ledger {
   static final Duration RETRY_MIN = Duration.ofMillis(100);
   static final Duration RETRY_MAX = Duration.ofSeconds(2);
   static final int REQUEST_QUEUE_SIZE = 10_000;
+  /** Consecutive command timeouts that open the circuit breaker. */
+  static final int BREAKER_TIMEOUTS = 3;
+  /** How long the open breaker fails every operation at once before letting a probe through. */
+  static final Duration BREAKER_OPEN = Duration.ofSeconds(1);
 
   /** Refreshes the TTL of every key of the session (KEYS), ARGV[1] = ttl in ms. */
   private static final String REFRESH_ALL =
@@ -113,6 +131,10 @@ public final class RedisLedger implements Ledger {
   private final ObjectMapper json;
   private final AtomicReference<StatefulRedisConnection<String, String>> connection = new AtomicReference<>();
   private final AtomicLong failures = new AtomicLong();
+  private final AtomicInteger consecutiveTimeouts = new AtomicInteger();
+  private final AtomicBoolean probing = new AtomicBoolean();
+  private volatile boolean breakerOpen;
+  private volatile long breakerOpenUntil;
   private volatile boolean closed;
 
   private RedisLedger(Settings settings) {
@@ -133,6 +155,17 @@ public final class RedisLedger implements Ledger {
         .timeoutOptions(TimeoutOptions.enabled(settings.commandTimeout()))
         .socketOptions(SocketOptions.builder().connectTimeout(CONNECT_TIMEOUT).keepAlive(true).build())
         .build());
+    client.addListener(new RedisConnectionStateListener() {
+      @Override
+      public void onRedisConnected(RedisChannelHandler<?, ?> c, SocketAddress address) {
+        if (!closed) log.info("redis ledger connection to {} is up", safeUri());
+      }
+
+      @Override
+      public void onRedisDisconnected(RedisChannelHandler<?, ?> c) {
+        if (!closed) log.warn("redis ledger connection to {} lost; reconnecting, operations fail meanwhile", safeUri());
+      }
+    });
     this.json = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
   }
 
@@ -146,6 +179,8 @@ public final class RedisLedger implements Ledger {
     return ledger;
   }
 
+  private final AtomicInteger connectAttempts = new AtomicInteger();
+
   private void connectLoop(Duration delayAfterFailure) {
     if (closed) return;
     client.connectAsync(StringCodec.UTF8, redisUri)
@@ -156,12 +191,16 @@ public final class RedisLedger implements Ledger {
               return;
             }
             connection.set(conn);
-            log.info("redis ledger connected to {}", safeUri());
             return;
           }
           if (closed) return;
-          log.warn("redis ledger cannot connect to {} ({}); retrying in {} ms", safeUri(), rootMessage(error),
-              delayAfterFailure.toMillis());
+          int attempt = connectAttempts.incrementAndGet();
+          if (attempt == 1 || attempt % 30 == 0) {
+            log.warn("redis ledger cannot connect to {} ({}, attempt {}); retrying every {} ms at most", safeUri(),
+                rootMessage(error), attempt, RETRY_MAX.toMillis());
+          } else {
+            log.debug("redis ledger cannot connect to {} ({}, attempt {})", safeUri(), rootMessage(error), attempt);
+          }
           try {
             resources.eventExecutorGroup().schedule(() -> connectLoop(next(delayAfterFailure)),
                 delayAfterFailure.toMillis(), TimeUnit.MILLISECONDS);
@@ -241,7 +280,7 @@ public final class RedisLedger implements Ledger {
   @Override
   public String serverState() {
     StatefulRedisConnection<String, String> c = connection.get();
-    return !closed && c != null && c.isOpen() ? "up" : "down";
+    return !closed && !breakerOpen && c != null && c.isOpen() ? "up" : "down";
   }
 
   /** How many operations failed so far (timeouts, rejections while disconnected, Redis errors). */
@@ -278,25 +317,68 @@ public final class RedisLedger implements Ledger {
   // ---------------------------------------------------------------------------------------------------------------
   // helpers
 
-  /** Runs an operation on the live connection; fails at once when there is none; counts failures. */
+  /**
+   * Runs an operation on the live connection; fails at once when there is none or the breaker is open; counts
+   * failures and feeds the breaker.
+   */
   private <T> CompletionStage<T> run(Function<RedisAsyncCommands<String, String>, CompletionStage<T>> op) {
     StatefulRedisConnection<String, String> c = connection.get();
+    if (closed) return failFast(new RedisConnectionException("redis ledger is closed"));
+    if (c == null) return failFast(new RedisConnectionException("redis ledger not connected to " + safeUri() + " yet"));
+    boolean probe = false;
+    if (breakerOpen) {
+      if (System.nanoTime() - breakerOpenUntil < 0 || !probing.compareAndSet(false, true)) {
+        return failFast(new RedisException("redis ledger circuit breaker open: redis at " + safeUri()
+            + " did not answer within " + settings.commandTimeout().toMillis() + " ms"));
+      }
+      probe = true;
+    }
     CompletionStage<T> result;
-    if (closed) {
-      result = CompletableFuture.failedFuture(new RedisConnectionException("redis ledger is closed"));
-    } else if (c == null) {
-      result = CompletableFuture.failedFuture(
-          new RedisConnectionException("redis ledger not connected to " + safeUri() + " yet"));
-    } else {
-      try {
-        result = op.apply(c.async());
-      } catch (RuntimeException e) {
-        result = CompletableFuture.failedFuture(e);
+    try {
+      result = op.apply(c.async());
+    } catch (RuntimeException e) {
+      result = CompletableFuture.failedFuture(e);
+    }
+    boolean isProbe = probe;
+    return result.whenComplete((v, e) -> {
+      if (e == null) {
+        succeeded();
+      } else {
+        failures.incrementAndGet();
+        if (isTimeout(e)) timedOut(isProbe);
+      }
+      if (isProbe) probing.set(false);
+    });
+  }
+
+  private <T> CompletionStage<T> failFast(Throwable e) {
+    failures.incrementAndGet();
+    return CompletableFuture.failedFuture(e);
+  }
+
+  private void succeeded() {
+    consecutiveTimeouts.set(0);
+    if (breakerOpen) {
+      breakerOpen = false;
+      log.info("redis ledger circuit breaker closed: redis at {} answers again", safeUri());
+    }
+  }
+
+  private void timedOut(boolean probe) {
+    if (consecutiveTimeouts.incrementAndGet() >= BREAKER_TIMEOUTS || probe) {
+      breakerOpenUntil = System.nanoTime() + BREAKER_OPEN.toNanos();
+      if (!breakerOpen) {
+        breakerOpen = true;
+        log.warn("redis ledger circuit breaker open: {} consecutive command timeouts from {}; failing fast for {} ms",
+            consecutiveTimeouts.get(), safeUri(), BREAKER_OPEN.toMillis());
       }
     }
-    return result.whenComplete((v, e) -> {
-      if (e != null) failures.incrementAndGet();
-    });
+  }
+
+  private static boolean isTimeout(Throwable e) {
+    Throwable t = e;
+    while (t instanceof CompletionException && t.getCause() != null) t = t.getCause();
+    return t instanceof RedisCommandTimeoutException;
   }
 
   String[] keys(String sessionId) {

@@ -369,8 +369,17 @@ class RedisLedgerTest {
         assertTrue(slowest.took().compareTo(COMMAND_TIMEOUT.minusMillis(100)) >= 0,
             "timed out after " + slowest.took().toMillis() + " ms, before the command timeout");
 
+        // the consecutive timeouts opened the breaker: no more commands pile up behind the frozen server
+        assertEquals("down", ledger.serverState());
+        long t0 = System.nanoTime();
+        Failure fast = failure(ledger.recordJob(s, job(s, "j-9", 9)), t0);
+        assertTrue(fast.took().compareTo(Duration.ofMillis(100)) < 0, "took " + fast.took().toMillis() + " ms");
+        assertTrue(String.valueOf(fast.cause().getMessage()).contains("circuit breaker"), fast.cause().toString());
+
         redis.resume();
         eventually(Duration.ofSeconds(5), () -> assertEquals(Optional.of(snapshot(s)), await(ledger.loadSession(s))));
+        assertEquals("up", ledger.serverState());
+        await(ledger.recordJob(s, job(s, "j-9", 9)));
       } finally {
         await(ledger.closeAsync());
         redis.close();
