@@ -10,6 +10,7 @@ import dev.polyglot.scheduler.protocol.WireCodec;
 import dev.polyglot.scheduler.session.SessionEntity;
 import dev.polyglot.scheduler.store.InMemoryLedger;
 import dev.polyglot.scheduler.store.Ledger;
+import dev.polyglot.scheduler.store.RedisLedger;
 import java.util.SplittableRandom;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -46,7 +47,7 @@ public final class SchedulerRuntime {
     this.settings = settings;
     this.clock = clock;
     this.codec = new WireCodec();
-    this.ledger = ledgerFor(settings.store());
+    this.ledger = ledgerFor(settings.store(), system);
     ClusterSharding sharding = ClusterSharding.get(system);
     this.entities = new Entities() {
       @Override public RecipientRef<NodeEntity.Command> node(String nodeId) {
@@ -86,10 +87,14 @@ public final class SchedulerRuntime {
     return role.isEmpty() ? e : e.withRole(role);
   }
 
-  private static Ledger ledgerFor(String store) {
-    if ("memory".equals(store)) return new InMemoryLedger();
-    throw new IllegalArgumentException("scheduler.store = " + store
-        + " is not available in this version; use scheduler.store = memory");
+  private static Ledger ledgerFor(String store, ActorSystem<?> system) {
+    Ledger ledger = switch (store) {
+      case "memory" -> new InMemoryLedger();
+      case "redis" -> RedisLedger.connect(RedisLedger.Settings.fromConfig(system.settings().config().getConfig("scheduler.redis")));
+      default -> throw new IllegalArgumentException("scheduler.store must be memory or redis, not " + store);
+    };
+    system.getWhenTerminated().thenRun(ledger::close);
+    return ledger;
   }
 
   public static SchedulerRuntime start(ActorSystem<?> system, SchedulerSettings settings, SchedulerClock clock) {

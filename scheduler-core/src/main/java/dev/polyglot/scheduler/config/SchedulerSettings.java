@@ -47,7 +47,7 @@ public record SchedulerSettings(
 
   public record Results(String order, Duration maxHold, Duration groupWindow) {}
 
-  public record Sessions(int maxPerConnection, Duration closeLinger) {}
+  public record Sessions(int maxPerConnection, Duration closeLinger, Duration sweepInterval) {}
 
   public record Backpressure(boolean enabled, Duration resumeAfter) {}
 
@@ -82,7 +82,8 @@ public record SchedulerSettings(
             s.getInt("padding-manual-ms"), s.getInt("opus-bytes-per-frame"), s.getString("gap-chunk-goes-to"),
             s.getDuration("playback-window-max")),
         new Results(r.getString("order"), r.getDuration("max-hold"), r.getDuration("group-window")),
-        new Sessions(c.getInt("sessions.max-per-connection"), c.getDuration("sessions.close-linger")),
+        new Sessions(c.getInt("sessions.max-per-connection"), c.getDuration("sessions.close-linger"),
+            c.getDuration("sessions.sweep-interval")),
         new Backpressure(c.getBoolean("backpressure.enabled"), c.getDuration("backpressure.resume-after")),
         c.getString("cluster.key-prefix"),
         c.getString("cluster.node-entity-role"),

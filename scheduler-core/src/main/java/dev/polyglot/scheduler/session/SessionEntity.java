@@ -97,6 +97,9 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
 
   private record DispatchedTimeout(String jobId, int attemptId) implements Command {}
 
+  /** A ledger write failed: the ledger no longer matches this session's live state. */
+  private enum LedgerFailed implements Command { INSTANCE }
+
   /** The ledger write of a new job finished (or failed): now it may be placed. */
   private record Durable(Dispatcher.PlacementRequest request, Throwable failure) implements Command {}
 
@@ -149,7 +152,6 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
 
   private enum Phase { NEW, ACTIVE, CLOSING, ENDED }
 
-  private static final Duration SWEEP_INTERVAL = Duration.ofSeconds(30);
 
   private final TimerScheduler<Command> timers;
   private final String sessionId;
@@ -170,6 +172,8 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   private final ActorRef<ClusterSharding.ShardCommand> shard;
   /** Client events produced while the client's connection is unknown (after a recovery), delivered once it is. */
   private final java.util.ArrayDeque<ClientEvent> undelivered = new java.util.ArrayDeque<>();
+  /** Set when a ledger write failed; the next sweep writes the live state again (Redis came back). */
+  private boolean ledgerDirty;
 
   private SessionEntity(ActorContext<Command> ctx, TimerScheduler<Command> timers, String sessionId, Deps deps,
                         ActorRef<ClusterSharding.ShardCommand> shard, Loaded loaded) {
@@ -206,7 +210,8 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
         .onMessageEquals(HoldTimer.INSTANCE, () -> release(order.onHoldTimer(mono())))
         .onMessageEquals(BusyTimer.INSTANCE, this::onBusyTimer)
         .onMessageEquals(Linger.INSTANCE, this::onLinger)
-        .onMessageEquals(Sweep.INSTANCE, () -> { book = book.sweep(now()); return this; })
+        .onMessageEquals(Sweep.INSTANCE, this::onSweep)
+        .onMessage(LedgerFailed.class, m -> { ledgerDirty = true; return this; })
         .onMessage(PendingTimeout.class, m -> jobs(book.pendingTimeout(m.jobId(), m.attemptId(), now())))
         .onMessage(DispatchedTimeout.class, m -> jobs(book.dispatchedTimeout(m.jobId(), m.attemptId(), now())))
         .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
@@ -245,7 +250,7 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
     book = JobBook.empty(new JobBook.Settings(settings.jobs().maxAttempts(), settings.jobs().retainFinished().toMillis()));
     order = ResultOrder.create("arrival".equals(settings.results().order()) ? ResultOrder.Mode.ARRIVAL : ResultOrder.Mode.INDEX,
         settings.results().maxHold().toMillis());
-    timers.startTimerWithFixedDelay(Sweep.INSTANCE, Sweep.INSTANCE, SWEEP_INTERVAL);
+    timers.startTimerWithFixedDelay(Sweep.INSTANCE, Sweep.INSTANCE, settings.sessions().sweepInterval());
   }
 
   /**
@@ -579,6 +584,7 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
 
   private Behavior<Command> onDurable(Durable d) {
     if (d.failure() != null) {
+      ledgerDirty = true;
       metrics.inc("ledger_write_failed_total", "op", "record_job");
       getContext().getLog().warn("ledger write failed for job {}: {}", d.request().jobId(), d.failure().toString());
     }
@@ -589,9 +595,30 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   }
 
   private void ledgerWrite(java.util.concurrent.CompletionStage<Void> write, String op) {
+    ActorRef<Command> self = getContext().getSelf();
     write.whenComplete((ok, ex) -> {
-      if (ex != null) metrics.inc("ledger_write_failed_total", "op", op);
+      if (ex != null) {
+        metrics.inc("ledger_write_failed_total", "op", op);
+        self.tell(LedgerFailed.INSTANCE);
+      }
     });
+  }
+
+  /** Forgets old terminal jobs; after a failed ledger write, writes the live state again. */
+  private Behavior<Command> onSweep() {
+    book = book.sweep(now());
+    if (ledgerDirty && phase == Phase.ACTIVE) {
+      ledgerDirty = false;
+      getContext().getLog().info("session {} writes its live state to the ledger again", sessionId);
+      saveSnapshot();
+      for (JobBook.Job j : book.jobs().values()) {
+        if (j.state().terminal()) continue;
+        int attempt = Math.max(j.placing(), j.liveAttempt().map(JobBook.Attempt::attemptId).orElse(1));
+        ledgerWrite(deps.ledger().recordJob(sessionId, new Ledger.JobRecord(j.order().withAttempt(attempt), j.pool(),
+            j.requiredTypes(), j.createdWall(), j.firstClientTs())), "record_job");
+      }
+    }
+    return this;
   }
 
   private void saveSnapshot() {

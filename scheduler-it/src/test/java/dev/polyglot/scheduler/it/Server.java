@@ -86,7 +86,11 @@ final class Server implements AutoCloseable {
   }
 
   static void await(String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    await(what, condition, Duration.ofSeconds(10));
+  }
+
+  static void await(String what, BooleanSupplier condition, Duration within) {
+    long deadline = System.nanoTime() + within.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
       try {
