@@ -131,6 +131,7 @@ public final class RedisLedger implements Ledger {
   private final ObjectMapper json;
   private final AtomicReference<StatefulRedisConnection<String, String>> connection = new AtomicReference<>();
   private final AtomicLong failures = new AtomicLong();
+  private final AtomicInteger connectAttempts = new AtomicInteger();
   private final AtomicInteger consecutiveTimeouts = new AtomicInteger();
   private final AtomicBoolean probing = new AtomicBoolean();
   private volatile boolean breakerOpen;
@@ -139,14 +140,14 @@ public final class RedisLedger implements Ledger {
 
   private RedisLedger(Settings settings) {
     this.settings = settings;
+    this.redisUri = RedisURI.create(settings.uri()); // a malformed URI throws here, before any thread is started
+    redisUri.setTimeout(settings.commandTimeout());
+    this.hostPort = redisUri.getHost() + ":" + redisUri.getPort();
     this.resources = DefaultClientResources.builder()
         .ioThreadPoolSize(2)
         .computationThreadPoolSize(2)
         .reconnectDelay(Delay.exponential(RETRY_MIN, RETRY_MAX, 2, TimeUnit.MILLISECONDS))
         .build();
-    this.redisUri = RedisURI.create(settings.uri());
-    redisUri.setTimeout(settings.commandTimeout());
-    this.hostPort = redisUri.getHost() + ":" + redisUri.getPort();
     this.client = RedisClient.create(resources, redisUri);
     client.setOptions(ClientOptions.builder()
         .autoReconnect(true)
@@ -178,8 +179,6 @@ public final class RedisLedger implements Ledger {
     ledger.connectLoop(RETRY_MIN);
     return ledger;
   }
-
-  private final AtomicInteger connectAttempts = new AtomicInteger();
 
   private void connectLoop(Duration delayAfterFailure) {
     if (closed) return;

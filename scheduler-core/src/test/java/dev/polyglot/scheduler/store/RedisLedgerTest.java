@@ -233,6 +233,15 @@ class RedisLedgerTest {
     }
 
     @Test
+    void of_many_jobs_claiming_one_utterance_at_the_same_time_exactly_one_wins() {
+      String s = newSession();
+      List<CompletionStage<Boolean>> claims = new java.util.ArrayList<>();
+      for (int i = 0; i < 50; i++) claims.add(ledger.claimUtterance(s, 0, "j-" + i));
+      long winners = claims.stream().filter(RedisLedgerTest::await).count();
+      assertEquals(1, winners);
+    }
+
+    @Test
     void a_snapshot_round_trips_and_the_latest_save_wins() {
       String s = newSession();
       SessionSnapshot first = snapshot(s);

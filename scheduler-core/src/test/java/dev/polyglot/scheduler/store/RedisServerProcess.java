@@ -42,12 +42,17 @@ public final class RedisServerProcess implements AutoCloseable {
     this.port = port;
     try {
       this.dir = Files.createTempDirectory("redis-test-" + port + "-");
+    } catch (IOException e) {
+      throw new AssertionError("cannot create a directory for redis-server: " + e, e);
+    }
+    try {
       List<String> cmd = new ArrayList<>(List.of(binary.toString(),
           "--bind", "127.0.0.1", "--port", Integer.toString(port), "--save", "", "--appendonly", "no",
           "--daemonize", "no", "--protected-mode", "yes", "--dir", dir.toString()));
       this.process = new ProcessBuilder(cmd).redirectErrorStream(true)
           .redirectOutput(dir.resolve("redis.log").toFile()).start();
     } catch (IOException e) {
+      deleteDir();
       throw new AssertionError("cannot start " + binary + " on port " + port + ": " + e, e);
     }
     awaitPing();
