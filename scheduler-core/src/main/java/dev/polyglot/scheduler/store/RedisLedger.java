@@ -72,7 +72,11 @@ public final class RedisLedger implements Ledger {
   static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(1);
   static final Duration RETRY_MIN = Duration.ofMillis(100);
   static final Duration RETRY_MAX = Duration.ofSeconds(2);
-  static final int REQUEST_QUEUE_SIZE = 10_000;
+  /**
+   * Commands in flight per connection. Job records carry up to ~700 KB of audio, so this bounds what a frozen
+   * Redis can hold before the breaker opens (about 350 MB at worst); beyond it commands fail at once.
+   */
+  static final int REQUEST_QUEUE_SIZE = 512;
   /** Consecutive command timeouts that open the circuit breaker. */
   static final int BREAKER_TIMEOUTS = 3;
   /** How long the open breaker fails every operation at once before letting a probe through. */
