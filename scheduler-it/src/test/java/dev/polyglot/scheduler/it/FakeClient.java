@@ -54,6 +54,10 @@ final class FakeClient {
         + ",\"is_final\":true,\"payload\":\"\"}");
   }
 
+  void heartbeat(String sessionId) {
+    peer.send("{\"type\":\"client_heartbeat\",\"session_id\":\"" + sessionId + "\",\"timestamp\":1767225630000}");
+  }
+
   JsonNode awaitResult(String sessionId) {
     return peer.await("translation_result", m -> sessionId.equals(m.path("session_id").asText()));
   }

@@ -91,6 +91,25 @@ final class FakeNode {
         + "\"error\":{\"code\":\"" + code + "\",\"message\":\"" + message + "\"},\"trace_id\":\"" + job.path("trace_id").asText() + "\"}");
   }
 
+  /** Answers every job with a success after {@code delayMs}, on a daemon thread, until closed. */
+  void autoRespond(long delayMs) {
+    Thread t = new Thread(() -> {
+      while (!peer.closed.isDone()) {
+        try {
+          JsonNode job = awaitJob();
+          Thread.sleep(delayMs);
+          succeed(job, "text " + job.path("utterance_index").asInt(), "translation " + job.path("attempt_id").asInt());
+        } catch (AssertionError idle) {
+          // no job within the wait: keep waiting
+        } catch (Exception e) {
+          return;
+        }
+      }
+    }, "fake-node-" + nodeId);
+    t.setDaemon(true);
+    t.start();
+  }
+
   void close() {
     peer.close();
   }

@@ -34,7 +34,7 @@ class Peer implements WebSocket.Listener, AutoCloseable {
     return p;
   }
 
-  void send(String json) {
+  synchronized void send(String json) {
     ws.sendText(json, true).join();
   }
 
