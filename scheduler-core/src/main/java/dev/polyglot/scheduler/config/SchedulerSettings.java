@@ -39,7 +39,7 @@ public record SchedulerSettings(
                          Duration pendingRetryInterval, int sampleSize) {}
 
   public record Jobs(Duration pendingTimeout, Duration dispatchedTimeout, int maxAttempts, Duration retainFinished,
-                     boolean enableStreamingAsr, Duration partialUpdateInterval) {}
+                     boolean enableStreamingAsr, Duration partialUpdateInterval, Duration durableWait) {}
 
   public record Segmentation(Duration pause, Duration maxDuration, int maxBufferBytes, Duration hangoverAuto,
                              Duration hangoverManual, int paddingAutoMs, int paddingManualMs, int opusBytesPerFrame,
@@ -76,7 +76,7 @@ public record SchedulerSettings(
             d.getInt("max-candidates"), d.getDuration("pending-retry-interval"), d.getInt("sample-size")),
         new Jobs(j.getDuration("pending-timeout"), j.getDuration("dispatched-timeout"), j.getInt("max-attempts"),
             j.getDuration("retain-finished"), j.getBoolean("enable-streaming-asr"),
-            j.getDuration("partial-update-interval")),
+            j.getDuration("partial-update-interval"), j.getDuration("durable-wait")),
         new Segmentation(s.getDuration("pause"), s.getDuration("max-duration"), s.getInt("max-buffer-bytes"),
             s.getDuration("hangover-auto"), s.getDuration("hangover-manual"), s.getInt("padding-auto-ms"),
             s.getInt("padding-manual-ms"), s.getInt("opus-bytes-per-frame"), s.getString("gap-chunk-goes-to"),

@@ -103,6 +103,9 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   /** The ledger write of a new job finished (or failed): now it may be placed. */
   private record Durable(Dispatcher.PlacementRequest request, Throwable failure) implements Command {}
 
+  /** The ledger did not confirm a new job within {@code jobs.durable-wait}: place it anyway. */
+  private record DurableWaitOver(Dispatcher.PlacementRequest request) implements Command {}
+
   /** The ledger answered the idempotency claim of an {@code utterance}. */
   private record Claimed(UtteranceData data, String jobId, boolean fresh, Throwable failure) implements Command {}
 
@@ -172,6 +175,8 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   private final ActorRef<ClusterSharding.ShardCommand> shard;
   /** Client events produced while the client's connection is unknown (after a recovery), delivered once it is. */
   private final java.util.ArrayDeque<ClientEvent> undelivered = new java.util.ArrayDeque<>();
+  /** New jobs whose ledger write is not confirmed yet: placed on confirmation or after the durable wait. */
+  private final Set<String> awaitingDurable = new HashSet<>();
   /** Set when a ledger write failed; the next sweep writes the live state again (Redis came back). */
   private boolean ledgerDirty;
 
@@ -216,6 +221,7 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
         .onMessage(DispatchedTimeout.class, m -> jobs(book.dispatchedTimeout(m.jobId(), m.attemptId(), now())))
         .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
         .onMessage(Durable.class, this::onDurable)
+        .onMessage(DurableWaitOver.class, this::onDurableWaitOver)
         .onMessage(Claimed.class, this::onClaimed)
         .build();
   }
@@ -576,10 +582,14 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
       deps.dispatcher().tell(new Dispatcher.Place(r));
       return;
     }
-    book.job(r.jobId()).ifPresent(j -> getContext().pipeToSelf(
-        deps.ledger().recordJob(sessionId, new Ledger.JobRecord(j.order(), j.pool(), j.requiredTypes(), j.createdWall(),
-            j.firstClientTs())),
-        (ok, ex) -> new Durable(r, ex)));
+    book.job(r.jobId()).ifPresent(j -> {
+      awaitingDurable.add(r.jobId());
+      getContext().pipeToSelf(
+          deps.ledger().recordJob(sessionId, new Ledger.JobRecord(j.order(), j.pool(), j.requiredTypes(), j.createdWall(),
+              j.firstClientTs())),
+          (ok, ex) -> new Durable(r, ex));
+      timers.startSingleTimer(durableKey(r.jobId()), new DurableWaitOver(r), settings.jobs().durableWait());
+    });
   }
 
   private Behavior<Command> onDurable(Durable d) {
@@ -588,10 +598,33 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
       metrics.inc("ledger_write_failed_total", "op", "record_job");
       getContext().getLog().warn("ledger write failed for job {}: {}", d.request().jobId(), d.failure().toString());
     }
-    boolean stillPending = book.job(d.request().jobId())
-        .map(j -> j.state() == JobBook.JobState.PENDING && j.placing() == d.request().attemptId()).orElse(false);
-    if (stillPending) deps.dispatcher().tell(new Dispatcher.Place(d.request()));
+    timers.cancel(durableKey(d.request().jobId()));
+    placeOnce(d.request());
     return this;
+  }
+
+  /**
+   * Redis trouble never holds dispatch longer than {@code jobs.durable-wait}: the job is placed and its write goes
+   * on (a crash before the write lands can then lose it; the metric counts how often that window opened).
+   */
+  private Behavior<Command> onDurableWaitOver(DurableWaitOver w) {
+    if (awaitingDurable.contains(w.request().jobId())) {
+      metrics.inc("ledger_durable_wait_exceeded_total");
+      getContext().getLog().debug("job {} placed before the ledger confirmed it", w.request().jobId());
+    }
+    placeOnce(w.request());
+    return this;
+  }
+
+  private void placeOnce(Dispatcher.PlacementRequest r) {
+    if (!awaitingDurable.remove(r.jobId())) return;
+    boolean stillPending = book.job(r.jobId())
+        .map(j -> j.state() == JobBook.JobState.PENDING && j.placing() == r.attemptId()).orElse(false);
+    if (stillPending) deps.dispatcher().tell(new Dispatcher.Place(r));
+  }
+
+  private static String durableKey(String jobId) {
+    return "durable:" + jobId;
   }
 
   private void ledgerWrite(java.util.concurrent.CompletionStage<Void> write, String op) {
