@@ -41,6 +41,8 @@ public final class SchedulerRuntime {
   private final ActorRef<Dispatcher.Command> dispatcher;
   private final ActorRef<PoolDirectory.Command> directory;
   private final Ledger ledger;
+  private final InstanceReports.Identity identity;
+  private final ActorRef<InstanceReports.Command> instanceReports;
 
   private SchedulerRuntime(ActorSystem<?> system, SchedulerSettings settings, SchedulerClock clock) {
     this.system = system;
@@ -80,11 +82,33 @@ public final class SchedulerRuntime {
       sessions = sessions.withSettings(ClusterShardingSettings.create(system).withRememberEntities(true));
     }
     sharding.init(withRole(sessions, settings.sessionEntityRole()));
+    this.identity = identity(settings.instanceId(), clock.wallMillis());
+    ActorRef<Topic.Command<InstanceReports.Report>> reportTopic = system.systemActorOf(
+        Topic.create(InstanceReports.Report.class, "instance-reports"), "instance-reports-topic", Props.empty());
+    this.instanceReports = system.systemActorOf(InstanceReports.create(identity,
+        system.settings().config().getDuration("scheduler.stats.snapshot-interval"), entities, dispatcher, reportTopic,
+        clock::wallMillis), "instance-reports", Props.empty());
   }
 
   private static <M> Entity<M, org.apache.pekko.cluster.sharding.typed.ShardingEnvelope<M>> withRole(
       Entity<M, org.apache.pekko.cluster.sharding.typed.ShardingEnvelope<M>> e, String role) {
     return role.isEmpty() ? e : e.withRole(role);
+  }
+
+  /** {@code scheduler.instance-id}; {@code auto} = hostname-pid-8 hex characters (PROTOCOL.md §3). */
+  private static InstanceReports.Identity identity(String configured, long startedAtMs) {
+    String host;
+    try {
+      host = java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.io.IOException e) {
+      host = "localhost";
+    }
+    long pid = ProcessHandle.current().pid();
+    String id = "auto".equals(configured)
+        ? host + "-" + pid + "-" + String.format("%08x", java.util.concurrent.ThreadLocalRandom.current().nextInt())
+        : configured;
+    String version = SchedulerRuntime.class.getPackage().getImplementationVersion();
+    return new InstanceReports.Identity(id, host, pid, version == null ? "1.0.0" : version, startedAtMs);
   }
 
   private static Ledger ledgerFor(String store, ActorSystem<?> system) {
@@ -113,6 +137,8 @@ public final class SchedulerRuntime {
   public ActorRef<Dispatcher.Command> dispatcher() { return dispatcher; }
   public ActorRef<PoolDirectory.Command> directory() { return directory; }
   public Ledger ledger() { return ledger; }
+  public InstanceReports.Identity identity() { return identity; }
+  public ActorRef<InstanceReports.Command> instanceReports() { return instanceReports; }
 
   /** Members of the cluster that are Up (for {@code /ready}). */
   public int upMembers() {

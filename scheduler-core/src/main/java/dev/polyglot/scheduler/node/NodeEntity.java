@@ -99,7 +99,8 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
   public record Summary(String nodeId, boolean known, NodeStatus status, boolean connected, boolean draining,
                         int runningJobs, int reservations, int effectiveLoad, int freeSlots, boolean overThreshold,
                         Set<String> pools, Set<String> readyTypes, int consecutiveUnhealthy, List<String> healthReasons,
-                        long registeredAtMs, long lastHeartbeatMs) implements ClusterMessage {}
+                        long registeredAtMs, long lastHeartbeatMs, int maxSlots, String platform, ResourceUsage usage,
+                        List<InstalledService> services, List<CapabilityByType> capabilities) implements ClusterMessage {}
 
   // ---- to sessions (through sharding, by the session id recorded with the attempt)
 
@@ -396,7 +397,9 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
     return new Summary(s.nodeId(), s.known(), s.status(), s.connected(), s.draining(), s.runningJobs(),
         s.reservations().size(), s.effectiveLoad(), s.freeSlots(), s.overThreshold(), s.pools(),
         s.facts() == null ? Set.of() : s.facts().readyTypes(), s.consecutiveUnhealthy(), s.healthReasons(),
-        s.registeredAtMs(), s.lastHeartbeatMs());
+        s.registeredAtMs(), s.lastHeartbeatMs(), s.limits().maxSlots(), s.facts() == null ? null : s.facts().platform(),
+        s.usage().orElse(null), s.facts() == null ? List.of() : s.facts().installedServices(),
+        s.facts() == null ? List.of() : s.facts().capabilityByType());
   }
 
   private void restartHeartbeatTimer() {

@@ -4,6 +4,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.*;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.polyglot.scheduler.cluster.InstanceReports;
 import dev.polyglot.scheduler.cluster.SchedulerRuntime;
 import dev.polyglot.scheduler.dispatch.Dispatcher;
 import dev.polyglot.scheduler.edge.SocketOut;
@@ -53,7 +54,8 @@ public final class SchedulerServer {
         path(PathMatchers.segment("ws").slash("session"), () -> handleWebSocketMessages(sessionFlow())),
         path("health", () -> get(() -> complete(HttpResponse.create().withStatus(StatusCodes.OK)
             .withEntity(HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8, "OK"))))),
-        path("ready", () -> get(this::ready)));
+        path("ready", () -> get(this::ready)),
+        path(PathMatchers.segment("api").slash("v1").slash("cluster"), () -> get(this::cluster)));
   }
 
   private org.apache.pekko.stream.javadsl.Flow<org.apache.pekko.http.javadsl.model.ws.Message,
@@ -74,6 +76,15 @@ public final class SchedulerServer {
         new WebSocketBridge.Adapter<>((ack, in) -> new SessionSocket.Frame(in, ack), SessionSocket.Started::new, SessionSocket.StreamEnded.INSTANCE),
         (ActorRef<SocketOut> out) -> system.systemActorOf(SessionSocket.create(out, deps),
             "session-socket-" + connections.incrementAndGet(), Props.empty()));
+  }
+
+  /** {@code /api/v1/cluster}: always 200, from the instance's in-memory snapshot (PROTOCOL.md §10.3). */
+  private Route cluster() {
+    CompletionStage<ObjectNode> body = AskPattern.<InstanceReports.Command, InstanceReports.Snapshot>ask(
+            runtime.instanceReports(), InstanceReports.Get::new, Duration.ofSeconds(2), system.scheduler())
+        .thenApply(snap -> ClusterJson.render(snap, runtime.settings().keyPrefix(), runtime.clock().wallMillis()));
+    return onSuccess(body, json -> complete(HttpResponse.create().withStatus(StatusCodes.OK)
+        .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, json.toString()))));
   }
 
   /**

@@ -22,6 +22,7 @@ class ClusterRoundTripIT {
       pekko.cluster.failure-detector.acceptable-heartbeat-pause = 5s
       pekko.cluster.gossip-interval = 200ms
       pekko.cluster.leader-actions-interval = 200ms
+      scheduler.stats.snapshot-interval = 500ms
       """;
   static Server one;
   static Server two;
@@ -41,6 +42,56 @@ class ClusterRoundTripIT {
     for (Server s : new Server[] {three, two, one}) {
       if (s != null) s.close();
     }
+  }
+
+  static JsonNode cluster(Server s) {
+    try {
+      var r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create("http://127.0.0.1:" + s.port + "/api/v1/cluster")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, r.statusCode());
+      return Peer.JSON.readTree(r.body());
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
+  void apiClusterShowsEveryInstanceAndNodeInLinguasShapeFromAnyInstance() {
+    FakeNode node = FakeNode.ready(one.port, List.of("g2", "h2"));
+    Server.await("the node in /api/v1/cluster of instance 3", () -> {
+      JsonNode c = cluster(three);
+      for (JsonNode n : c.path("nodes")) {
+        if (n.path("node_id").asText().equals(node.nodeId) && "Ready".equals(n.path("status").asText())) return true;
+      }
+      return false;
+    });
+    JsonNode c = cluster(three);
+    assertEquals(3, c.path("total_instances").asInt());
+    assertEquals(3, c.path("online_instances").asInt());
+    assertEquals("lingua", c.path("redis_key_prefix").asText());
+    JsonNode n = null;
+    for (JsonNode x : c.path("nodes")) if (x.path("node_id").asText().equals(node.nodeId)) n = x;
+    assertNotNull(n);
+    assertTrue(n.path("online").asBoolean());
+    assertEquals(4, n.path("max_concurrent_jobs").asInt());
+    assertEquals("linux", n.path("platform").asText());
+    assertEquals(41.0, n.path("gpu_usage").asDouble());
+    assertEquals("Asr", n.path("services").get(0).path("service_type").asText());
+    assertEquals("Running", n.path("services").get(0).path("status").asText());
+    boolean lexicon = false;
+    for (JsonNode cap : n.path("capabilities")) {
+      if ("Lexicon".equals(cap.path("service_type").asText())) lexicon = !cap.path("ready").asBoolean();
+    }
+    assertTrue(lexicon, "capabilities mirror capability_by_type, lexicon not ready");
+    int owned = 0;
+    for (JsonNode i : c.path("instances")) {
+      owned += i.path("nodes_owned").asInt();
+      assertTrue(i.path("is_online").asBoolean());
+      assertFalse(i.path("instance_id").asText().isEmpty());
+    }
+    assertTrue(owned >= 1);
+    node.close();
   }
 
   @Test

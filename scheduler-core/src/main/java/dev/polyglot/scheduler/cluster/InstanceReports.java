@@ -1,0 +1,179 @@
+package dev.polyglot.scheduler.cluster;
+
+import dev.polyglot.scheduler.dispatch.Dispatcher;
+import dev.polyglot.scheduler.node.NodeEntity;
+import dev.polyglot.scheduler.session.SessionEntity;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.typed.pubsub.Topic;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.sharding.ShardRegion;
+import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.typed.Cluster;
+
+/**
+ * The in-memory snapshot behind {@code /api/v1/cluster}, one per instance. Every snapshot interval it counts
+ * the node and session entities this instance hosts, reads the summaries of its node entities (asks with a
+ * timeout) and its dispatcher's queue, and publishes the result to every instance through a Topic; it keeps
+ * the newest report of each member. A request is answered from memory and never waits for a refresh.
+ *
+ * <p>Lost when it stops: only the snapshot; the next round rebuilds it.
+ */
+public final class InstanceReports extends AbstractBehavior<InstanceReports.Command> {
+
+  public sealed interface Command extends ClusterMessage {}
+
+  /** What one instance says about itself and the nodes it hosts. */
+  public record Report(String address, String instanceId, String hostname, long pid, String version, long startedAtMs,
+                       int nodesOwned, int sessionsOwned, int pending, List<NodeEntity.Summary> nodes,
+                       long reportedAtMs) implements Command {}
+
+  public record Get(ActorRef<Snapshot> replyTo) implements Command {}
+
+  /** The newest report of every member that is still in the cluster, and which of them are Up. */
+  public record Snapshot(List<Report> reports, Set<String> upAddresses) implements ClusterMessage {}
+
+  private enum Tick implements Command { INSTANCE }
+
+  private record RegionState(String type, ShardRegion.CurrentShardRegionState state) implements Command {}
+
+  private record NodeSummary(NodeEntity.Summary summary, Throwable failure) implements Command {}
+
+  private record DispatcherStatus(Dispatcher.Status status, Throwable failure) implements Command {}
+
+  private enum RoundOver implements Command { INSTANCE }
+
+  public record Identity(String instanceId, String hostname, long pid, String version, long startedAtMs) {}
+
+  public static Behavior<Command> create(Identity identity, Duration interval, Entities entities,
+                                         ActorRef<Dispatcher.Command> dispatcher, ActorRef<Topic.Command<Report>> topic,
+                                         java.util.function.LongSupplier wallClock) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(t ->
+        new InstanceReports(ctx, t, identity, interval, entities, dispatcher, topic, wallClock)));
+  }
+
+  private static final Duration ASK_TIMEOUT = Duration.ofSeconds(1);
+
+  private final TimerScheduler<Command> timers;
+  private final Identity identity;
+  private final Entities entities;
+  private final ActorRef<Dispatcher.Command> dispatcher;
+  private final ActorRef<Topic.Command<Report>> topic;
+  private final java.util.function.LongSupplier wallClock;
+  private final String self;
+  private final Map<String, Report> reports = new HashMap<>();
+  private final ActorRef<ShardRegion.CurrentShardRegionState> nodeRegion;
+  private final ActorRef<ShardRegion.CurrentShardRegionState> sessionRegion;
+  // the round being collected
+  private int nodesOwned;
+  private int sessionsOwned;
+  private int pending;
+  private List<NodeEntity.Summary> summaries = new ArrayList<>();
+  private boolean collecting;
+
+  private InstanceReports(ActorContext<Command> ctx, TimerScheduler<Command> timers, Identity identity, Duration interval,
+                          Entities entities, ActorRef<Dispatcher.Command> dispatcher, ActorRef<Topic.Command<Report>> topic,
+                          java.util.function.LongSupplier wallClock) {
+    super(ctx);
+    this.timers = timers;
+    this.identity = identity;
+    this.entities = entities;
+    this.dispatcher = dispatcher;
+    this.topic = topic;
+    this.wallClock = wallClock;
+    this.self = Cluster.get(ctx.getSystem()).selfMember().address().toString();
+    this.nodeRegion = ctx.messageAdapter(ShardRegion.CurrentShardRegionState.class, s -> new RegionState("node", s));
+    this.sessionRegion = ctx.spawnAnonymous(Behaviors.<ShardRegion.CurrentShardRegionState>receiveMessage(s -> {
+      ctx.getSelf().tell(new RegionState("session", s));
+      return Behaviors.same();
+    }));
+    topic.tell(Topic.subscribe(ctx.getSelf().narrow()));
+    timers.startTimerWithFixedDelay(Tick.INSTANCE, Tick.INSTANCE, Duration.ofMillis(200), interval);
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessageEquals(Tick.INSTANCE, this::startRound)
+        .onMessage(RegionState.class, this::onRegionState)
+        .onMessage(NodeSummary.class, this::onNodeSummary)
+        .onMessage(DispatcherStatus.class, m -> {
+          if (m.status() != null) pending = m.status().queued();
+          return this;
+        })
+        .onMessageEquals(RoundOver.INSTANCE, this::publish)
+        .onMessage(Report.class, r -> {
+          reports.put(r.address(), r);
+          return this;
+        })
+        .onMessage(Get.class, this::onGet)
+        .build();
+  }
+
+  private Behavior<Command> startRound() {
+    if (collecting) return this;
+    collecting = true;
+    summaries = new ArrayList<>();
+    ClusterSharding sharding = ClusterSharding.get(getContext().getSystem());
+    sharding.shardState().tell(new GetShardRegionState(NodeEntity.TYPE_KEY, nodeRegion));
+    sharding.shardState().tell(new GetShardRegionState(SessionEntity.TYPE_KEY, sessionRegion));
+    getContext().ask(Dispatcher.Status.class, dispatcher, ASK_TIMEOUT, Dispatcher.GetStatus::new, DispatcherStatus::new);
+    timers.startSingleTimer(RoundOver.INSTANCE, RoundOver.INSTANCE, ASK_TIMEOUT.plusMillis(500));
+    return this;
+  }
+
+  private Behavior<Command> onRegionState(RegionState m) {
+    int count = 0;
+    for (ShardRegion.ShardState shard : m.state().getShards()) {
+      for (String id : shard.getEntityIds()) {
+        count++;
+        if ("node".equals(m.type())) askNode(id);
+      }
+    }
+    if ("node".equals(m.type())) nodesOwned = count;
+    else sessionsOwned = count;
+    return this;
+  }
+
+  private void askNode(String nodeId) {
+    getContext().ask(NodeEntity.Summary.class, entities.node(nodeId), ASK_TIMEOUT, NodeEntity.GetSummary::new,
+        NodeSummary::new);
+  }
+
+  private Behavior<Command> onNodeSummary(NodeSummary m) {
+    if (m.summary() != null && m.summary().known()) summaries.add(m.summary());
+    return this;
+  }
+
+  private Behavior<Command> publish() {
+    collecting = false;
+    topic.tell(Topic.publish(new Report(self, identity.instanceId(), identity.hostname(), identity.pid(),
+        identity.version(), identity.startedAtMs(), nodesOwned, sessionsOwned, pending, List.copyOf(summaries),
+        wallClock.getAsLong())));
+    return this;
+  }
+
+  private Behavior<Command> onGet(Get m) {
+    Set<String> members = new java.util.HashSet<>();
+    Set<String> up = new java.util.HashSet<>();
+    for (org.apache.pekko.cluster.Member member : Cluster.get(getContext().getSystem()).state().getMembers()) {
+      members.add(member.address().toString());
+      if (member.status() == MemberStatus.up()) up.add(member.address().toString());
+    }
+    reports.keySet().retainAll(members);
+    m.replyTo().tell(new Snapshot(List.copyOf(reports.values()), Set.copyOf(up)));
+    return this;
+  }
+}
