@@ -65,7 +65,7 @@ public final class SchedulerRuntime {
     this.directory = ClusterSingleton.get(system).init(SingletonActor.of(
         Behaviors.supervise(PoolDirectory.create(topic, settings.pools().publishInterval(), clock))
             .onFailure(SupervisorStrategy.restart()), "pool-directory"));
-    NodeEntity.Deps nodeDeps = new NodeEntity.Deps(settings.nodes(), clock, directory, entities);
+    NodeEntity.Deps nodeDeps = new NodeEntity.Deps(settings.nodes(), clock, directory, entities, ledger);
     sharding.init(withRole(Entity.of(NodeEntity.TYPE_KEY, ctx -> NodeEntity.create(ctx.getEntityId(), nodeDeps)),
         settings.nodeEntityRole()));
     this.dispatcher = system.systemActorOf(

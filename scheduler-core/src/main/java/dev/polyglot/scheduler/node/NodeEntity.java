@@ -16,6 +16,7 @@ import dev.polyglot.scheduler.protocol.InstalledModel;
 import dev.polyglot.scheduler.protocol.InstalledService;
 import dev.polyglot.scheduler.protocol.LanguageCapabilities;
 import dev.polyglot.scheduler.protocol.ResourceUsage;
+import dev.polyglot.scheduler.store.Ledger;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -124,12 +125,32 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
 
   private record ReservationExpired(String jobId, int attemptId) implements Command {}
 
+  /** What the ledger held for this node when the entity started. */
+  private record Loaded(Optional<Ledger.NodeSnapshot> snapshot, Throwable failure) implements Command {}
+
   /** What the entity needs from its instance. */
   public record Deps(SchedulerSettings.Nodes settings, SchedulerClock clock, ActorRef<PoolDirectory.Command> directory,
-                     Entities entities) {}
+                     Entities entities, Ledger ledger) {}
 
+  private static final int STASH_CAPACITY = 1_000;
+
+  /**
+   * Starts by reading the node's registration snapshot from the ledger (messages wait in a bounded stash): an
+   * entity re-created after its instance died then serves the node's heartbeats without a new registration.
+   */
   public static Behavior<Command> create(String nodeId, Deps deps) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new NodeEntity(ctx, timers, nodeId, deps)));
+    return Behaviors.withStash(STASH_CAPACITY, stash -> Behaviors.setup(ctx -> {
+      ctx.pipeToSelf(deps.ledger().loadNode(nodeId), Loaded::new);
+      return Behaviors.receive(Command.class)
+          .onMessage(Loaded.class, l -> stash.unstashAll(
+              Behaviors.withTimers(timers -> new NodeEntity(ctx, timers, nodeId, deps, l))))
+          .onAnyMessage(m -> {
+            if (stash.isFull()) Metrics.get(ctx.getSystem()).inc("node_stash_overflow_total");
+            else stash.stash(m);
+            return Behaviors.same();
+          })
+          .build();
+    }));
   }
 
   private final TimerScheduler<Command> timers;
@@ -140,7 +161,7 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
   private NodeView announced;
   private long viewVersion;
 
-  private NodeEntity(ActorContext<Command> ctx, TimerScheduler<Command> timers, String nodeId, Deps deps) {
+  private NodeEntity(ActorContext<Command> ctx, TimerScheduler<Command> timers, String nodeId, Deps deps, Loaded loaded) {
     super(ctx);
     this.timers = timers;
     this.deps = deps;
@@ -151,6 +172,11 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
     // versions grow across incarnations of this entity, so the directory never mistakes a new view for an old one
     this.viewVersion = deps.clock().wallMillis() << 16;
     MDC.put("nodeId", nodeId);
+    if (loaded.failure() != null) metrics.inc("ledger_write_failed_total", "op", "load_node");
+    loaded.snapshot().ifPresent(snap -> {
+      state = state.restore(snap.facts(), snap.draining(), snap.registeredAtMs());
+      ctx.getLog().info("node {} known from the ledger; waiting for its connection", nodeId);
+    });
   }
 
   @Override
@@ -166,8 +192,8 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
         .onMessage(ResultFromNode.class, this::onResult)
         .onMessage(PartialFromNode.class, this::onPartial)
         .onMessage(AckFromNode.class, this::onAck)
-        .onMessage(Drain.class, m -> replySummary(m.replyTo(), state.drain(now())))
-        .onMessage(Undrain.class, m -> replySummary(m.replyTo(), state.undrain(now())))
+        .onMessage(Drain.class, m -> { replySummary(m.replyTo(), state.drain(now())); saveSnapshot(); return this; })
+        .onMessage(Undrain.class, m -> { replySummary(m.replyTo(), state.undrain(now())); saveSnapshot(); return this; })
         .onMessage(GetSummary.class, m -> replySummary(m.replyTo(), state))
         .onMessageEquals(Reannounce.INSTANCE, this::onReannounce)
         .onMessageEquals(HeartbeatTimeout.INSTANCE, this::onHeartbeatTimeout)
@@ -201,6 +227,7 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
     NodeState before = state;
     state = state.register(m.facts(), now());
     socket.tell(new NodeSocket.Registered(state.nodeId(), NodeStatus.REGISTERING));
+    saveSnapshot();
     restartHeartbeatTimer();
     timers.startSingleTimer(WarmupTimeout.INSTANCE, WarmupTimeout.INSTANCE, deps.settings().warmupTimeout());
     afterChange(before);
@@ -208,6 +235,16 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
   }
 
   private Behavior<Command> onHeartbeat(Heartbeat m) {
+    if (socket == null && !state.connected() && state.known() && state.registeredAtMs() > 0 && restoredFromLedger()) {
+      // re-created after its instance died: the node's live connection is adopted from its heartbeat
+      getContext().getLog().info("node connection re-learnt from a heartbeat");
+      metrics.inc("node_connection_relearnt_total");
+      socket = m.socket();
+      NodeState before = state;
+      state = state.register(state.facts(), now());
+      timers.startSingleTimer(WarmupTimeout.INSTANCE, WarmupTimeout.INSTANCE, deps.settings().warmupTimeout());
+      afterChange(before);
+    }
     if (!state.connected() || !m.socket().equals(socket)) {
       // a stale connection (replaced, or this entity was re-created): the node must register again
       m.socket().tell(new NodeSocket.CloseWith("NODE_NOT_REGISTERED", "node is not registered; reconnect and register"));
@@ -253,9 +290,23 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
     }
   }
 
+  /** Known but never connected in this incarnation: the state came from the ledger snapshot. */
+  private boolean restoredFromLedger() {
+    return state.history().isEmpty();
+  }
+
+  private void saveSnapshot() {
+    if (!state.known() || state.facts() == null) return;
+    deps.ledger().saveNode(new Ledger.NodeSnapshot(state.nodeId(), state.facts(), state.draining(), state.registeredAtMs()))
+        .whenComplete((ok, ex) -> {
+          if (ex != null) metrics.inc("ledger_write_failed_total", "op", "save_node");
+        });
+  }
+
   private Behavior<Command> onForget() {
     if (state.connected()) return this;
     getContext().getLog().info("forgetting offline node record");
+    deps.ledger().forgetNode(state.nodeId());
     return Behaviors.stopped();
   }
 

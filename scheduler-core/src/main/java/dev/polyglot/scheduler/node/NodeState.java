@@ -125,6 +125,20 @@ public final class NodeState {
     return d.transition(this, "registered", nowMs);
   }
 
+  /**
+   * A node known from the ledger (its entity was re-created after its instance died): registered but without
+   * a connection until the node's next message, which then adopts it (see {@link #register}).
+   */
+  public NodeState restore(NodeFacts knownFacts, boolean wasDraining, long registeredAt) {
+    Draft d = draft();
+    d.known = true;
+    d.connected = false;
+    d.facts = knownFacts;
+    d.draining = wasDraining;
+    d.registeredAtMs = registeredAt;
+    return new NodeState(d);
+  }
+
   /** A repeated {@code node_register} on the same live connection: refresh what it says, keep the health. */
   public NodeState refresh(NodeFacts newFacts) {
     Draft d = draft();

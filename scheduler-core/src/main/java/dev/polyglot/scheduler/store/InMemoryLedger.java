@@ -15,6 +15,24 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class InMemoryLedger implements Ledger {
   private final Map<String, SessionSnapshot> sessions = new ConcurrentHashMap<>();
+  private final Map<String, NodeSnapshot> nodes = new ConcurrentHashMap<>();
+
+  @Override
+  public CompletionStage<Void> saveNode(NodeSnapshot snapshot) {
+    nodes.put(snapshot.nodeId(), snapshot);
+    return done();
+  }
+
+  @Override
+  public CompletionStage<Void> forgetNode(String nodeId) {
+    nodes.remove(nodeId);
+    return done();
+  }
+
+  @Override
+  public CompletionStage<Optional<NodeSnapshot>> loadNode(String nodeId) {
+    return CompletableFuture.completedFuture(Optional.ofNullable(nodes.get(nodeId)));
+  }
   private final Map<String, Map<String, JobRecord>> jobs = new ConcurrentHashMap<>();
   private final Map<String, Map<Integer, String>> utteranceKeys = new ConcurrentHashMap<>();
 

@@ -25,6 +25,17 @@ public interface Ledger {
   record JobRecord(JobOrder order, String pool, Set<String> requiredTypes, long createdAtMs, Long firstClientTs)
       implements ClusterMessage {}
 
+  /** A node's registration, so an entity re-created on another instance can serve its heartbeats. */
+  record NodeSnapshot(String nodeId, dev.polyglot.scheduler.node.NodeFacts facts, boolean draining, long registeredAtMs)
+      implements ClusterMessage {}
+
+  CompletionStage<Void> saveNode(NodeSnapshot snapshot);
+
+  CompletionStage<Optional<NodeSnapshot>> loadNode(String nodeId);
+
+  /** The node's record was forgotten (offline too long): a later registration is a new node. */
+  CompletionStage<Void> forgetNode(String nodeId);
+
   CompletionStage<Void> saveSession(SessionSnapshot snapshot);
 
   CompletionStage<Optional<SessionSnapshot>> loadSession(String sessionId);

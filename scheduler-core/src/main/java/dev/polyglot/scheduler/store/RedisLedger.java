@@ -222,6 +222,30 @@ public final class RedisLedger implements Ledger {
   // Ledger
 
   @Override
+  public CompletionStage<Void> saveNode(NodeSnapshot snapshot) {
+    return run(cmd -> {
+      String value = write(snapshot);
+      return cmd.set(nodeKey(snapshot.nodeId()), value, io.lettuce.core.SetArgs.Builder.ex(KEY_TTL))
+          .thenApply(x -> (Void) null);
+    });
+  }
+
+  @Override
+  public CompletionStage<Optional<NodeSnapshot>> loadNode(String nodeId) {
+    return run(cmd -> cmd.get(nodeKey(nodeId))
+        .thenApply(value -> value == null ? Optional.<NodeSnapshot>empty() : Optional.of(read(value, NodeSnapshot.class))));
+  }
+
+  @Override
+  public CompletionStage<Void> forgetNode(String nodeId) {
+    return run(cmd -> cmd.del(nodeKey(nodeId)).thenApply(x -> (Void) null));
+  }
+
+  private String nodeKey(String nodeId) {
+    return settings.keyPrefix() + ":node:{" + nodeId + "}";
+  }
+
+  @Override
   public CompletionStage<Void> saveSession(SessionSnapshot snapshot) {
     return run(cmd -> {
       String value = write(snapshot);

@@ -34,6 +34,7 @@ class NodeEntityTest {
   private TestProbe<PoolDirectory.Command> directory;
   private TestProbe<NodeSocket.Command> socket;
   private TestProbe<SessionBound> sessions;
+  private dev.polyglot.scheduler.store.InMemoryLedger ledger = new dev.polyglot.scheduler.store.InMemoryLedger();
 
   @AfterAll
   static void stop() {
@@ -58,7 +59,7 @@ class NodeEntityTest {
 
       @Override public void tellSession(String sessionId, SessionBound message) { sessions.getRef().tell(message); }
     };
-    return kit.spawn(NodeEntity.create("node-1", new NodeEntity.Deps(settings.nodes(), clock, directory.getRef(), entities)));
+    return kit.spawn(NodeEntity.create("node-1", new NodeEntity.Deps(settings.nodes(), clock, directory.getRef(), entities, ledger)));
   }
 
   private ActorRef<NodeEntity.Command> readyNode(SchedulerSettings settings) {
@@ -197,6 +198,18 @@ class NodeEntityTest {
     directory.expectNoMessage(Duration.ofMillis(100));
     node.tell(heartbeat(Fixtures.usage(90, 0)));
     assertTrue(((PoolDirectory.NodeChanged) directory.receiveMessage()).view().overThreshold());
+  }
+
+  @Test
+  void anEntityReCreatedAfterItsInstanceDiedServesHeartbeatsFromTheLedgerSnapshot() {
+    readyNode(TestSettings.with(""));
+    ActorRef<NodeEntity.Command> reborn = spawn(TestSettings.with("")); // same id, same ledger, empty memory
+    reborn.tell(heartbeat(Fixtures.usage(10, 0)));
+    NodeSocket.Command first = socket.receiveMessage();
+    assertFalse(first instanceof NodeSocket.CloseWith, "the heartbeat must be served, not refused: " + first);
+    TestProbe<NodeEntity.Summary> summary = kit.createTestProbe();
+    reborn.tell(new NodeEntity.GetSummary(summary.getRef()));
+    assertEquals(NodeStatus.READY, summary.receiveMessage().status());
   }
 
   static JobOrder order(String jobId, int attempt) {
