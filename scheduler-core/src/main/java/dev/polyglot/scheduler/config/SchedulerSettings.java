@@ -36,7 +36,7 @@ public record SchedulerSettings(
   public record Pools(Duration publishInterval) {}
 
   public record Dispatch(Duration reserveAskTimeout, Duration placementDeadline, int maxCandidates,
-                         Duration pendingRetryInterval, int sampleSize) {}
+                         Duration pendingRetryInterval, int sampleSize, Duration ownGrantTtl) {}
 
   public record Jobs(Duration pendingTimeout, Duration dispatchedTimeout, int maxAttempts, Duration retainFinished,
                      boolean enableStreamingAsr, Duration partialUpdateInterval, Duration durableWait) {}
@@ -73,7 +73,8 @@ public record SchedulerSettings(
             n.getDuration("reservation-ttl"), n.getDuration("forget-offline-after"), n.getInt("given-jobs-retained")),
         new Pools(c.getDuration("pools.publish-interval")),
         new Dispatch(d.getDuration("reserve-ask-timeout"), d.getDuration("placement-deadline"),
-            d.getInt("max-candidates"), d.getDuration("pending-retry-interval"), d.getInt("sample-size")),
+            d.getInt("max-candidates"), d.getDuration("pending-retry-interval"), d.getInt("sample-size"),
+            d.getDuration("own-grant-ttl")),
         new Jobs(j.getDuration("pending-timeout"), j.getDuration("dispatched-timeout"), j.getInt("max-attempts"),
             j.getDuration("retain-finished"), j.getBoolean("enable-streaming-asr"),
             j.getDuration("partial-update-interval"), j.getDuration("durable-wait")),

@@ -125,7 +125,7 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
 
   private PoolView view = PoolView.empty(Long.MIN_VALUE);
   private boolean directoryReached;
-  private OwnPlacements own = OwnPlacements.empty();
+  private OwnPlacements own;
   private long nextSeq;
 
   private Dispatcher(ActorContext<Command> ctx, TimerScheduler<Command> timers, Deps deps) {
@@ -134,6 +134,7 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
     this.deps = deps;
     this.metrics = Metrics.get(ctx.getSystem());
     this.reserveAdapter = ctx.messageAdapter(NodeEntity.ReserveReply.class, ReserveAnswer::new);
+    this.own = OwnPlacements.empty(deps.settings().ownGrantTtl().toMillis());
     ActorRef<PoolUpdate> updates = ctx.messageAdapter(PoolUpdate.class, ViewUpdate::new);
     deps.topic().tell(Topic.subscribe(updates));
     requestFull();
@@ -180,7 +181,7 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
   private boolean start(PlacementRequest req, long seq) {
     Selection.Outcome outcome = Selection.select(view,
         new Selection.Request(req.pool(), req.requiredTypes(), req.excluded(), req.affinity()),
-        id -> own.own(id, view), deps.random(), deps.settings().maxCandidates(), deps.settings().sampleSize());
+        id -> own.own(id, view, deps.clock().monoMillis()), deps.random(), deps.settings().maxCandidates(), deps.settings().sampleSize());
     getContext().getLog().debug("placing job {} attempt {} in {}: {}", req.jobId(), req.attemptId(), req.pool(),
         outcome);
     if (outcome instanceof Selection.Outcome.Candidates c) {
@@ -231,12 +232,12 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
     timers.cancel(k);
     f.asking = null;
     if (r instanceof NodeEntity.Reserved g) {
-      own = own.answered(g.nodeId(), g.seq());
+      own = own.answered(g.nodeId(), g.seq(), deps.clock().monoMillis());
       inFlight.remove(k);
       metrics.inc("placements_total", "outcome", "placed");
       reply(f.req, new Placed(g.jobId(), g.attemptId(), g.nodeId(), g.seq()));
     } else {
-      own = own.answered(r.nodeId(), null);
+      own = own.answered(r.nodeId(), null, deps.clock().monoMillis());
       askNext(f);
     }
     return this;
@@ -246,7 +247,7 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
     InFlight f = inFlight.get(t.key());
     if (f == null || !t.nodeId().equals(f.asking)) return this;
     metrics.inc("dispatch_exclude_total", "reason", "ask_timeout");
-    own = own.answered(t.nodeId(), null);
+    own = own.answered(t.nodeId(), null, deps.clock().monoMillis());
     f.asking = null;
     askNext(f);
     return this;
@@ -259,7 +260,7 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
     announcedQueued.remove(k);
     InFlight f = inFlight.remove(k);
     if (f != null && f.asking != null) {
-      own = own.answered(f.asking, null);
+      own = own.answered(f.asking, null, deps.clock().monoMillis());
       timers.cancel(k);
     }
     return this;
@@ -311,7 +312,7 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
   private boolean hasCapacity(PlacementRequest req) {
     Selection.Outcome o = Selection.select(view,
         new Selection.Request(req.pool(), req.requiredTypes(), req.excluded(), req.affinity()),
-        id -> own.own(id, view), deps.random(), 1, deps.settings().sampleSize());
+        id -> own.own(id, view, deps.clock().monoMillis()), deps.random(), 1, deps.settings().sampleSize());
     return !(o instanceof Selection.Outcome.NoCapacity);
   }
 
@@ -337,7 +338,7 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
     } else {
       view = view.apply(u.changed(), u.version());
     }
-    own = own.prune(view);
+    own = own.prune(view, deps.clock().monoMillis());
     if (!queue.isEmpty()) retryQueue();
     return this;
   }

@@ -115,13 +115,13 @@ class SelectionTest {
       views.add(s.view(1));
     }
     PoolView view = PoolView.empty(1).apply(views, 1); // the burst sees no newer view
-    OwnPlacements own = OwnPlacements.empty();
+    OwnPlacements own = OwnPlacements.empty(1_000);
     int granted = 0;
     int noCapacity = 0;
     for (int j = 0; j < 100; j++) {
       OwnPlacements ownNow = own;
       Selection.Outcome o = Selection.select(view, new Selection.Request("zh:en", CORE, Set.of(), null),
-          id -> ownNow.own(id, view), rnd, 8, 32);
+          id -> ownNow.own(id, view, 0), rnd, 8, 32);
       if (!(o instanceof Selection.Outcome.Candidates c)) {
         assertInstanceOf(Selection.Outcome.NoCapacity.class, o);
         noCapacity++;
@@ -133,11 +133,11 @@ class SelectionTest {
         NodeState.ReserveDecision d = nodes.get(id).reserve("job-" + j, 1, "s", j, CORE, Set.of());
         if (d instanceof NodeState.ReserveDecision.Granted g) {
           nodes.put(id, g.next());
-          own = own.answered(id, g.seq());
+          own = own.answered(id, g.seq(), 0);
           placed = true;
           break;
         }
-        own = own.answered(id, null);
+        own = own.answered(id, null, 0);
       }
       if (placed) granted++; else noCapacity++;
     }
