@@ -19,9 +19,6 @@ class ClusterRoundTripIT {
   static final String COMMON = """
       scheduler.cluster.node-entity-role = "nodes"
       scheduler.cluster.session-entity-role = "sessions"
-      pekko.cluster.failure-detector.acceptable-heartbeat-pause = 5s
-      pekko.cluster.gossip-interval = 200ms
-      pekko.cluster.leader-actions-interval = 200ms
       scheduler.stats.snapshot-interval = 500ms
       """;
   static Server one;
@@ -30,11 +27,10 @@ class ClusterRoundTripIT {
 
   @BeforeAll
   static void start() {
-    one = Server.start(COMMON + "pekko.cluster.roles = [\"nodes\"]\n");
-    String seed = "pekko.cluster.seed-nodes = [\"" + one.address() + "\"]\n";
-    two = Server.start(COMMON + seed + "pekko.cluster.roles = [\"sessions\"]\n");
-    three = Server.start(COMMON + seed + "pekko.cluster.roles = []\n");
-    Server.await("three members up", () -> one.runtime.upMembers() == 3 && three.runtime.upMembers() == 3);
+    Server[] c = Server.cluster(COMMON, "\"nodes\"", "\"sessions\"", "");
+    one = c[0];
+    two = c[1];
+    three = c[2];
   }
 
   @AfterAll

@@ -17,9 +17,6 @@ class DirectoryFailoverIT {
   static final String COMMON = """
       scheduler.cluster.node-entity-role = "entities"
       scheduler.cluster.session-entity-role = "entities"
-      pekko.cluster.failure-detector.acceptable-heartbeat-pause = 5s
-      pekko.cluster.gossip-interval = 200ms
-      pekko.cluster.leader-actions-interval = 200ms
       """;
   static Server one;
   static Server two;
@@ -27,11 +24,10 @@ class DirectoryFailoverIT {
 
   @BeforeAll
   static void start() {
-    one = Server.start(COMMON + "pekko.cluster.roles = []\n");
-    String seed = "pekko.cluster.seed-nodes = [\"" + one.address() + "\"]\n";
-    two = Server.start(COMMON + seed + "pekko.cluster.roles = [\"entities\"]\n");
-    three = Server.start(COMMON + seed + "pekko.cluster.roles = [\"entities\"]\n");
-    Server.await("three members up", () -> one.runtime.upMembers() == 3 && three.runtime.upMembers() == 3);
+    Server[] c = Server.cluster(COMMON, "", "\"entities\"", "\"entities\"");
+    one = c[0];
+    two = c[1];
+    three = c[2];
   }
 
   @AfterAll

@@ -60,6 +60,24 @@ final class Server implements AutoCloseable {
     return new Server(overrides);
   }
 
+  /**
+   * Three instances in this JVM joined into one cluster (the first is the seed, so the oldest), each with the
+   * common settings plus its cluster roles; returns them in start order once all three are Up members.
+   */
+  static Server[] cluster(String common, String rolesOne, String rolesTwo, String rolesThree) {
+    String tuning = common + """
+        pekko.cluster.failure-detector.acceptable-heartbeat-pause = 5s
+        pekko.cluster.gossip-interval = 200ms
+        pekko.cluster.leader-actions-interval = 200ms
+        """;
+    Server one = start(tuning + "pekko.cluster.roles = [" + rolesOne + "]\n");
+    String seed = "pekko.cluster.seed-nodes = [\"" + one.address() + "\"]\n";
+    Server two = start(tuning + seed + "pekko.cluster.roles = [" + rolesTwo + "]\n");
+    Server three = start(tuning + seed + "pekko.cluster.roles = [" + rolesThree + "]\n");
+    await("three members up", () -> one.runtime.upMembers() == 3 && three.runtime.upMembers() == 3);
+    return new Server[] {one, two, three};
+  }
+
   static Server start() {
     return new Server("");
   }
