@@ -20,7 +20,7 @@ import java.util.function.Predicate;
  */
 class Peer implements WebSocket.Listener, AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
-  static final Duration WAIT = Duration.ofSeconds(10);
+  static final Duration WAIT = Duration.ofSeconds(20);
 
   private final List<JsonNode> inbox = new ArrayList<>();
   private final StringBuilder partial = new StringBuilder();
