@@ -336,7 +336,7 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
       metrics.inc("pool_view_stale_ignored_total");
       return this;
     } else {
-      view = view.apply(u.changed(), u.version());
+      view = view.apply(u.changed(), u.version()).remove(u.removed(), u.version());
     }
     own = own.prune(view, deps.clock().monoMillis());
     if (!queue.isEmpty()) retryQueue();

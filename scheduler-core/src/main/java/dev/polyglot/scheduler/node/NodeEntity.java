@@ -76,6 +76,9 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
   /** Free a slot without telling the node (a grant nobody will use). */
   public record Release(String jobId, int attemptId) implements Command {}
 
+  /** The attempt ended without an answer the scheduler waits for (the agent absorbed it): free its slot, no job_cancel. */
+  public record Forget(String jobId, int attemptId) implements Command {}
+
   /** End an attempt: free its slot and, if it was dispatched, send {@code job_cancel} with the reason. */
   public record Cancel(String jobId, int attemptId, String traceId, String reason) implements Command {}
 
@@ -188,6 +191,7 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
         .onMessage(Reserve.class, this::onReserve)
         .onMessage(Assign.class, this::onAssign)
         .onMessage(Release.class, this::onRelease)
+        .onMessage(Forget.class, m -> apply(state.release(m.jobId(), m.attemptId())))
         .onMessage(Cancel.class, this::onCancel)
         .onMessage(ResultFromNode.class, this::onResult)
         .onMessage(PartialFromNode.class, this::onPartial)
@@ -307,6 +311,7 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
     if (state.connected()) return this;
     getContext().getLog().info("forgetting offline node record");
     deps.ledger().forgetNode(state.nodeId());
+    deps.directory().tell(new PoolDirectory.NodeForgotten(state.nodeId()));
     return Behaviors.stopped();
   }
 
@@ -346,7 +351,12 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
     return this;
   }
 
+  /**
+   * Frees a grant nobody will use. A reservation already dispatched is kept: a repeated Reserve for the same
+   * attempt is granted again, and the dispatcher releasing that duplicate must not free the running job's slot.
+   */
   private Behavior<Command> onRelease(Release m) {
+    if (!state.reservedNotDispatched(m.jobId(), m.attemptId())) return this;
     timers.cancel(ttlKey(m.jobId(), m.attemptId()));
     return apply(state.release(m.jobId(), m.attemptId()));
   }

@@ -29,6 +29,9 @@ public final class PoolDirectory extends AbstractBehavior<PoolDirectory.Command>
 
   public record NodeChanged(NodeView view) implements Command {}
 
+  /** The node's record was forgotten: it leaves the view for good. */
+  public record NodeForgotten(String nodeId) implements Command {}
+
   /** A dispatcher that saw a gap or a new epoch asks for everything. */
   public record GetFull(ActorRef<PoolUpdate> replyTo) implements Command {}
 
@@ -43,6 +46,7 @@ public final class PoolDirectory extends AbstractBehavior<PoolDirectory.Command>
   private final ActorRef<Topic.Command<PoolUpdate>> topic;
   private final Duration publishInterval;
   private final Map<String, NodeView> pending = new LinkedHashMap<>();
+  private final java.util.Set<String> forgotten = new java.util.LinkedHashSet<>();
   private PoolView view;
 
   private PoolDirectory(ActorContext<Command> ctx, TimerScheduler<Command> timers,
@@ -61,6 +65,12 @@ public final class PoolDirectory extends AbstractBehavior<PoolDirectory.Command>
     return newReceiveBuilder()
         .onMessage(NodeChanged.class, this::onNodeChanged)
         .onMessage(GetFull.class, this::onGetFull)
+        .onMessage(NodeForgotten.class, m -> {
+          pending.remove(m.nodeId());
+          forgotten.add(m.nodeId());
+          schedulePublish();
+          return this;
+        })
         .onMessageEquals(PublishTick.INSTANCE, this::onPublish)
         .build();
   }
@@ -71,18 +81,25 @@ public final class PoolDirectory extends AbstractBehavior<PoolDirectory.Command>
     if (queued != null && queued.version() >= v.version()) return this;
     if (queued == null && view.node(v.nodeId()).map(o -> o.version() >= v.version()).orElse(false)) return this;
     pending.put(v.nodeId(), v);
-    if (!timers.isTimerActive(PublishTick.INSTANCE)) {
-      timers.startSingleTimer(PublishTick.INSTANCE, PublishTick.INSTANCE, publishInterval);
-    }
+    forgotten.remove(v.nodeId());
+    schedulePublish();
     return this;
   }
 
+  private void schedulePublish() {
+    if (!timers.isTimerActive(PublishTick.INSTANCE)) {
+      timers.startSingleTimer(PublishTick.INSTANCE, PublishTick.INSTANCE, publishInterval);
+    }
+  }
+
   private Behavior<Command> onPublish() {
-    if (pending.isEmpty()) return this;
+    if (pending.isEmpty() && forgotten.isEmpty()) return this;
     ArrayList<NodeView> changed = new ArrayList<>(pending.values());
+    ArrayList<String> removed = new ArrayList<>(forgotten);
     pending.clear();
-    view = view.apply(changed, view.version() + 1);
-    topic.tell(Topic.publish(new PoolUpdate(view.epoch(), view.version(), changed, false)));
+    forgotten.clear();
+    view = view.apply(changed, view.version() + 1).remove(removed, view.version() + 1);
+    topic.tell(Topic.publish(new PoolUpdate(view.epoch(), view.version(), changed, false, removed)));
     return this;
   }
 

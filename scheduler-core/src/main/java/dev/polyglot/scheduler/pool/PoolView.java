@@ -115,6 +115,19 @@ public final class PoolView {
     return new PoolView(newEpoch, newVersion, nodes, pools);
   }
 
+  /** Drops forgotten nodes from the view and every pool (their records expired while Offline). */
+  public PoolView remove(java.util.Collection<String> nodeIds, long newVersion) {
+    HashMap<String, NodeView> n = nodes;
+    HashMap<String, Members> p = pools;
+    for (String id : nodeIds) {
+      Option<NodeView> old = n.get(id);
+      if (old.isEmpty()) continue;
+      for (String pool : old.get().pools()) p = withMembers(p, pool, members(p, pool).remove(id));
+      n = n.removed(id);
+    }
+    return new PoolView(epoch, newVersion, n, p);
+  }
+
   /** Whether this view is older than {@code (otherEpoch, otherVersion)}. */
   public boolean olderThan(long otherEpoch, long otherVersion) {
     return epoch < otherEpoch || (epoch == otherEpoch && version < otherVersion);

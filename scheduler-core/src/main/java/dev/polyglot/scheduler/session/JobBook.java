@@ -92,6 +92,9 @@ public final class JobBook {
 
     record ReleaseOnNode(String nodeId, String jobId, int attemptId) implements Effect {}
 
+    /** The attempt's node keeps a slot for a job the agent absorbed: free it without a job_cancel. */
+    record ForgetOnNode(String nodeId, String jobId, int attemptId) implements Effect {}
+
     record ArmPending(String jobId, int attemptId) implements Effect {}
 
     record ArmDispatched(String jobId, int attemptId) implements Effect {}
@@ -189,10 +192,15 @@ public final class JobBook {
    * new attempt id above every attempt that incarnation may have made, placed at once.
    */
   public Step recover(JobOrder order, String pool, Set<String> requiredTypes, String stream, Long firstClientTs,
-                      long createdWall, Now now) {
-    int attempt = order.attemptId() + 1;
-    Job j = new Job(order.withAttempt(attempt), pool, Set.copyOf(requiredTypes), stream, JobState.PENDING, List.of(),
-        attempt, null, now.mono(), createdWall, firstClientTs, null, null, "recovery");
+                      long createdWall, List<String> triedNodes, Now now) {
+    // the earlier attempts are lost with their incarnation; their nodes stay excluded and their answers still count
+    List<Attempt> earlier = new ArrayList<>();
+    for (int i = 0; i < triedNodes.size(); i++) {
+      earlier.add(new Attempt(i + 1, triedNodes.get(i), AttemptState.LOST, createdWall, null, null, "instance lost"));
+    }
+    int attempt = Math.max(order.attemptId(), triedNodes.size()) + 1;
+    Job j = new Job(order.withAttempt(attempt), pool, Set.copyOf(requiredTypes), stream, JobState.PENDING,
+        List.copyOf(earlier), attempt, null, now.mono(), createdWall, firstClientTs, null, null, "recovery");
     Map<Integer, String> idx = new HashMap<>(byIndex);
     idx.put(order.utteranceIndex(), order.jobId());
     return new Step(put(j).withIndex(idx), List.of(new Effect.AttemptStarted(j.jobId(), attempt, "recovery"),
@@ -274,7 +282,7 @@ public final class JobBook {
       Job done = j.with(JobState.COMPLETED_EMPTY, replace(j.attempts(), a.with(AttemptState.COMPLETED, "absorbed")), 0,
           j.failoverCode(), "absorbed", now.mono());
       return new Step(put(done), List.of(new Effect.Disarm(jobId),
-          new Effect.ReleaseOnNode(a.nodeId(), jobId, attemptId),
+          new Effect.ForgetOnNode(a.nodeId(), jobId, attemptId),
           new Effect.Finished(jobId, JobState.COMPLETED_EMPTY, "absorbed"),
           new Effect.Ended(j.stream(), j.index())));
     }

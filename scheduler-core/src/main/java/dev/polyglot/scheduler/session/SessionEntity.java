@@ -175,6 +175,8 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   private final ActorRef<ClusterSharding.ShardCommand> shard;
   /** Client events produced while the client's connection is unknown (after a recovery), delivered once it is. */
   private final java.util.ArrayDeque<ClientEvent> undelivered = new java.util.ArrayDeque<>();
+  /** {@code utterance} messages whose idempotency claim is on its way: the session does not end before them. */
+  private int pendingClaims;
   /** New jobs whose ledger write is not confirmed yet: placed on confirmation or after the durable wait. */
   private final Set<String> awaitingDurable = new HashSet<>();
   /** Set when a ledger write failed; the next sweep writes the live state again (Redis came back). */
@@ -273,9 +275,12 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
       JobOrder o = r.order();
       segmenter = segmenter.reserveIndex(o.utteranceIndex());
       order = order.jobLive(o.tgtLang(), o.utteranceIndex());
-      jobs(book.recover(o, r.pool(), r.requiredTypes(), o.tgtLang(), r.firstClientTs(), r.createdAtMs(), now()));
+      jobs(book.recover(o, r.pool(), r.requiredTypes(), o.tgtLang(), r.firstClientTs(), r.createdAtMs(), r.triedNodes(),
+          now()));
     }
     metrics.inc("sessions_recovered_total");
+    // the client's connection may have died with the instance: without news from it, end after the linger
+    timers.startSingleTimer(Linger.INSTANCE, Linger.INSTANCE, settings.sessions().closeLinger());
     getContext().getLog().info("session {} recovered from the ledger at index {} with {} unfinished jobs", sessionId,
         segmenter.index(), jobs.size());
   }
@@ -295,6 +300,7 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
     }
     segmenter = segmenter.reserveIndex(u.index());
     String jobId = Ids.jobId();
+    pendingClaims++;
     getContext().pipeToSelf(deps.ledger().claimUtterance(sessionId, u.index(), jobId),
         (fresh, ex) -> new Claimed(u, jobId, Boolean.TRUE.equals(fresh), ex));
     return this;
@@ -302,7 +308,8 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
 
   /** The ledger is the authority on {@code (session, utterance_index)}; a failed claim still serves the client. */
   private Behavior<Command> onClaimed(Claimed c) {
-    if (phase != Phase.ACTIVE) return this;
+    pendingClaims--;
+    if (phase != Phase.ACTIVE && phase != Phase.CLOSING) return this;
     if (c.failure() != null) {
       metrics.inc("ledger_write_failed_total", "op", "claim_utterance");
     } else if (!c.fresh() || book.hasIndex(c.data().index())) {
@@ -352,7 +359,9 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
 
   /** The socket closed: nobody can receive results any more; cancel the live jobs and end (§6.5). */
   private Behavior<Command> onSocketClosed(SocketClosed m) {
-    if (phase == Phase.NEW || phase == Phase.ENDED || !m.socket().equals(socket)) return this;
+    if (phase == Phase.ENDED) return this;
+    if (phase == Phase.NEW) return end(); // an ended session's id, re-created by the message: nothing to end
+    if (socket != null && !m.socket().equals(socket)) return this;
     getContext().getLog().info("session {} ended with its socket", sessionId);
     effects(book.cancelAll("session_closed", now()).effects(), true);
     metrics.inc("sessions_ended_total", "reason", "socket_closed");
@@ -370,6 +379,7 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   private boolean accepts(ActorRef<SessionSocket.Command> from) {
     if (phase == Phase.ACTIVE && socket == null) {
       socket = from; // recovered: the client's connection is re-learnt from its next message
+      timers.cancel(Linger.INSTANCE);
       getContext().getLog().info("session {} re-learnt its client connection", sessionId);
       while (!undelivered.isEmpty()) socket.tell(new SessionSocket.Deliver(sessionId, undelivered.poll()));
     }
@@ -458,6 +468,9 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   }
 
   private Behavior<Command> onNotify(Notify n) {
+    if ((phase == Phase.ENDED || phase == Phase.NEW) && n.message() instanceof Dispatcher.Placed p) {
+      deps.entities().node(p.nodeId()).tell(new NodeEntity.Release(p.jobId(), p.attemptId())); // nobody will use it
+    }
     if (phase == Phase.ENDED) return this;
     if (phase == Phase.NEW) {
       getContext().getLog().debug("message for unknown session {} dropped: job {}", sessionId, n.message().jobId());
@@ -472,10 +485,14 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
       waitingForCapacity.remove(p.jobId());
       return jobs(book.noEligible(p.jobId(), p.attemptId(), now()));
     } else if (m instanceof Dispatcher.Queued q) {
-      waitingForCapacity.add(q.jobId());
+      boolean waiting = book.job(q.jobId())
+          .map(j -> j.state() == JobBook.JobState.PENDING && j.placing() == q.attemptId()).orElse(false);
+      if (waiting) waitingForCapacity.add(q.jobId());
       return jobs(book.queued(q.jobId(), q.attemptId()));
     } else if (m instanceof NodeEntity.AttemptDispatched d) {
-      return jobs(book.dispatched(d.jobId(), d.attemptId(), d.nodeId(), d.dispatchedAtMs(), now()));
+      jobs(book.dispatched(d.jobId(), d.attemptId(), d.nodeId(), d.dispatchedAtMs(), now()));
+      rememberTriedNodes(d.jobId());
+      return phase == Phase.CLOSING ? stopIfDone() : this;
     } else if (m instanceof NodeEntity.AttemptLost l) {
       return jobs(book.lost(l.jobId(), l.attemptId(), l.nodeId(), now()));
     } else if (m instanceof NodeEntity.ResultReceived r) {
@@ -536,6 +553,8 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
         deps.entities().node(c.nodeId()).tell(new NodeEntity.Cancel(c.jobId(), c.attemptId(), c.traceId(), c.reason()));
       } else if (e instanceof JobBook.Effect.ReleaseOnNode r) {
         deps.entities().node(r.nodeId()).tell(new NodeEntity.Release(r.jobId(), r.attemptId()));
+      } else if (e instanceof JobBook.Effect.ForgetOnNode f) {
+        deps.entities().node(f.nodeId()).tell(new NodeEntity.Forget(f.jobId(), f.attemptId()));
       } else if (e instanceof JobBook.Effect.ArmPending p) {
         timers.startSingleTimer(pendingKey(p.jobId()), new PendingTimeout(p.jobId(), p.attemptId()),
             settings.jobs().pendingTimeout());
@@ -576,17 +595,14 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   private void place(Dispatcher.PlacementRequest r) {
     if (r.attemptId() > 1) {
       // the ledger learns the attempt, so a recovery continues above it; placing does not wait for the write
-      book.job(r.jobId()).ifPresent(j -> ledgerWrite(deps.ledger().recordJob(sessionId, new Ledger.JobRecord(
-          j.order().withAttempt(r.attemptId()), j.pool(), j.requiredTypes(), j.createdWall(), j.firstClientTs())),
+      book.job(r.jobId()).ifPresent(j -> ledgerWrite(deps.ledger().recordJob(sessionId, recordOf(j, r.attemptId())),
           "record_attempt"));
       deps.dispatcher().tell(new Dispatcher.Place(r));
       return;
     }
     book.job(r.jobId()).ifPresent(j -> {
       awaitingDurable.add(r.jobId());
-      getContext().pipeToSelf(
-          deps.ledger().recordJob(sessionId, new Ledger.JobRecord(j.order(), j.pool(), j.requiredTypes(), j.createdWall(),
-              j.firstClientTs())),
+      getContext().pipeToSelf(deps.ledger().recordJob(sessionId, recordOf(j, r.attemptId())),
           (ok, ex) -> new Durable(r, ex));
       timers.startSingleTimer(durableKey(r.jobId()), new DurableWaitOver(r), settings.jobs().durableWait());
     });
@@ -627,6 +643,18 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
     return "durable:" + jobId;
   }
 
+  /** The ledger learns which nodes a live job was given, so a recovery neither repeats nor ignores them. */
+  private void rememberTriedNodes(String jobId) {
+    book.job(jobId).filter(j -> !j.state().terminal()).ifPresent(j -> ledgerWrite(deps.ledger().recordJob(sessionId,
+        recordOf(j, j.liveAttempt().map(JobBook.Attempt::attemptId).orElse(j.order().attemptId()))), "record_attempt"));
+  }
+
+  /** What the ledger keeps of a live job: its content at {@code attempt} and the nodes its attempts were given. */
+  private static Ledger.JobRecord recordOf(JobBook.Job j, int attempt) {
+    return new Ledger.JobRecord(j.order().withAttempt(attempt), j.pool(), j.requiredTypes(), j.createdWall(),
+        j.firstClientTs(), j.attempts().stream().map(JobBook.Attempt::nodeId).toList());
+  }
+
   private void ledgerWrite(java.util.concurrent.CompletionStage<Void> write, String op) {
     ActorRef<Command> self = getContext().getSelf();
     write.whenComplete((ok, ex) -> {
@@ -647,8 +675,7 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
       for (JobBook.Job j : book.jobs().values()) {
         if (j.state().terminal()) continue;
         int attempt = Math.max(j.placing(), j.liveAttempt().map(JobBook.Attempt::attemptId).orElse(1));
-        ledgerWrite(deps.ledger().recordJob(sessionId, new Ledger.JobRecord(j.order().withAttempt(attempt), j.pool(),
-            j.requiredTypes(), j.createdWall(), j.firstClientTs())), "record_job");
+        ledgerWrite(deps.ledger().recordJob(sessionId, recordOf(j, attempt)), "record_job");
       }
     }
     return this;
@@ -722,7 +749,7 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   private Behavior<Command> stopIfDone() {
     if (phase == Phase.CLOSING) {
       release(order.releaseAll());
-      if (book.liveJobs() == 0) {
+      if (book.liveJobs() == 0 && pendingClaims == 0) {
         getContext().getLog().info("session {} closed: all jobs finished", sessionId);
         return end();
       }
@@ -733,6 +760,7 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   /** The session is over: nothing of it needs recovery any more. */
   private Behavior<Command> end() {
     ledgerWrite(deps.ledger().deleteSession(sessionId), "delete_session");
+    if (socket != null) socket.tell(new SessionSocket.Ended(sessionId));
     phase = Phase.ENDED;
     timers.cancelAll();
     if (shard == null) return Behaviors.stopped();

@@ -46,6 +46,9 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
   /** An event for the client of one of this socket's sessions. */
   public record Deliver(String sessionId, ClientEvent event) implements Command {}
 
+  /** The session is over: this socket forgets it. */
+  public record Ended(String sessionId) implements Command {}
+
   public record Deps(SchedulerSettings settings, SchedulerClock clock, Entities entities, WireCodec codec) {}
 
   public static Behavior<Command> create(ActorRef<SocketOut> out, Deps deps) {
@@ -78,6 +81,11 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
         .onMessage(Started.class, m -> { m.ackTo().tell(SocketAck.INSTANCE); return this; })
         .onMessage(Frame.class, this::onFrame)
         .onMessage(Deliver.class, this::onDeliver)
+        .onMessage(Ended.class, m -> {
+          live.remove(m.sessionId());
+          opened.remove(m.sessionId());
+          return this;
+        })
         .onMessageEquals(StreamEnded.INSTANCE, this::onStreamEnded)
         .build();
   }

@@ -21,9 +21,20 @@ public interface Ledger {
   record SessionSnapshot(String sessionId, String srcLang, String tgtLang, String mode, String langA, String langB,
                          String traceId, int nextIndex, String turnId, int resultCursor) implements ClusterMessage {}
 
-  /** An accepted job not yet finished, with its audio and placement facts. */
-  record JobRecord(JobOrder order, String pool, Set<String> requiredTypes, long createdAtMs, Long firstClientTs)
-      implements ClusterMessage {}
+  /**
+   * An accepted job not yet finished, with its audio and placement facts; {@code triedNodes} are the nodes its
+   * attempts were given, in attempt order (a recovery excludes them and still accepts their answers).
+   */
+  record JobRecord(JobOrder order, String pool, Set<String> requiredTypes, long createdAtMs, Long firstClientTs,
+                   List<String> triedNodes) implements ClusterMessage {
+    public JobRecord {
+      triedNodes = triedNodes == null ? List.of() : List.copyOf(triedNodes);
+    }
+
+    public JobRecord(JobOrder order, String pool, Set<String> requiredTypes, long createdAtMs, Long firstClientTs) {
+      this(order, pool, requiredTypes, createdAtMs, firstClientTs, List.of());
+    }
+  }
 
   /** A node's registration, so an entity re-created on another instance can serve its heartbeats. */
   record NodeSnapshot(String nodeId, dev.polyglot.scheduler.node.NodeFacts facts, boolean draining, long registeredAtMs)

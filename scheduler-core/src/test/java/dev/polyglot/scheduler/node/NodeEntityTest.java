@@ -212,6 +212,24 @@ class NodeEntityTest {
     assertEquals(NodeStatus.READY, summary.receiveMessage().status());
   }
 
+  /** Regression: a duplicate grant released by the dispatcher freed the running job's slot. */
+  @Test
+  void releasingAnAttemptAlreadyDispatchedKeepsItsSlot() {
+    ActorRef<NodeEntity.Command> node = readyNode(TestSettings.with(""));
+    TestProbe<NodeEntity.ReserveReply> reply = kit.createTestProbe();
+    node.tell(new NodeEntity.Reserve("job-1", 1, "s-1", 0, Set.of("asr"), Set.of(), reply.getRef()));
+    reply.receiveMessage();
+    node.tell(new NodeEntity.Assign(order("job-1", 1)));
+    sessions.expectMessageClass(NodeEntity.AttemptDispatched.class);
+    node.tell(new NodeEntity.Release("job-1", 1));
+    TestProbe<NodeEntity.Summary> summary = kit.createTestProbe();
+    node.tell(new NodeEntity.GetSummary(summary.getRef()));
+    assertEquals(1, summary.receiveMessage().reservations());
+    node.tell(new NodeEntity.Forget("job-1", 1));
+    node.tell(new NodeEntity.GetSummary(summary.getRef()));
+    assertEquals(0, summary.receiveMessage().reservations());
+  }
+
   static JobOrder order(String jobId, int attempt) {
     return new JobOrder(jobId, attempt, "s-1", 0, "zh", "en", PipelineConfig.streamingDefault(), new byte[] {1, 2},
         "opus", 16000, "trace", true, 1000, "turn", null, FeatureFlags.empty(), "one_way", null, null, null, 220,

@@ -55,6 +55,15 @@ class PoolViewTest {
   }
 
   @Test
+  void aForgottenNodeLeavesTheViewForGood() {
+    PoolView v = PoolView.empty(1).apply(List.of(view("a", 1, true, Set.of("zh:en")), view("b", 1, true, Set.of("zh:en"))), 1);
+    v = v.apply(List.of(view("a", 2, false, Set.of("zh:en"))), 2).remove(List.of("a"), 3);
+    assertTrue(v.node("a").isEmpty());
+    assertEquals(Set.of("b"), members(v, "zh:en"));
+    assertEquals(1, v.nodeCount());
+  }
+
+  @Test
   void olderThanComparesEpochThenVersion() {
     PoolView v = PoolView.empty(5).apply(List.of(), 7);
     assertTrue(v.olderThan(6, 0));

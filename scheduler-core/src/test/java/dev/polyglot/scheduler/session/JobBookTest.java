@@ -210,6 +210,7 @@ class JobBookTest {
     t += 60_000;
     apply(book.dispatchedTimeout("job-1", 1, now()));
     assertTrue(of(Effect.CancelOnNode.class).isEmpty(), "no job_cancel for an absorbed job");
+    assertEquals("node-a", of(Effect.ForgetOnNode.class).get(0).nodeId(), "its slot is freed");
     assertTrue(of(Effect.Place.class).isEmpty(), "no failover for an absorbed job");
     assertTrue(clientEvents().isEmpty());
     assertEquals("absorbed", book.job("job-1").orElseThrow().outcomeCode());

@@ -206,6 +206,17 @@ class SessionEntityTest {
         "the next utterance continues at the ledger's index");
   }
 
+  /** Regression: an utterance followed at once by session_close got no job, no result and no error. */
+  @Test
+  void anUtteranceRightBeforeSessionCloseStillBecomesAJob() {
+    var data = new SessionEntity.UtteranceData(0, new byte[] {1, 2}, "opus", 16000, true, null, null, null, null,
+        dev.polyglot.scheduler.protocol.PipelineConfig.streamingDefault(), null);
+    session.tell(new SessionEntity.Utterance(data, socket.getRef()));
+    session.tell(new SessionEntity.Close("user_stop", socket.getRef()));
+    assertInstanceOf(ClientEvent.CloseAck.class, event());
+    assertEquals(0, ((Dispatcher.Place) dispatcher.receiveMessage()).request().utteranceIndex());
+  }
+
   @Test
   void messagesFromAnotherSocketAreRefusedWithInvalidSession() {
     TestProbe<SessionSocket.Command> stranger = kit.createTestProbe();
