@@ -55,7 +55,8 @@ public final class SchedulerServer {
         path("health", () -> get(() -> complete(HttpResponse.create().withStatus(StatusCodes.OK)
             .withEntity(HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8, "OK"))))),
         path("ready", () -> get(this::ready)),
-        path(PathMatchers.segment("api").slash("v1").slash("cluster"), () -> get(this::cluster)));
+        path(PathMatchers.segment("api").slash("v1").slash("cluster"), () -> get(this::cluster)),
+        path("metrics", () -> get(this::metrics)));
   }
 
   private org.apache.pekko.stream.javadsl.Flow<org.apache.pekko.http.javadsl.model.ws.Message,
@@ -76,6 +77,29 @@ public final class SchedulerServer {
         new WebSocketBridge.Adapter<>((ack, in) -> new SessionSocket.Frame(in, ack), SessionSocket.Started::new, SessionSocket.StreamEnded.INSTANCE),
         (ActorRef<SocketOut> out) -> system.systemActorOf(SessionSocket.create(out, deps),
             "session-socket-" + connections.incrementAndGet(), Props.empty()));
+  }
+
+  /**
+   * {@code /metrics}: this instance's counters in the Prometheus text format, every name prefixed
+   * {@code scheduler_} (PROTOCOL.md §10.5; counters only in this version).
+   */
+  private Route metrics() {
+    StringBuilder b = new StringBuilder();
+    String lastName = null;
+    for (var e : dev.polyglot.scheduler.metrics.Metrics.get(system).snapshot().entrySet()) {
+      String series = "scheduler_" + e.getKey();
+      int brace = series.indexOf('{');
+      String name = brace < 0 ? series : series.substring(0, brace);
+      if (!name.equals(lastName)) b.append("# TYPE ").append(name).append(" counter\n");
+      lastName = name;
+      b.append(series).append(' ').append(e.getValue()).append('\n');
+    }
+    if (runtime.ledger() instanceof dev.polyglot.scheduler.store.RedisLedger redis) {
+      b.append("# TYPE scheduler_redis_failed_operations_total counter\n");
+      b.append("scheduler_redis_failed_operations_total ").append(redis.failures()).append('\n');
+    }
+    return complete(HttpResponse.create().withStatus(StatusCodes.OK).withEntity(HttpEntities.create(
+        ContentTypes.TEXT_PLAIN_UTF8, b.toString())));
   }
 
   /** {@code /api/v1/cluster}: always 200, from the instance's in-memory snapshot (PROTOCOL.md §10.3). */

@@ -168,6 +168,19 @@ class NodeSocketIT {
   }
 
   @Test
+  void metricsCountBadInputInThePrometheusTextFormat() throws Exception {
+    FakeNode n = FakeNode.ready(server.port, List.of("en"));
+    n.peer.send("{\"type\":\"not_a_type\"}");
+    n.peer.await("error");
+    var r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+        java.net.URI.create("http://127.0.0.1:" + server.port + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode());
+    assertTrue(r.body().contains("# TYPE scheduler_invalid_message_total counter"), r.body());
+    assertTrue(r.body().contains("scheduler_invalid_message_total{socket=\"node\",code=\"INVALID_MESSAGE\"}"), r.body());
+    n.close();
+  }
+
+  @Test
   void healthAnswersOkAndReadyAnswersItsJson() throws Exception {
     var client = java.net.http.HttpClient.newHttpClient();
     var health = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + server.port + "/health")).build(),
