@@ -28,7 +28,6 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
-import org.slf4j.MDC;
 
 /**
  * One GPU node, sharded by node id: its registration, health state machine, capacity slots and reservations,
@@ -142,6 +141,10 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
    * entity re-created after its instance died then serves the node's heartbeats without a new registration.
    */
   public static Behavior<Command> create(String nodeId, Deps deps) {
+    return Behaviors.withMdc(Command.class, java.util.Map.of("nodeId", nodeId), loading(nodeId, deps));
+  }
+
+  private static Behavior<Command> loading(String nodeId, Deps deps) {
     return Behaviors.withStash(STASH_CAPACITY, stash -> Behaviors.setup(ctx -> {
       ctx.pipeToSelf(deps.ledger().loadNode(nodeId), Loaded::new);
       return Behaviors.receive(Command.class)
@@ -174,7 +177,6 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
         s.resourceThresholdPercent(), s.unhealthyHeartbeatsToDegrade(), s.givenJobsRetained()));
     // versions grow across incarnations of this entity, so the directory never mistakes a new view for an old one
     this.viewVersion = deps.clock().wallMillis() << 16;
-    MDC.put("nodeId", nodeId);
     if (loaded.failure() != null) metrics.inc("ledger_write_failed_total", "op", "load_node");
     loaded.snapshot().ifPresent(snap -> {
       state = state.restore(snap.facts(), snap.draining(), snap.registeredAtMs());

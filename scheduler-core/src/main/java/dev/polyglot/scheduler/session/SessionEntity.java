@@ -133,6 +133,10 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
    */
   public static Behavior<Command> create(String sessionId, Deps deps,
                                          ActorRef<ClusterSharding.ShardCommand> shard) {
+    return Behaviors.withMdc(Command.class, java.util.Map.of("sessionId", sessionId), loading(sessionId, deps, shard));
+  }
+
+  private static Behavior<Command> loading(String sessionId, Deps deps, ActorRef<ClusterSharding.ShardCommand> shard) {
     return Behaviors.withStash(STASH_CAPACITY, stash -> Behaviors.setup(ctx -> {
       ctx.pipeToSelf(deps.ledger().loadSession(sessionId).thenCombine(deps.ledger().unfinishedJobs(sessionId),
           (snap, jobs) -> new Loaded(snap, jobs, null)), (loaded, ex) -> loaded != null ? loaded
