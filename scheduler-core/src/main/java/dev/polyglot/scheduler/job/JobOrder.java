@@ -42,6 +42,12 @@ public record JobOrder(
         langB, autoLangs, paddingMs, manualCut, timeoutTriggered, maxDurationTriggered);
   }
 
+  public JobOrder withTurnId(String turn) {
+    return new JobOrder(jobId, attemptId, sessionId, utteranceIndex, srcLang, tgtLang, pipeline, audio, audioFormat,
+        sampleRate, traceId, enableStreamingAsr, partialUpdateIntervalMs, turn, dialect, features, mode, langA,
+        langB, autoLangs, paddingMs, manualCut, timeoutTriggered, maxDurationTriggered);
+  }
+
   public JobOrder withAttempt(int attempt) {
     return new JobOrder(jobId, attempt, sessionId, utteranceIndex, srcLang, tgtLang, pipeline, audio, audioFormat,
         sampleRate, traceId, enableStreamingAsr, partialUpdateIntervalMs, turnId, dialect, features, mode, langA,

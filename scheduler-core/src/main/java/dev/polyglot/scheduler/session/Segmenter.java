@@ -445,6 +445,20 @@ public final class Segmenter {
     /** Sealed utterances waiting for their hangover (or for an earlier one). */
     public int sealedWaiting() { return sealed.size(); }
 
+    /**
+     * The sealed utterances still waiting for their hangover, as they would be released now but without a turn
+     * id (the turn is decided at release). Lets the owner make an utterance durable from the moment it is sealed.
+     */
+    public List<Utterance> waiting() {
+        List<Utterance> out = new ArrayList<>(sealed.size());
+        for (Sealed s : sealed) {
+            boolean timeout = s.reason() == Reason.TIMEOUT_GAP || s.reason() == Reason.TIMEOUT_TIMER;
+            out.add(new Utterance(s.index(), s.audio(), s.reason(), s.estMs(), s.firstClientTs(), null,
+                    padding(settings, s.reason()), s.reason() == Reason.IS_FINAL, timeout, s.reason() == Reason.MAX_DURATION));
+        }
+        return out;
+    }
+
     public boolean playbackWindowOpen() { return windowOpen; }
 
     /** The turn continuing across MAX_DURATION cuts, if any. */

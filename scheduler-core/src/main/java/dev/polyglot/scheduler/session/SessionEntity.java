@@ -103,6 +103,9 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   /** The ledger write of a new job finished (or failed): now it may be placed. */
   private record Durable(Dispatcher.PlacementRequest request, Throwable failure) implements Command {}
 
+  /** The ledger confirmed (or failed) the write of a sealed utterance's job. */
+  private record SealDurable(String jobId, Throwable failure) implements Command {}
+
   /** The ledger did not confirm a new job within {@code jobs.durable-wait}: place it anyway. */
   private record DurableWaitOver(Dispatcher.PlacementRequest request) implements Command {}
 
@@ -181,6 +184,12 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   private final java.util.ArrayDeque<ClientEvent> undelivered = new java.util.ArrayDeque<>();
   /** {@code utterance} messages whose idempotency claim is on its way: the session does not end before them. */
   private int pendingClaims;
+  /** Job ids given to sealed utterances still in their hangover, by utterance index. */
+  private final java.util.Map<Integer, String> sealedJobIds = new java.util.HashMap<>();
+  /** Jobs whose sealed utterance the ledger confirmed before the job was created. */
+  private final Set<String> durableSealed = new HashSet<>();
+  /** Placements waiting for the ledger, by job id (a confirmation of the sealed write also releases them). */
+  private final java.util.Map<String, Dispatcher.PlacementRequest> pendingPlacement = new java.util.HashMap<>();
   /** New jobs whose ledger write is not confirmed yet: placed on confirmation or after the durable wait. */
   private final Set<String> awaitingDurable = new HashSet<>();
   /** Set when a ledger write failed; the next sweep writes the live state again (Redis came back). */
@@ -228,6 +237,7 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
         .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
         .onMessage(Durable.class, this::onDurable)
         .onMessage(DurableWaitOver.class, this::onDurableWaitOver)
+        .onMessage(SealDurable.class, this::onSealDurable)
         .onMessage(Claimed.class, this::onClaimed)
         .build();
   }
@@ -411,13 +421,45 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
       metrics.inc("empty_finalize_total");
     }
     for (Segmenter.Utterance u : step.ready()) createJob(jobFor(u), u.firstClientTs(), "stream");
+    recordSealed();
     if (phase == Phase.ACTIVE) armSegmenterTimers();
+    return this;
+  }
+
+  /**
+   * The crash contract: an utterance is durable from the moment it is sealed. Each newly sealed utterance gets its
+   * job id now and is written to the ledger during its hangover, so its placement later need not wait for Redis.
+   */
+  private void recordSealed() {
+    for (Segmenter.Utterance u : segmenter.waiting()) {
+      if (sealedJobIds.containsKey(u.index())) continue;
+      String jobId = Ids.jobId();
+      sealedJobIds.put(u.index(), jobId);
+      JobOrder o = jobFor(u, jobId).withTurnId(Ids.uuid()); // a recovery of a job never released starts a turn
+      getContext().pipeToSelf(deps.ledger().recordJob(sessionId, new Ledger.JobRecord(o, poolOf(o.srcLang(), o.tgtLang()),
+          requiredTypes(o.pipeline()), deps.clock().wallMillis(), u.firstClientTs())), (ok, ex) -> new SealDurable(jobId, ex));
+    }
+  }
+
+  private Behavior<Command> onSealDurable(SealDurable d) {
+    if (d.failure() != null) {
+      ledgerDirty = true;
+      metrics.inc("ledger_write_failed_total", "op", "record_sealed");
+    } else if (book.job(d.jobId()).map(j -> j.state() == JobBook.JobState.PENDING).orElse(true)) {
+      durableSealed.add(d.jobId());
+      placeOnce(pendingPlacement.remove(d.jobId()));
+    }
     return this;
   }
 
   private JobOrder jobFor(Segmenter.Utterance u) {
     metrics.inc("finalize_total", "reason", u.reason().name().toLowerCase(java.util.Locale.ROOT));
-    return new JobOrder(Ids.jobId(), 1, sessionId, u.index(), init.srcLang(), init.tgtLang(),
+    String jobId = sealedJobIds.remove(u.index());
+    return jobFor(u, jobId != null ? jobId : Ids.jobId());
+  }
+
+  private JobOrder jobFor(Segmenter.Utterance u, String jobId) {
+    return new JobOrder(jobId, 1, sessionId, u.index(), init.srcLang(), init.tgtLang(),
         PipelineConfig.streamingDefault(), u.audio(), "opus", 16000, init.traceId(),
         settings.jobs().enableStreamingAsr(), (int) settings.jobs().partialUpdateInterval().toMillis(), u.turnId(),
         init.dialect(), init.features(), init.mode(), init.langA(), init.langB(), init.autoLangs(), u.paddingMs(),
@@ -606,6 +648,13 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
     }
     book.job(r.jobId()).ifPresent(j -> {
       awaitingDurable.add(r.jobId());
+      if (durableSealed.remove(r.jobId())) {
+        // written when sealed: place now, the record only learns its turn id
+        ledgerWrite(deps.ledger().recordJob(sessionId, recordOf(j, r.attemptId())), "record_job");
+        placeOnce(r);
+        return;
+      }
+      pendingPlacement.put(r.jobId(), r);
       getContext().pipeToSelf(deps.ledger().recordJob(sessionId, recordOf(j, r.attemptId())),
           (ok, ex) -> new Durable(r, ex));
       timers.startSingleTimer(durableKey(r.jobId()), new DurableWaitOver(r), settings.jobs().durableWait());
@@ -637,7 +686,8 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   }
 
   private void placeOnce(Dispatcher.PlacementRequest r) {
-    if (!awaitingDurable.remove(r.jobId())) return;
+    if (r == null || !awaitingDurable.remove(r.jobId())) return;
+    pendingPlacement.remove(r.jobId());
     boolean stillPending = book.job(r.jobId())
         .map(j -> j.state() == JobBook.JobState.PENDING && j.placing() == r.attemptId()).orElse(false);
     if (stillPending) deps.dispatcher().tell(new Dispatcher.Place(r));

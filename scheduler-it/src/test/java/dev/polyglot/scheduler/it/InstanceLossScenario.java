@@ -29,7 +29,6 @@ abstract class InstanceLossScenario {
   static List<String> settings(String role, String seed) {
     return List.of("scheduler.store=redis", "scheduler.redis.uri=" + redis.uri(),
         "scheduler.cluster.node-entity-role=nodes", "scheduler.cluster.session-entity-role=sessions",
-        "scheduler.segmentation.hangover-auto=0ms", "scheduler.segmentation.hangover-manual=0ms",
         "pekko.cluster.roles.0=" + role, "pekko.cluster.seed-nodes.0=" + seed,
         "pekko.cluster.failure-detector.acceptable-heartbeat-pause=3s",
         "pekko.cluster.split-brain-resolver.stable-after=3s", "pekko.loglevel=INFO");

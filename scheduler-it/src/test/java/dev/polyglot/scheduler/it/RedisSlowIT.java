@@ -39,10 +39,41 @@ class RedisSlowIT {
     if (redis != null) redis.close();
   }
 
+  /**
+   * With the default hangovers an utterance is written to the ledger when it is sealed, during its hangover, so a
+   * Redis slower by 100 ms round trip does not touch dispatch at all.
+   */
+  @Test
+  void withTheDefaultHangoversASlowRedisDoesNotTouchDispatch() {
+    try (Server defaults = Server.start("scheduler.store = redis\nscheduler.redis.command-timeout = 2s\n"
+        + "scheduler.redis.uri = \"redis://127.0.0.1:" + proxy.port() + "\"\n")) {
+      FakeNode node = FakeNode.ready(defaults.port, List.of("r2", "s2"));
+      FakeClient client = FakeClient.connect(defaults.port);
+      String sid = client.initOneWay("r2", "s2");
+      proxy.latency(0);
+      List<Long> healthy = dispatchLatencies(client, sid, node, 10);
+      long exceededBefore = defaults.metrics().value("ledger_durable_wait_exceeded_total");
+      proxy.latency(50);
+      List<Long> slow = dispatchLatencies(client, sid, node, 10);
+      proxy.latency(0);
+      System.out.printf("dispatch latency with the 200 ms manual hangover, healthy Redis: p50 %d ms, max %d ms; "
+          + "Redis +50 ms each way: p50 %d ms, max %d ms%n", healthy.get(5), healthy.get(9), slow.get(5), slow.get(9));
+      assertEquals(exceededBefore, defaults.metrics().value("ledger_durable_wait_exceeded_total"),
+          "every utterance was durable before its job was created: no placement waited for Redis");
+      client.close();
+      node.close();
+    }
+  }
+
   /** Final chunk sent → job_assign received, for {@code n} utterances; returns sorted milliseconds. */
   static List<Long> dispatchLatencies(FakeClient client, String sid, FakeNode node, int n) {
     List<Long> out = new ArrayList<>();
     for (int i = 0; i < n; i++) {
+      try {
+        Thread.sleep(250); // past the previous manual cut's hangover
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       client.chunk(sid, FakeClient.opusFrame(i));
       long t0 = System.nanoTime();
       client.finalChunk(sid);
@@ -54,6 +85,8 @@ class RedisSlowIT {
     Collections.sort(out);
     return out;
   }
+
+
 
   @Test
   void aSlowRedisDoesNotHoldDispatchBeyondTheDurableWait() {
