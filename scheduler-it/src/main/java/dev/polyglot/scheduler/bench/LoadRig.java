@@ -67,18 +67,26 @@ final class LoadRig {
     List<RigSession> sessions = new ArrayList<>();
     try (Conn.Clients clients = new Conn.Clients(Math.max(1, Math.min(4, sc.nodes() / 1000 + 1)), threads)) {
       JsonNode s0 = target.stats("full");
-      long t0 = System.nanoTime();
-      for (int i = 0; i < sc.nodes(); i++) nodes.add(new RigNode(stats, timer, sc.processingMs(), SLOTS));
-      connectAll(nodes.stream().map(n -> (java.util.function.Supplier<CompletableFuture<?>>) () -> n.connect(clients, target.host, target.port)).toList());
-      j.put("nodes_ready_s", round((System.nanoTime() - t0) / 1e9, 1));
-      JsonNode s1 = target.stats("full");
       String payload = RigSession.audio(sc.audioBytes());
       for (int i = 0; i < sc.sessions(); i++) sessions.add(new RigSession(stats, payload));
       connectAll(sessions.stream().map(s -> (java.util.function.Supplier<CompletableFuture<?>>) () -> s.connect(clients, target.host, target.port)).toList());
+      JsonNode s1 = target.stats("full");
+      for (int i = 0; i < sc.nodes(); i++) nodes.add(new RigNode(stats, timer, sc.processingMs(), SLOTS));
+      // nodes heartbeat from the moment they are registered (a node silent for heartbeat-timeout goes offline)
+      // The seed baseline has no heartbeat timeout, and under a storm its registrations would queue behind the
+      // heartbeats' write locks forever: its nodes start heartbeating once all are registered.
+      boolean heartbeatWhileConnecting = !target.kind.equals("seed");
+      Thread pacer = new Thread(() -> paceHeartbeats(nodes), "rig-heartbeats");
+      pacer.setDaemon(true);
+      if (heartbeatWhileConnecting) pacer.start();
+      long t0 = System.nanoTime();
+      connectAll(nodes.stream().map(n -> (java.util.function.Supplier<CompletableFuture<?>>) () -> n.connect(clients, target.host, target.port)).toList());
+      if (!heartbeatWhileConnecting) pacer.start();
+      j.put("nodes_ready_s", round((System.nanoTime() - t0) / 1e9, 1));
       JsonNode s2 = target.stats("full");
       if (s0 != null && s1 != null && s2 != null) {
-        j.put("heap_per_idle_node_bytes", (s1.path("heap_used").asLong() - s0.path("heap_used").asLong()) / Math.max(1, sc.nodes()));
-        j.put("heap_per_idle_session_bytes", (s2.path("heap_used").asLong() - s1.path("heap_used").asLong()) / Math.max(1, sc.sessions()));
+        j.put("heap_per_idle_session_bytes", (s1.path("heap_used").asLong() - s0.path("heap_used").asLong()) / Math.max(1, sc.sessions()));
+        j.put("heap_per_idle_node_bytes", (s2.path("heap_used").asLong() - s1.path("heap_used").asLong()) / Math.max(1, sc.nodes()));
         j.put("heap_after_connect_bytes", s2.path("heap_used").asLong());
       }
       // load
@@ -86,13 +94,12 @@ final class LoadRig {
       long warmupEnd = start + TimeUnit.SECONDS.toNanos(sc.warmupS());
       long end = start + TimeUnit.SECONDS.toNanos(sc.durationS());
       stats.measureFromNanos = warmupEnd;
-      long hbSent = 0;
       long uttSent = 0;
       JsonNode sw = null;
       long hbAtWarmup = 0;
       long hbWrittenAtWarmup = 0;
       long measureStart = 0;
-      double hbPerNano = sc.heartbeatMs() > 0 ? sc.nodes() / (sc.heartbeatMs() * 1e6) : 0;
+      long rigCpuStart = 0;
       double uttPerNano = sc.burst() > 0 ? sc.burst() / 1e9 : sc.utterancesPerSec() / 1e9;
       long uttLimit = sc.burst() > 0 ? sc.burst() : Long.MAX_VALUE;
       while (true) {
@@ -103,17 +110,17 @@ final class LoadRig {
           hbAtWarmup = stats.heartbeatsQueued.sum();
           hbWrittenAtWarmup = stats.heartbeatsWritten.sum();
           measureStart = System.nanoTime();
+          rigCpuStart = rigCpuNanos();
           stats.dispatch.reset();
           stats.endToEnd.reset();
         }
         long el = now - start;
-        long hbDue = (long) (el * hbPerNano);
-        while (hbSent < hbDue) nodes.get((int) (hbSent++ % nodes.size())).heartbeat();
         long uttDue = Math.min(uttLimit, (long) (el * uttPerNano) + (sc.burst() > 0 ? 1 : 0));
         while (uttSent < uttDue && !sessions.isEmpty()) sessions.get((int) (uttSent++ % sessions.size())).utter();
         LockSupport.parkNanos(1_000_000);
       }
       long measureEnd = System.nanoTime();
+      long rigCpuEnd = rigCpuNanos();
       JsonNode se = target.stats("");
       double window = (measureEnd - measureStart) / 1e9;
       long hbQueued = stats.heartbeatsQueued.sum() - hbAtWarmup;
@@ -136,6 +143,7 @@ final class LoadRig {
       j.put("heartbeats_offered_per_s", round(hbQueued / window, 0));
       j.put("heartbeats_handled_per_s", round(hbWritten / window, 0));
       j.put("heartbeat_backlog_at_end", stats.heartbeatsQueued.sum() - stats.heartbeatsWritten.sum());
+      if (!(target instanceof Target.InProcess)) j.put("rig_cpu_ms_per_s", round((rigCpuEnd - rigCpuStart) / 1e6 / window, 1));
       if (sw != null && se != null) {
         double cpuMs = (se.path("cpu_ns").asLong() - sw.path("cpu_ns").asLong()) / 1e6;
         j.put("target_cpu_ms_per_s", round(cpuMs / window, 1));
@@ -156,11 +164,31 @@ final class LoadRig {
           || stats.placed.sum() < 0.9 * stats.sent.sum();
       j.put("saturated", saturated);
     } finally {
+      stopped = true;
       for (RigSession s : sessions) s.close();
       for (RigNode n : nodes) n.close();
       timer.shutdownNow();
     }
     return r;
+  }
+
+  private volatile boolean stopped;
+
+  /** Each node heartbeats once per interval, spread evenly; runs from before the first node connects to the end. */
+  private void paceHeartbeats(List<RigNode> nodes) {
+    if (sc.heartbeatMs() <= 0 || nodes.isEmpty()) return;
+    double perNano = nodes.size() / (sc.heartbeatMs() * 1e6);
+    long start = System.nanoTime();
+    long sent = 0;
+    while (!stopped) {
+      long due = (long) ((System.nanoTime() - start) * perNano);
+      while (sent < due) nodes.get((int) (sent++ % nodes.size())).heartbeat();
+      LockSupport.parkNanos(2_000_000);
+    }
+  }
+
+  private static long rigCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
   /** Opens all, at most 200 handshakes at a time; fails if any is not ready within 120 s. */
