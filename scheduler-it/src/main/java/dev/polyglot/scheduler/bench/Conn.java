@@ -33,7 +33,7 @@ final class Conn implements WebSocket.Listener {
       });
       clients = new HttpClient[n];
       for (int i = 0; i < n; i++) {
-        clients[i] = HttpClient.newBuilder().executor(executor).connectTimeout(Duration.ofSeconds(30)).build();
+        clients[i] = HttpClient.newBuilder().executor(executor).connectTimeout(Duration.ofSeconds(120)).build();
       }
     }
 
@@ -66,7 +66,7 @@ final class Conn implements WebSocket.Listener {
   static CompletableFuture<Conn> open(Clients clients, String host, int port, String path, Consumer<String> onMessage) {
     Conn c = new Conn();
     c.onMessage = onMessage;
-    return clients.next().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(30))
+    return clients.next().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(120))
         .buildAsync(URI.create("ws://" + host + ":" + port + path), c)
         .thenApply(ws -> {
           c.ws = ws;

@@ -78,10 +78,12 @@ final class LoadRig {
       boolean heartbeatWhileConnecting = !target.kind.equals("seed");
       Thread pacer = new Thread(() -> paceHeartbeats(nodes), "rig-heartbeats");
       pacer.setDaemon(true);
+      heartbeatMs = Math.max(sc.heartbeatMs(), 10_000);
       if (heartbeatWhileConnecting) pacer.start();
       long t0 = System.nanoTime();
       connectAll(nodes.stream().map(n -> (java.util.function.Supplier<CompletableFuture<?>>) () -> n.connect(clients, target.host, target.port)).toList());
       if (!heartbeatWhileConnecting) pacer.start();
+      heartbeatMs = sc.heartbeatMs();
       j.put("nodes_ready_s", round((System.nanoTime() - t0) / 1e9, 1));
       JsonNode s2 = target.stats("full");
       if (s0 != null && s1 != null && s2 != null) {
@@ -174,15 +176,23 @@ final class LoadRig {
 
   private volatile boolean stopped;
 
+  /** Heartbeat interval in force: 10 s at most while the fleet connects (well inside the 45 s timeout), then the scenario's. */
+  private volatile double heartbeatMs;
+
   /** Each node heartbeats once per interval, spread evenly; runs from before the first node connects to the end. */
   private void paceHeartbeats(List<RigNode> nodes) {
     if (sc.heartbeatMs() <= 0 || nodes.isEmpty()) return;
-    double perNano = nodes.size() / (sc.heartbeatMs() * 1e6);
-    long start = System.nanoTime();
+    long last = System.nanoTime();
+    double credit = 0;
     long sent = 0;
     while (!stopped) {
-      long due = (long) ((System.nanoTime() - start) * perNano);
-      while (sent < due) nodes.get((int) (sent++ % nodes.size())).heartbeat();
+      long now = System.nanoTime();
+      credit += (now - last) * nodes.size() / (heartbeatMs * 1e6);
+      last = now;
+      while (credit >= 1) {
+        nodes.get((int) (sent++ % nodes.size())).heartbeat();
+        credit -= 1;
+      }
       LockSupport.parkNanos(2_000_000);
     }
   }
@@ -191,17 +201,17 @@ final class LoadRig {
     return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
-  /** Opens all, at most 200 handshakes at a time; fails if any is not ready within 120 s. */
+  /** Opens all, at most 100 handshakes at a time; fails if any is not ready within 240 s. */
   private static void connectAll(List<java.util.function.Supplier<CompletableFuture<?>>> all) throws Exception {
-    Semaphore window = new Semaphore(200);
+    Semaphore window = new Semaphore(100);
     List<CompletableFuture<?>> fs = new ArrayList<>(all.size());
     for (var s : all) {
       window.acquire();
-      CompletableFuture<?> f = s.get().orTimeout(120, TimeUnit.SECONDS);
+      CompletableFuture<?> f = s.get().orTimeout(240, TimeUnit.SECONDS);
       f.whenComplete((x, ex) -> window.release());
       fs.add(f);
     }
-    CompletableFuture.allOf(fs.toArray(CompletableFuture[]::new)).get(180, TimeUnit.SECONDS);
+    CompletableFuture.allOf(fs.toArray(CompletableFuture[]::new)).get(300, TimeUnit.SECONDS);
   }
 
   static Map<String, Object> percentiles(Histogram h) {
