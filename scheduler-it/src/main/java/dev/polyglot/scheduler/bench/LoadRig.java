@@ -131,12 +131,13 @@ final class LoadRig {
       long drainEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(sc.drainS());
       while (stats.inFlight() > 0 && System.nanoTime() < drainEnd) Thread.sleep(20);
       j.put("measured_s", round(window, 2));
+      j.put("machine_loadavg_1m_at_end", loadAverage());
       j.put("utterances_sent", stats.sent.sum());
       j.put("placed", stats.placed.sum());
       j.put("job_assigns", stats.assigns.sum());
       j.put("results", stats.results.sum());
       j.put("job_errors", stats.failed.sum());
-      j.put("lost", stats.inFlight());
+      j.put("lost", stats.inFlight()); // no result and no job error within the drain window
       j.put("backpressure_msgs", stats.backpressure.sum());
       j.put("other_errors", stats.otherErrors.sum());
       j.put("error_codes", stats.errorCodes());
@@ -152,6 +153,13 @@ final class LoadRig {
         j.put("target_cpu_us_per_node_per_s", round(cpuMs * 1000 / window / Math.max(1, sc.nodes()), 2));
         j.put("target_cpu_us_per_session_per_s", round(cpuMs * 1000 / window / Math.max(1, sc.sessions()), 2));
         j.put("target_cpu_us_per_heartbeat", hbWritten > 0 ? round(cpuMs * 1000 / hbWritten, 1) : null);
+        if (se.has("heartbeats_handled")) {
+          // the baselines count what they really finished; the scheduler has no such counter (client-side writes above)
+          j.put("heartbeats_handled_per_s", round((se.path("heartbeats_handled").asLong() - sw.path("heartbeats_handled").asLong()) / window, 0));
+          j.put("heartbeats_handled_counted_by", "target");
+        } else {
+          j.put("heartbeats_handled_counted_by", "rig (frames written to the socket)");
+        }
         j.put("target_gc_max_pause_ms", se.path("gc_max_pause_ms").asLong());
         j.put("target_gc_pauses_over_50ms", se.path("gc_pauses_over_50ms").asLong());
         j.put("target_gc_ms", se.path("gc_ms").asLong() - sw.path("gc_ms").asLong());
@@ -194,6 +202,15 @@ final class LoadRig {
         credit -= 1;
       }
       LockSupport.parkNanos(2_000_000);
+    }
+  }
+
+  /** The machine's 1-minute load average (Linux), to show how shared the machine was during the run. */
+  static Double loadAverage() {
+    try {
+      return Double.parseDouble(java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split("\\s+")[0]);
+    } catch (Exception e) {
+      return null;
     }
   }
 

@@ -61,6 +61,8 @@ final class RelayServer implements AutoCloseable {
   private final boolean seed;
   private final ExecutorService seedWorkers;
   private final AtomicLong ids = new AtomicLong();
+  /** Heartbeats fully handled by this server (for the seed: after their store write, lock released). */
+  final AtomicLong heartbeatsHandled = new AtomicLong();
   private final Map<String, Conn> jobs = new ConcurrentHashMap<>();
   // floor
   private final CopyOnWriteArrayList<Conn> floorNodes = new CopyOnWriteArrayList<>();
@@ -168,7 +170,10 @@ final class RelayServer implements AutoCloseable {
         c.send("{\"type\":\"node_status\",\"node_id\":\"" + c.id + "\",\"status\":\"ready\",\"timestamp\":" + System.currentTimeMillis() + "}");
       }
       case "node_heartbeat" -> {
-        if (!seed || c.id == null) return;
+        if (!seed || c.id == null) {
+          heartbeatsHandled.incrementAndGet();
+          return;
+        }
         int running = m.path("resource_usage").path("running_jobs").asInt();
         lock.writeLock().lock();
         try {
@@ -181,6 +186,7 @@ final class RelayServer implements AutoCloseable {
         } finally {
           lock.writeLock().unlock();
         }
+        heartbeatsHandled.incrementAndGet();
       }
       case "session_init" -> {
         c.id = "s-" + ids.incrementAndGet();

@@ -88,9 +88,10 @@ final class Report {
     for (LoadRig.Result r : runs) {
       Map<String, Object> j = r.json;
       if (j.containsKey("heap_per_idle_node_bytes")) {
-        b.append(String.format(Locale.ROOT, "%-12s %-16s heap/idle node %s B, heap/idle session %s B, cpu/node %s us/s, cpu/heartbeat %s us, nodes ready in %s s%n",
+        b.append(String.format(Locale.ROOT, "%-12s %-16s heap/idle node %s B, heap/idle session %s B, target cpu %s ms/s (%s us per heartbeat, all cpu counted), rig cpu %s ms/s, nodes ready in %s s, load average %s%n",
             j.get("scenario"), r.label, j.get("heap_per_idle_node_bytes"), j.get("heap_per_idle_session_bytes"),
-            j.get("target_cpu_us_per_node_per_s"), j.get("target_cpu_us_per_heartbeat"), j.get("nodes_ready_s")));
+            j.get("target_cpu_ms_per_s"), j.get("target_cpu_us_per_heartbeat"), j.get("rig_cpu_ms_per_s"), j.get("nodes_ready_s"),
+            j.get("machine_loadavg_1m_at_end")));
       }
     }
     ratios().forEach((k, v) -> b.append(k).append(": ").append(v).append('\n'));

@@ -58,7 +58,7 @@ public final class TargetServer implements AutoCloseable {
     Config base = ConfigFactory.parseString(overrides).withFallback(ConfigFactory.parseString(HTTP_OVERRIDES));
     Route extra = path(PathMatchers.segment("bench").slash("stats"), () -> get(() -> parameterOptional("gc", gc ->
         complete(HttpResponse.create().withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON,
-            stats(gc.orElse(""))))))));
+            stats(gc.orElse("")) .replaceFirst("\\}$", relay == null ? "}" : ",\"heartbeats_handled\":" + relay.heartbeatsHandled.get() + "}")))))));
     if (kind.equals("scheduler")) {
       Config config = base.withFallback(ConfigFactory.parseString("""
               scheduler.http.host = "127.0.0.1"
