@@ -106,7 +106,7 @@ final class LoadRig {
       long uttLimit = sc.burst() > 0 ? sc.burst() : Long.MAX_VALUE;
       while (true) {
         long now = System.nanoTime();
-        if (now >= end) break;
+        if (now >= end && (sc.burst() == 0 || uttSent >= sc.burst())) break;
         if (sw == null && now >= warmupEnd) {
           sw = target.stats("reset");
           hbAtWarmup = stats.heartbeatsQueued.sum();
