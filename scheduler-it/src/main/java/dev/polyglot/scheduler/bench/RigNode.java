@@ -1,0 +1,110 @@
+package dev.polyglot.scheduler.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** A fake node agent: registers as PROTOCOL.md §7.1 shows, heartbeats (§7.3) and answers each job_assign (§7.7). */
+final class RigNode {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  static final String REGISTER = registerJson(java.util.List.of("zh", "en"));
+
+  private final RigStats stats;
+  private final ScheduledExecutorService timer;
+  private final int processingMs;
+  private final int slots;
+  private final AtomicInteger running = new AtomicInteger();
+  final CompletableFuture<RigNode> ready = new CompletableFuture<>();
+  volatile String nodeId;
+  Conn conn;
+
+  RigNode(RigStats stats, ScheduledExecutorService timer, int processingMs, int slots) {
+    this.stats = stats;
+    this.timer = timer;
+    this.processingMs = processingMs;
+    this.slots = slots;
+  }
+
+  CompletableFuture<RigNode> connect(Conn.Clients clients, String host, int port) {
+    return Conn.open(clients, host, port, "/ws/node", this::onMessage).thenCompose(c -> {
+      conn = c;
+      c.send(REGISTER);
+      return ready;
+    });
+  }
+
+  void heartbeat() {
+    if (nodeId == null) return;
+    stats.heartbeatsQueued.increment();
+    conn.send("{\"type\":\"node_heartbeat\",\"node_id\":\"" + nodeId + "\",\"timestamp\":" + System.currentTimeMillis()
+        + ",\"resource_usage\":{\"cpu_percent\":12.5,\"gpu_percent\":41.0,\"gpu_mem_percent\":37.2,\"mem_percent\":48.1,\"running_jobs\":"
+        + running.get() + "},\"processing_metrics\":{\"serviceEfficiencies\":{\"faster-whisper-vad\":11.8}}}", stats.heartbeatsWritten);
+  }
+
+  private void onMessage(String text) {
+    JsonNode m;
+    try {
+      m = JSON.readTree(text);
+    } catch (Exception e) {
+      stats.onOtherError("RIG_INVALID_JSON");
+      return;
+    }
+    switch (m.path("type").asText()) {
+      case "node_register_ack" -> {
+        nodeId = m.path("node_id").asText();
+        heartbeat(); // as the real agent does on the ack
+      }
+      case "node_status" -> {
+        if ("ready".equals(m.path("status").asText())) ready.complete(this);
+      }
+      case "job_assign" -> {
+        stats.onAssign(m.path("session_id").asText(), m.path("utterance_index").asInt(), m.path("attempt_id").asInt(), nodeId);
+        stats.onRunning(running.incrementAndGet(), slots);
+        if (processingMs <= 0) answer(m);
+        else timer.schedule(() -> answer(m), processingMs, TimeUnit.MILLISECONDS);
+      }
+      case "error" -> stats.onOtherError("node:" + m.path("code").asText());
+      default -> { }
+    }
+  }
+
+  private void answer(JsonNode job) {
+    running.decrementAndGet();
+    conn.send("{\"type\":\"job_result\",\"job_id\":\"" + job.path("job_id").asText() + "\",\"attempt_id\":"
+        + job.path("attempt_id").asInt() + ",\"node_id\":\"" + nodeId + "\",\"session_id\":\"" + job.path("session_id").asText()
+        + "\",\"utterance_index\":" + job.path("utterance_index").asInt() + ",\"success\":true,\"text_asr\":\"今天天气很好\","
+        + "\"text_translated\":\"The weather is nice today\",\"tts_audio\":\"TAB4gN5v0pQ=\",\"tts_format\":\"opus\","
+        + "\"extra\":{\"service_timings\":{\"asr_ms\":412,\"nmt_ms\":96,\"tts_ms\":305,\"total_ms\":851},\"language_probability\":0.98},"
+        + "\"processing_time_ms\":" + processingMs + ",\"trace_id\":\"" + job.path("trace_id").asText() + "\"}");
+  }
+
+  void close() {
+    if (conn != null) conn.close();
+  }
+
+  /** {@code node_register} exactly as PROTOCOL.md §7.1 shows the real agent sending it (id null: first connect). */
+  static String registerJson(java.util.List<String> languages) {
+    String langs = JSON.valueToTree(languages).toString();
+    return "{\"type\":\"node_register\",\"node_id\":null,\"version\":\"2.0.0\",\"capability_schema_version\":\"2.0\",\"platform\":\"linux\","
+        + "\"hardware\":{\"cpu_cores\":16,\"memory_gb\":64,\"gpus\":[{\"name\":\"NVIDIA GeForce RTX 4090\",\"memory_gb\":24}]},"
+        + "\"installed_models\":[],"
+        + "\"installed_services\":["
+        + "{\"service_id\":\"faster-whisper-vad\",\"type\":\"asr\",\"device\":\"gpu\",\"status\":\"running\",\"version\":\"2.0.0\"},"
+        + "{\"service_id\":\"nmt-m2m100\",\"type\":\"nmt\",\"device\":\"gpu\",\"status\":\"running\",\"version\":\"2.0.0\"},"
+        + "{\"service_id\":\"piper-tts\",\"type\":\"tts\",\"device\":\"gpu\",\"status\":\"running\",\"version\":\"2.0.0\"},"
+        + "{\"service_id\":\"semantic-repair-en-zh\",\"type\":\"semantic\",\"device\":\"gpu\",\"status\":\"running\",\"version\":\"2.0.0\"},"
+        + "{\"service_id\":\"lexicon-intent-cpu\",\"type\":\"lexicon\",\"device\":\"cpu\",\"status\":\"running\",\"version\":\"2.0.0\"}],"
+        + "\"capability_by_type\":["
+        + "{\"type\":\"asr\",\"ready\":true,\"devices\":[\"gpu\"]},{\"type\":\"nmt\",\"ready\":true,\"devices\":[\"gpu\"]},"
+        + "{\"type\":\"tts\",\"ready\":true,\"devices\":[\"gpu\"]},{\"type\":\"semantic\",\"ready\":true,\"devices\":[\"gpu\"]},"
+        + "{\"type\":\"lexicon\",\"ready\":false,\"devices\":[\"cpu\"]}],"
+        + "\"features_supported\":{\"emotion_detection\":false,\"voice_style_detection\":false,\"speech_rate_detection\":false,"
+        + "\"speech_rate_control\":false,\"speaker_identification\":false,\"persona_adaptation\":false},"
+        + "\"accept_public_jobs\":true,"
+        + "\"language_capabilities\":{\"asr_languages\":" + langs + ",\"tts_languages\":" + langs
+        + ",\"semantic_languages\":" + langs + ",\"semantic_core_ready\":true}}";
+  }
+}
