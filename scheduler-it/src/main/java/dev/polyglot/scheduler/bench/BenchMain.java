@@ -69,7 +69,7 @@ public final class BenchMain {
           bound.put("drain", "5");
           sc = sc.with(bound);
         }
-        String label = kind.equals("scheduler") ? (sc.defaultHangovers() && !name.equalsIgnoreCase("demo") ? "scheduler" : "scheduler") : kind;
+        String label = kind;
         System.out.printf("== %s (%s) against %s ...%n", sc.name(), sc.title(), kind);
         String overrides = kind.equals("scheduler") ? sc.schedulerOverrides() : "";
         try (Target t = opts.containsKey("url") ? new Target.Running(opts.get("url"))
