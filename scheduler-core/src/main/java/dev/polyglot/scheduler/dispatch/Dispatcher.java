@@ -12,7 +12,6 @@ import dev.polyglot.scheduler.pool.PoolUpdate;
 import dev.polyglot.scheduler.pool.PoolView;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -283,37 +282,24 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
   }
 
   /** Retries waiting requests in FIFO order; a pool that has no capacity now is not retried again in this round. */
+  /**
+   * Retries waiting requests in FIFO order. The first request of a pool that still finds no capacity stops that
+   * pool for this round (it keeps its place), so one freed slot costs one selection per pool, not one per request.
+   */
   private Behavior<Command> retryQueue() {
     if (queue.isEmpty()) {
       timers.cancel(RetryTick.INSTANCE);
       return this;
     }
     Set<String> full = new HashSet<>();
-    Iterator<Map.Entry<Long, Waiting>> it = queue.entrySet().iterator();
-    List<Waiting> toStart = new java.util.ArrayList<>();
-    while (it.hasNext()) {
-      Waiting w = it.next().getValue();
+    for (Waiting w : List.copyOf(queue.values())) {
       if (full.contains(w.req().pool())) continue;
-      if (!hasCapacity(w.req())) {
-        full.add(w.req().pool());
-        continue;
-      }
-      it.remove();
+      queue.remove(w.seq());
       queuedByKey.remove(key(w.req().jobId(), w.req().attemptId()));
-      toStart.add(w);
-    }
-    for (Waiting w : toStart) {
       if (!start(w.req(), w.seq())) full.add(w.req().pool());
     }
     if (queue.isEmpty()) timers.cancel(RetryTick.INSTANCE);
     return this;
-  }
-
-  private boolean hasCapacity(PlacementRequest req) {
-    Selection.Outcome o = Selection.select(view,
-        new Selection.Request(req.pool(), req.requiredTypes(), req.excluded(), req.affinity()),
-        id -> own.own(id, view, deps.clock().monoMillis()), deps.random(), 1, deps.settings().sampleSize());
-    return !(o instanceof Selection.Outcome.NoCapacity);
   }
 
   // ---------------------------------------------------------------- views

@@ -166,6 +166,7 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
   private ActorRef<NodeSocket.Command> socket;
   private NodeView announced;
   private long viewVersion;
+  private long lastHeartbeatMono;
 
   private NodeEntity(ActorContext<Command> ctx, TimerScheduler<Command> timers, String nodeId, Deps deps, Loaded loaded) {
     super(ctx);
@@ -272,6 +273,11 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
 
   private Behavior<Command> onHeartbeatTimeout() {
     if (!state.connected()) return this;
+    long left = deps.settings().heartbeatTimeout().toMillis() - (deps.clock().monoMillis() - lastHeartbeatMono);
+    if (left > 0) {
+      timers.startSingleTimer(HeartbeatTimeout.INSTANCE, HeartbeatTimeout.INSTANCE, java.time.Duration.ofMillis(left));
+      return this;
+    }
     metrics.inc("node_heartbeat_timeouts_total");
     getContext().getLog().info("node heartbeat timeout after {}", deps.settings().heartbeatTimeout());
     ActorRef<NodeSocket.Command> s = socket;
@@ -465,8 +471,15 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
         s.facts() == null ? List.of() : s.facts().capabilityByType());
   }
 
+  /**
+   * Notes a valid heartbeat. The timeout timer is armed once and, when it fires early, re-armed for the time
+   * left since the last heartbeat: a heartbeat storm does not reschedule a timer per heartbeat.
+   */
   private void restartHeartbeatTimer() {
-    timers.startSingleTimer(HeartbeatTimeout.INSTANCE, HeartbeatTimeout.INSTANCE, deps.settings().heartbeatTimeout());
+    lastHeartbeatMono = deps.clock().monoMillis();
+    if (!timers.isTimerActive(HeartbeatTimeout.INSTANCE)) {
+      timers.startSingleTimer(HeartbeatTimeout.INSTANCE, HeartbeatTimeout.INSTANCE, deps.settings().heartbeatTimeout());
+    }
   }
 
   private static String ttlKey(String jobId, int attemptId) {
