@@ -123,6 +123,10 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
       implements Command {}
 
   private static final int STASH_CAPACITY = 1_000;
+  private static final int LOAD_ATTEMPTS = 5;
+  private static final Duration LOAD_RETRY = Duration.ofMillis(300);
+
+  private enum Reload implements Command { INSTANCE }
   private static final int UNDELIVERED_CAPACITY = 256;
 
   public static Behavior<Command> create(String sessionId, Deps deps) {
@@ -141,12 +145,24 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
 
   private static Behavior<Command> loading(String sessionId, Deps deps, ActorRef<ClusterSharding.ShardCommand> shard) {
     return Behaviors.withStash(STASH_CAPACITY, stash -> Behaviors.setup(ctx -> {
-      ctx.pipeToSelf(deps.ledger().loadSession(sessionId).thenCombine(deps.ledger().unfinishedJobs(sessionId),
-          (snap, jobs) -> new Loaded(snap, jobs, null)), (loaded, ex) -> loaded != null ? loaded
-          : new Loaded(Optional.empty(), List.of(), ex));
+      int[] tries = {0};
+      Runnable load = () -> ctx.pipeToSelf(deps.ledger().loadSession(sessionId).thenCombine(
+          deps.ledger().unfinishedJobs(sessionId), (snap, jobs) -> new Loaded(snap, jobs, null)),
+          (loaded, ex) -> loaded != null ? loaded : new Loaded(Optional.empty(), List.of(), ex));
+      load.run();
       return Behaviors.receive(Command.class)
-          .onMessage(Loaded.class, l -> stash.unstashAll(
-              Behaviors.withTimers(t -> new SessionEntity(ctx, t, sessionId, deps, shard, l))))
+          .onMessage(Loaded.class, l -> {
+            if (l.failure() != null && ++tries[0] < LOAD_ATTEMPTS) {
+              // the ledger did not answer: a session accepted before a crash must not be taken for a new one
+              ctx.scheduleOnce(LOAD_RETRY, ctx.getSelf(), Reload.INSTANCE);
+              return Behaviors.same();
+            }
+            return stash.unstashAll(Behaviors.withTimers(t -> new SessionEntity(ctx, t, sessionId, deps, shard, l)));
+          })
+          .onMessageEquals(Reload.INSTANCE, () -> {
+            load.run();
+            return Behaviors.same();
+          })
           .onAnyMessage(m -> {
             if (stash.isFull()) {
               ctx.getLog().warn("session {} dropped a message while loading: stash full", sessionId);
@@ -813,7 +829,9 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
 
   /** The session is over: nothing of it needs recovery any more. */
   private Behavior<Command> end() {
-    ledgerWrite(deps.ledger().deleteSession(sessionId), "delete_session");
+    // only a session that lived here knows it is over; an entity that found nothing (or could not read the
+    // ledger) never deletes what an earlier incarnation wrote
+    if (phase != Phase.NEW) ledgerWrite(deps.ledger().deleteSession(sessionId), "delete_session");
     if (socket != null) socket.tell(new SessionSocket.Ended(sessionId));
     phase = Phase.ENDED;
     timers.cancelAll();

@@ -134,8 +134,9 @@ abstract class InstanceLossScenario {
     } finally {
       for (SchedulerProcess p : List.of(one, two, three)) {
         if (p == victim) continue;
-        p.log.stream().filter(l -> l.contains("recovered") || l.contains("re-learnt") || l.contains("ERROR"))
-            .limit(20).forEach(l -> System.out.println(p.name + ": " + l));
+        p.log.stream().filter(l -> l.contains("recovered") || l.contains("re-learnt") || l.contains("ERROR")
+                || moved.stream().anyMatch(t -> l.contains(t.sid)))
+            .limit(40).forEach(l -> System.out.println(p.name + ": " + l));
       }
     }
     talkers.forEach(t -> t.speaking = false);
