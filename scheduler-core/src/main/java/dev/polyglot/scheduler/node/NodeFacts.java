@@ -43,13 +43,20 @@ public record NodeFacts(
   /** Replaces each list that a heartbeat carries; keeps the ones it omits. */
   public NodeFacts withHeartbeat(List<InstalledService> services, List<CapabilityByType> capabilities,
                                  List<InstalledModel> models, LanguageCapabilities languages, JsonNode newMetrics) {
-    return new NodeFacts(platform, version, hardware,
-        services != null ? services : installedServices,
-        capabilities != null ? capabilities : capabilityByType,
-        models != null ? models : installedModels,
-        featuresSupported, acceptPublicJobs, advancedFeatures,
-        languages != null ? languages : languageCapabilities,
-        newMetrics != null ? newMetrics : metrics);
+    // an equal list keeps the old object, so what is derived from it (pools, ready types) is not recomputed
+    List<InstalledService> s = pick(services, installedServices);
+    List<CapabilityByType> c = pick(capabilities, capabilityByType);
+    List<InstalledModel> m = pick(models, installedModels);
+    LanguageCapabilities l = pick(languages, languageCapabilities);
+    JsonNode x = pick(newMetrics, metrics);
+    if (s == installedServices && c == capabilityByType && m == installedModels && l == languageCapabilities && x == metrics) {
+      return this;
+    }
+    return new NodeFacts(platform, version, hardware, s, c, m, featuresSupported, acceptPublicJobs, advancedFeatures, l, x);
+  }
+
+  private static <T> T pick(T fresh, T old) {
+    return fresh == null || fresh.equals(old) ? old : fresh;
   }
 
   /** Service types whose {@code capability_by_type} entry says {@code ready:true}. */

@@ -75,6 +75,7 @@ public final class NodeState {
   private final Map<String, Given> given;
   private final List<Transition> history;
   private final Set<String> pools;
+  private final Set<String> readyTypes;
 
   private NodeState(Draft d) {
     this.nodeId = d.nodeId;
@@ -90,11 +91,17 @@ public final class NodeState {
     this.usage = d.usage;
     this.registeredAtMs = d.registeredAtMs;
     this.lastHeartbeatMs = d.lastHeartbeatMs;
-    this.reservations = Collections.unmodifiableMap(d.reservations);
+    this.reservations = d.reservationsCopied ? Collections.unmodifiableMap(d.reservations) : d.reservations;
     this.reservationSeq = d.reservationSeq;
-    this.given = Collections.unmodifiableMap(d.given);
+    this.given = d.givenCopied ? Collections.unmodifiableMap(d.given) : d.given;
     this.history = List.copyOf(d.history);
-    this.pools = d.facts == null ? Set.of() : PoolMembership.poolsOf(d.facts.languageCapabilities());
+    // derived from the facts: recomputed only when the facts changed (a heartbeat usually changes none)
+    boolean sameFacts = d.previousPools != null && d.facts != null && d.previousFacts != null
+        && d.facts.languageCapabilities() == d.previousFacts.languageCapabilities()
+        && d.facts.capabilityByType() == d.previousFacts.capabilityByType();
+    this.pools = sameFacts ? d.previousPools
+        : d.facts == null ? Set.of() : PoolMembership.poolsOf(d.facts.languageCapabilities());
+    this.readyTypes = sameFacts ? d.previousReadyTypes : d.facts == null ? Set.of() : d.facts.readyTypes();
   }
 
   /** A node id nobody has registered yet (or whose record was forgotten). */
@@ -151,6 +158,7 @@ public final class NodeState {
     Draft d = draft();
     d.connected = false;
     d.reservations = new LinkedHashMap<>();
+    d.reservationsCopied = true;
     return d.transition(this, reason, nowMs);
   }
 
@@ -232,14 +240,14 @@ public final class NodeState {
                                  Set<String> requiredTypes, Set<String> excluded) {
     if (!connected || health != Health.READY) return new ReserveDecision.Refused(NOT_READY);
     if (draining) return new ReserveDecision.Refused(DRAINING);
-    if (!facts.readyTypes().containsAll(requiredTypes)) return new ReserveDecision.Refused(CAPABILITY_NOT_READY);
+    if (!readyTypes.containsAll(requiredTypes)) return new ReserveDecision.Refused(CAPABILITY_NOT_READY);
     if (overThreshold()) return new ReserveDecision.Refused(OVER_THRESHOLD);
     if (freeSlots() <= 0) return new ReserveDecision.Refused(FULL);
     if (excluded.contains(nodeId)) return new ReserveDecision.Refused(EXCLUDED);
     String key = key(jobId, attemptId);
     if (reservations.containsKey(key)) return new ReserveDecision.Granted(this, reservationSeq);
     Draft d = draft();
-    d.reservations.put(key, new Reservation(jobId, attemptId, sessionId, utteranceIndex, false, 0));
+    d.reservationsRw().put(key, new Reservation(jobId, attemptId, sessionId, utteranceIndex, false, 0));
     d.reservationSeq = reservationSeq + 1;
     return new ReserveDecision.Granted(new NodeState(d), d.reservationSeq);
   }
@@ -253,16 +261,16 @@ public final class NodeState {
     Reservation r = reservations.get(key);
     if (r == null || !connected) return Optional.empty();
     Draft d = draft();
-    d.reservations.put(key, new Reservation(jobId, attemptId, r.sessionId(), r.utteranceIndex(), true, nowMs));
+    d.reservationsRw().put(key, new Reservation(jobId, attemptId, r.sessionId(), r.utteranceIndex(), true, nowMs));
     Given g = given.get(jobId);
     Set<Integer> attempts = new java.util.TreeSet<>(g == null ? Set.of() : g.attempts());
     attempts.add(attemptId);
-    d.given.remove(jobId);
-    d.given.put(jobId, new Given(jobId, r.sessionId(), r.utteranceIndex(), Set.copyOf(attempts)));
+    d.givenRw().remove(jobId);
+    d.givenRw().put(jobId, new Given(jobId, r.sessionId(), r.utteranceIndex(), Set.copyOf(attempts)));
     while (d.given.size() > limits.givenRetained()) {
       String oldest = d.given.keySet().iterator().next();
       if (hasReservationFor(d.reservations, oldest)) break;
-      d.given.remove(oldest);
+      d.givenRw().remove(oldest);
     }
     return Optional.of(new NodeState(d));
   }
@@ -272,7 +280,7 @@ public final class NodeState {
     String key = key(jobId, attemptId);
     if (!reservations.containsKey(key)) return this;
     Draft d = draft();
-    d.reservations.remove(key);
+    d.reservationsRw().remove(key);
     return new NodeState(d);
   }
 
@@ -280,7 +288,7 @@ public final class NodeState {
   public NodeState releaseJob(String jobId) {
     if (!hasReservationFor(reservations, jobId)) return this;
     Draft d = draft();
-    d.reservations.values().removeIf(r -> r.jobId().equals(jobId));
+    d.reservationsRw().values().removeIf(r -> r.jobId().equals(jobId));
     return new NodeState(d);
   }
 
@@ -332,7 +340,7 @@ public final class NodeState {
   /** The placement-relevant view announced to the PoolDirectory. */
   public NodeView view(long version) {
     return new NodeView(nodeId, version, connected, status() == NodeStatus.OFFLINE ? NodeStatus.OFFLINE : healthStatus(),
-        draining, pools, facts == null ? Set.of() : facts.readyTypes(), overThreshold(), runningJobs(),
+        draining, pools, readyTypes, overThreshold(), runningJobs(),
         reservations.size(), reservationSeq, limits.maxSlots());
   }
 
@@ -360,6 +368,7 @@ public final class NodeState {
   public long reservationSeq() { return reservationSeq; }
   public List<Transition> history() { return history; }
   public Set<String> pools() { return pools; }
+  public Set<String> readyTypes() { return readyTypes; }
   public Limits limits() { return limits; }
 
   /** The newest status change, if the last operation made one. */
@@ -391,10 +400,13 @@ public final class NodeState {
     d.usage = usage;
     d.registeredAtMs = registeredAtMs;
     d.lastHeartbeatMs = lastHeartbeatMs;
-    d.reservations = new LinkedHashMap<>(reservations);
+    d.reservations = reservations;
     d.reservationSeq = reservationSeq;
-    d.given = new LinkedHashMap<>(given);
+    d.given = given;
     d.history = history;
+    d.previousFacts = facts;
+    d.previousPools = pools;
+    d.previousReadyTypes = readyTypes;
     return d;
   }
 
@@ -413,10 +425,32 @@ public final class NodeState {
     ResourceUsage usage;
     long registeredAtMs;
     long lastHeartbeatMs;
-    LinkedHashMap<String, Reservation> reservations = new LinkedHashMap<>();
+    /** Shared with the previous state until the first change (copy on write: a heartbeat copies nothing). */
+    Map<String, Reservation> reservations = Map.of();
+    boolean reservationsCopied;
     long reservationSeq;
-    LinkedHashMap<String, Given> given = new LinkedHashMap<>();
+    Map<String, Given> given = Map.of();
+    boolean givenCopied;
+
+    Map<String, Reservation> reservationsRw() {
+      if (!reservationsCopied) {
+        reservations = new LinkedHashMap<>(reservations);
+        reservationsCopied = true;
+      }
+      return reservations;
+    }
+
+    Map<String, Given> givenRw() {
+      if (!givenCopied) {
+        given = new LinkedHashMap<>(given);
+        givenCopied = true;
+      }
+      return given;
+    }
     List<Transition> history = List.of();
+    NodeFacts previousFacts;
+    Set<String> previousPools;
+    Set<String> previousReadyTypes;
 
     /** Builds the state, recording a transition when the visible status changed. */
     NodeState transition(NodeState before, String reason, long nowMs) {
