@@ -148,7 +148,7 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
     } else if (m instanceof SessionInbound.TtsPlayEnded t) {
       if (owned(t.sessionId())) session(t.sessionId()).tell(new SessionEntity.TtsPlayEnded(t.groupId(), self));
     } else {
-      // rooms and the WebRTC relay (BEHAVIOUR.md §12) are not implemented by this version
+      // rooms and the WebRTC relay (BEHAVIOUR.md §12) are outside this version
       if (live.isEmpty()) {
         reject("INVALID_SESSION", "session not initialized", "room message without a session");
       } else {
