@@ -4,8 +4,6 @@ import dev.polyglot.scheduler.edge.SocketAck;
 import dev.polyglot.scheduler.edge.SocketIn;
 import dev.polyglot.scheduler.edge.SocketOut;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -42,7 +40,7 @@ final class WebSocketBridge {
         .preMaterialize(mat);
     ActorRef<C> socket = spawn.apply(out.first());
     Sink<Message, NotUsed> in = Flow.<Message>create()
-        .mapAsync(1, m -> collect(m, maxBytes, mat))
+        .flatMapConcat(m -> collect(m, maxBytes))
         .to(ActorSink.actorRefWithBackpressure(socket, adapter.frame(), adapter.started(),
             SocketAck.INSTANCE, adapter.ended(), ex -> adapter.ended()));
     Source<Message, NotUsed> outSource = out.second()
@@ -54,16 +52,22 @@ final class WebSocketBridge {
     return Flow.fromSinkAndSourceCoupled(in, outSource);
   }
 
-  private static CompletionStage<SocketIn> collect(Message m, long maxBytes, Materializer mat) {
+  /**
+   * One inbound message as one {@link SocketIn}. A message that arrived in several frames is folded inside this
+   * connection's stream (a sub-stream, no stream of its own per message), counting bytes as they come.
+   */
+  private static Source<SocketIn, NotUsed> collect(Message m, long maxBytes) {
     if (m.isText()) {
       TextMessage t = m.asTextMessage();
       if (t.isStrict()) {
         String s = t.getStrictText();
-        return CompletableFuture.completedFuture(utf8Length(s) > maxBytes ? new SocketIn.TooBig(maxBytes) : new SocketIn.Text(s));
+        return Source.single(utf8Length(s) > maxBytes ? new SocketIn.TooBig(maxBytes) : new SocketIn.Text(s));
       }
-      return t.getStreamedText().runFold(new Collector(maxBytes), Collector::add, mat).thenApply(Collector::result);
+      return t.getStreamedText().fold(new Collector(maxBytes), Collector::add).map(Collector::result)
+          .mapMaterializedValue(x -> NotUsed.getInstance());
     }
-    return m.asBinaryMessage().getStreamedData().runWith(Sink.ignore(), mat).thenApply(d -> SocketIn.Binary.INSTANCE);
+    return m.asBinaryMessage().getStreamedData().fold(0, (n, chunk) -> n).<SocketIn>map(n -> SocketIn.Binary.INSTANCE)
+        .mapMaterializedValue(x -> NotUsed.getInstance());
   }
 
   /** Accumulates one streamed text message until it passes the limit, then only counts. */
