@@ -1,5 +1,6 @@
 package dev.polyglot.scheduler.cluster;
 
+import dev.polyglot.scheduler.config.SchedulerClock;
 import dev.polyglot.scheduler.dispatch.Dispatcher;
 import dev.polyglot.scheduler.node.NodeEntity;
 import dev.polyglot.scheduler.session.SessionEntity;
@@ -24,10 +25,11 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.typed.Cluster;
 
 /**
- * The in-memory snapshot behind {@code /api/v1/cluster}, one per instance. Every snapshot interval it counts
- * the node and session entities this instance hosts, reads the summaries of its node entities (asks with a
- * timeout) and its dispatcher's queue, and publishes the result to every instance through a Topic; it keeps
- * the newest report of each member. A request is answered from memory and never waits for a refresh.
+ * The in-memory snapshot behind {@code /api/v1/cluster}, one per instance. The node entities of this instance
+ * push their summary here at most once per snapshot interval (nothing is asked of them: a heartbeat storm must
+ * not turn into a storm of asks). Every interval it counts the session entities this instance hosts, reads its
+ * dispatcher's queue, and publishes the result to every instance through a Topic; it keeps the newest report
+ * of each member. A request is answered from memory and never waits for a refresh.
  *
  * <p>Lost when it stops: only the snapshot; the next round rebuilds it.
  */
@@ -49,7 +51,11 @@ public final class InstanceReports extends AbstractBehavior<InstanceReports.Comm
 
   private record RegionState(String type, ShardRegion.CurrentShardRegionState state) implements Command {}
 
-  private record NodeSummary(NodeEntity.Summary summary, Throwable failure) implements Command {}
+  /** A node entity of this instance reporting itself (rate-limited by the entity). */
+  public record NodeRow(NodeEntity.Summary summary, long atMono) implements Command {}
+
+  /** A node entity stopped here (forgotten, or moved away). */
+  public record NodeGone(String nodeId) implements Command {}
 
   private record DispatcherStatus(Dispatcher.Status status, Throwable failure) implements Command {}
 
@@ -57,44 +63,44 @@ public final class InstanceReports extends AbstractBehavior<InstanceReports.Comm
 
   public record Identity(String instanceId, String hostname, long pid, String version, long startedAtMs) {}
 
-  public static Behavior<Command> create(Identity identity, Duration interval, Entities entities,
-                                         ActorRef<Dispatcher.Command> dispatcher, ActorRef<Topic.Command<Report>> topic,
-                                         java.util.function.LongSupplier wallClock) {
+  public static Behavior<Command> create(Identity identity, Duration interval, ActorRef<Dispatcher.Command> dispatcher,
+                                         ActorRef<Topic.Command<Report>> topic, SchedulerClock clock) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(t ->
-        new InstanceReports(ctx, t, identity, interval, entities, dispatcher, topic, wallClock)));
+        new InstanceReports(ctx, t, identity, interval, dispatcher, topic, clock)));
   }
+
 
   private static final Duration ASK_TIMEOUT = Duration.ofSeconds(1);
 
   private final TimerScheduler<Command> timers;
   private final Identity identity;
-  private final Entities entities;
+  private final java.util.function.LongSupplier monoClock;
+  private final long intervalMs;
   private final ActorRef<Dispatcher.Command> dispatcher;
   private final ActorRef<Topic.Command<Report>> topic;
   private final java.util.function.LongSupplier wallClock;
   private final String self;
   private final Map<String, Report> reports = new HashMap<>();
-  private final ActorRef<ShardRegion.CurrentShardRegionState> nodeRegion;
   private final ActorRef<ShardRegion.CurrentShardRegionState> sessionRegion;
   // the round being collected
   private int nodesOwned;
   private int sessionsOwned;
   private int pending;
-  private List<NodeEntity.Summary> summaries = new ArrayList<>();
+  private final Map<String, NodeRow> rows = new HashMap<>();
   private boolean collecting;
 
   private InstanceReports(ActorContext<Command> ctx, TimerScheduler<Command> timers, Identity identity, Duration interval,
-                          Entities entities, ActorRef<Dispatcher.Command> dispatcher, ActorRef<Topic.Command<Report>> topic,
-                          java.util.function.LongSupplier wallClock) {
+                          ActorRef<Dispatcher.Command> dispatcher, ActorRef<Topic.Command<Report>> topic,
+                          SchedulerClock clock) {
     super(ctx);
     this.timers = timers;
     this.identity = identity;
-    this.entities = entities;
     this.dispatcher = dispatcher;
     this.topic = topic;
-    this.wallClock = wallClock;
+    this.wallClock = clock::wallMillis;
+    this.monoClock = clock::monoMillis;
+    this.intervalMs = interval.toMillis();
     this.self = Cluster.get(ctx.getSystem()).selfMember().address().toString();
-    this.nodeRegion = ctx.messageAdapter(ShardRegion.CurrentShardRegionState.class, s -> new RegionState("node", s));
     this.sessionRegion = ctx.spawnAnonymous(Behaviors.<ShardRegion.CurrentShardRegionState>receiveMessage(s -> {
       ctx.getSelf().tell(new RegionState("session", s));
       return Behaviors.same();
@@ -108,7 +114,14 @@ public final class InstanceReports extends AbstractBehavior<InstanceReports.Comm
     return newReceiveBuilder()
         .onMessageEquals(Tick.INSTANCE, this::startRound)
         .onMessage(RegionState.class, this::onRegionState)
-        .onMessage(NodeSummary.class, this::onNodeSummary)
+        .onMessage(NodeRow.class, r -> {
+          rows.put(r.summary().nodeId(), r);
+          return this;
+        })
+        .onMessage(NodeGone.class, g -> {
+          rows.remove(g.nodeId());
+          return this;
+        })
         .onMessage(DispatcherStatus.class, m -> {
           if (m.status() != null) pending = m.status().queued();
           return this;
@@ -125,9 +138,7 @@ public final class InstanceReports extends AbstractBehavior<InstanceReports.Comm
   private Behavior<Command> startRound() {
     if (collecting) return this;
     collecting = true;
-    summaries = new ArrayList<>();
     ClusterSharding sharding = ClusterSharding.get(getContext().getSystem());
-    sharding.shardState().tell(new GetShardRegionState(NodeEntity.TYPE_KEY, nodeRegion));
     sharding.shardState().tell(new GetShardRegionState(SessionEntity.TYPE_KEY, sessionRegion));
     getContext().ask(Dispatcher.Status.class, dispatcher, ASK_TIMEOUT, Dispatcher.GetStatus::new, DispatcherStatus::new);
     timers.startSingleTimer(RoundOver.INSTANCE, RoundOver.INSTANCE, ASK_TIMEOUT.plusMillis(500));
@@ -136,31 +147,21 @@ public final class InstanceReports extends AbstractBehavior<InstanceReports.Comm
 
   private Behavior<Command> onRegionState(RegionState m) {
     int count = 0;
-    for (ShardRegion.ShardState shard : m.state().getShards()) {
-      for (String id : shard.getEntityIds()) {
-        count++;
-        if ("node".equals(m.type())) askNode(id);
-      }
-    }
-    if ("node".equals(m.type())) nodesOwned = count;
-    else sessionsOwned = count;
-    return this;
-  }
-
-  private void askNode(String nodeId) {
-    getContext().ask(NodeEntity.Summary.class, entities.node(nodeId), ASK_TIMEOUT, NodeEntity.GetSummary::new,
-        NodeSummary::new);
-  }
-
-  private Behavior<Command> onNodeSummary(NodeSummary m) {
-    if (m.summary() != null && m.summary().known()) summaries.add(m.summary());
+    for (ShardRegion.ShardState shard : m.state().getShards()) count += shard.getEntityIds().size();
+    sessionsOwned = count;
     return this;
   }
 
   private Behavior<Command> publish() {
     collecting = false;
+    // a row not refreshed for three intervals belongs to an entity that moved away or stopped
+    long now = monoClock.getAsLong();
+    rows.values().removeIf(r -> now - r.atMono() > 3 * intervalMs + 1_000);
+    List<NodeEntity.Summary> summaries = new ArrayList<>(rows.size());
+    for (NodeRow r : rows.values()) summaries.add(r.summary());
+    nodesOwned = summaries.size();
     topic.tell(Topic.publish(new Report(self, identity.instanceId(), identity.hostname(), identity.pid(),
-        identity.version(), identity.startedAtMs(), nodesOwned, sessionsOwned, pending, List.copyOf(summaries),
+        identity.version(), identity.startedAtMs(), nodesOwned, sessionsOwned, pending, summaries,
         wallClock.getAsLong())));
     return this;
   }

@@ -65,13 +65,20 @@ public final class SchedulerRuntime {
     this.directory = ClusterSingleton.get(system).init(SingletonActor.of(
         Behaviors.supervise(PoolDirectory.create(topic, settings.pools().publishInterval(), clock))
             .onFailure(SupervisorStrategy.restart()), "pool-directory"));
-    NodeEntity.Deps nodeDeps = new NodeEntity.Deps(settings.nodes(), clock, directory, entities, ledger);
-    sharding.init(withRole(Entity.of(NodeEntity.TYPE_KEY, ctx -> NodeEntity.create(ctx.getEntityId(), nodeDeps)),
-        settings.nodeEntityRole()));
     this.dispatcher = system.systemActorOf(
         Behaviors.supervise(Dispatcher.create(new Dispatcher.Deps(settings.dispatch(), clock, entities, directory, topic,
             new SplittableRandom()))).onFailure(SupervisorStrategy.restart()),
         "dispatcher", Props.empty());
+    this.identity = identity(settings.instanceId(), clock.wallMillis());
+    java.time.Duration reportInterval = system.settings().config().getDuration("scheduler.stats.snapshot-interval");
+    ActorRef<Topic.Command<InstanceReports.Report>> reportTopic = system.systemActorOf(
+        Topic.create(InstanceReports.Report.class, "instance-reports"), "instance-reports-topic", Props.empty());
+    this.instanceReports = system.systemActorOf(InstanceReports.create(identity, reportInterval, dispatcher,
+        reportTopic, clock), "instance-reports", Props.empty());
+    NodeEntity.Deps nodeDeps = new NodeEntity.Deps(settings.nodes(), clock, directory, entities, ledger, instanceReports,
+        reportInterval);
+    sharding.init(withRole(Entity.of(NodeEntity.TYPE_KEY, ctx -> NodeEntity.create(ctx.getEntityId(), nodeDeps)),
+        settings.nodeEntityRole()));
     SessionEntity.Deps sessionDeps = new SessionEntity.Deps(settings, clock, entities, dispatcher, ledger);
     Entity<SessionEntity.Command, org.apache.pekko.cluster.sharding.typed.ShardingEnvelope<SessionEntity.Command>> sessions =
         Entity.of(SessionEntity.TYPE_KEY, ctx -> SessionEntity.create(ctx.getEntityId(), sessionDeps, ctx.getShard()))
@@ -82,12 +89,6 @@ public final class SchedulerRuntime {
       sessions = sessions.withSettings(ClusterShardingSettings.create(system).withRememberEntities(true));
     }
     sharding.init(withRole(sessions, settings.sessionEntityRole()));
-    this.identity = identity(settings.instanceId(), clock.wallMillis());
-    ActorRef<Topic.Command<InstanceReports.Report>> reportTopic = system.systemActorOf(
-        Topic.create(InstanceReports.Report.class, "instance-reports"), "instance-reports-topic", Props.empty());
-    this.instanceReports = system.systemActorOf(InstanceReports.create(identity,
-        system.settings().config().getDuration("scheduler.stats.snapshot-interval"), entities, dispatcher, reportTopic,
-        clock::wallMillis), "instance-reports", Props.empty());
   }
 
   private static <M> Entity<M, org.apache.pekko.cluster.sharding.typed.ShardingEnvelope<M>> withRole(

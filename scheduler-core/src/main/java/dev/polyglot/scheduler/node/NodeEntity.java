@@ -3,6 +3,7 @@ package dev.polyglot.scheduler.node;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.polyglot.scheduler.cluster.ClusterMessage;
 import dev.polyglot.scheduler.cluster.Entities;
+import dev.polyglot.scheduler.cluster.InstanceReports;
 import dev.polyglot.scheduler.config.SchedulerClock;
 import dev.polyglot.scheduler.config.SchedulerSettings;
 import dev.polyglot.scheduler.job.JobOrder;
@@ -132,7 +133,8 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
 
   /** What the entity needs from its instance. */
   public record Deps(SchedulerSettings.Nodes settings, SchedulerClock clock, ActorRef<PoolDirectory.Command> directory,
-                     Entities entities, Ledger ledger) {}
+                     Entities entities, Ledger ledger, ActorRef<InstanceReports.Command> reports,
+                     java.time.Duration reportInterval) {}
 
   private static final int STASH_CAPACITY = 1_000;
 
@@ -167,6 +169,7 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
   private NodeView announced;
   private long viewVersion;
   private long lastHeartbeatMono;
+  private long lastReportMono = Long.MIN_VALUE / 2;
 
   private NodeEntity(ActorContext<Command> ctx, TimerScheduler<Command> timers, String nodeId, Deps deps, Loaded loaded) {
     super(ctx);
@@ -320,6 +323,7 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
     getContext().getLog().info("forgetting offline node record");
     deps.ledger().forgetNode(state.nodeId());
     deps.directory().tell(new PoolDirectory.NodeForgotten(state.nodeId()));
+    deps.reports().tell(new InstanceReports.NodeGone(state.nodeId()));
     return Behaviors.stopped();
   }
 
@@ -432,7 +436,9 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
 
   /** Logs and reports a status transition, then announces the view if placement facts changed. */
   private void afterChange(NodeState before) {
-    if (before.status() != state.status() || !before.known()) {
+    boolean statusChanged = before.status() != state.status() || !before.known();
+    report(statusChanged);
+    if (statusChanged) {
       state.lastTransition().ifPresent(t -> {
         getContext().getLog().info("node status {} -> {} ({})", t.from(), t.to(), t.reason());
         if (socket != null && state.connected()) socket.tell(new NodeSocket.SendStatus(t.to(), t.reason(), t.atMs()));
@@ -442,6 +448,14 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
       }
     }
     announce();
+  }
+
+  /** Tells this instance's reports about the node: on a status change, else at most once per report interval. */
+  private void report(boolean now) {
+    long t = deps.clock().monoMillis();
+    if (!state.known() || (!now && t - lastReportMono < deps.reportInterval().toMillis())) return;
+    lastReportMono = t;
+    deps.reports().tell(new InstanceReports.NodeRow(summary(), t));
   }
 
   private void announce() {

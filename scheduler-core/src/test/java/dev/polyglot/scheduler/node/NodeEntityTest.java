@@ -59,7 +59,8 @@ class NodeEntityTest {
 
       @Override public void tellSession(String sessionId, SessionBound message) { sessions.getRef().tell(message); }
     };
-    return kit.spawn(NodeEntity.create("node-1", new NodeEntity.Deps(settings.nodes(), clock, directory.getRef(), entities, ledger)));
+    return kit.spawn(NodeEntity.create("node-1", new NodeEntity.Deps(settings.nodes(), clock, directory.getRef(), entities, ledger,
+        kit.<dev.polyglot.scheduler.cluster.InstanceReports.Command>createTestProbe().getRef(), Duration.ofSeconds(5))));
   }
 
   private ActorRef<NodeEntity.Command> readyNode(SchedulerSettings settings) {

@@ -55,8 +55,9 @@ class ClusterRoundTripIT {
   @Test
   void apiClusterShowsEveryInstanceAndNodeInLinguasShapeFromAnyInstance() {
     FakeNode node = FakeNode.ready(one.port, List.of("g2", "h2"));
-    Server.await("the node in /api/v1/cluster of instance 3", () -> {
+    Server.await("the node and all three instances in /api/v1/cluster of instance 3", () -> {
       JsonNode c = cluster(three);
+      if (c.path("total_instances").asInt() != 3) return false;
       for (JsonNode n : c.path("nodes")) {
         if (n.path("node_id").asText().equals(node.nodeId) && "Ready".equals(n.path("status").asText())) return true;
       }
