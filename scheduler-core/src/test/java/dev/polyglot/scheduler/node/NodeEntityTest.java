@@ -105,9 +105,12 @@ class NodeEntityTest {
   @Test
   void heartbeatsJustBeforeTheTimeoutKeepTheNodeAlive() {
     ActorRef<NodeEntity.Command> node = readyNode(TestSettings.with(""));
+    TestProbe<NodeEntity.Summary> summary = kit.createTestProbe();
     for (int i = 0; i < 5; i++) {
       clock.advance(Duration.ofSeconds(44));
       node.tell(heartbeat(Fixtures.usage(10, 0)));
+      node.tell(new NodeEntity.GetSummary(summary.getRef())); // the heartbeat is handled before time moves on
+      assertEquals(NodeStatus.READY, summary.receiveMessage().status());
     }
     socket.expectNoMessage(Duration.ofMillis(50));
   }
