@@ -8,7 +8,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** A fake node agent: registers as PROTOCOL.md §7.1 shows, heartbeats (§7.3) and answers each job_assign (§7.7). */
-final class RigNode {
+public final class RigNode {
   private static final ObjectMapper JSON = new ObjectMapper();
   static final String REGISTER = registerJson(java.util.List.of("zh", "en"));
 
@@ -87,9 +87,16 @@ final class RigNode {
 
   /** {@code node_register} exactly as PROTOCOL.md §7.1 shows the real agent sending it (id null: first connect). */
   static String registerJson(java.util.List<String> languages) {
+    return registerJson(null, languages, true);
+  }
+
+  /** The same, reusing a node id learnt earlier, and without GPUs when {@code gpu} is false (the tests use it too). */
+  public static String registerJson(String nodeId, java.util.List<String> languages, boolean gpu) {
     String langs = JSON.valueToTree(languages).toString();
-    return "{\"type\":\"node_register\",\"node_id\":null,\"version\":\"2.0.0\",\"capability_schema_version\":\"2.0\",\"platform\":\"linux\","
-        + "\"hardware\":{\"cpu_cores\":16,\"memory_gb\":64,\"gpus\":[{\"name\":\"NVIDIA GeForce RTX 4090\",\"memory_gb\":24}]},"
+    return "{\"type\":\"node_register\",\"node_id\":" + (nodeId == null ? "null" : "\"" + nodeId + "\"")
+        + ",\"version\":\"2.0.0\",\"capability_schema_version\":\"2.0\",\"platform\":\"linux\","
+        + "\"hardware\":{\"cpu_cores\":16,\"memory_gb\":64"
+        + (gpu ? ",\"gpus\":[{\"name\":\"NVIDIA GeForce RTX 4090\",\"memory_gb\":24}]" : "") + "},"
         + "\"installed_models\":[],"
         + "\"installed_services\":["
         + "{\"service_id\":\"faster-whisper-vad\",\"type\":\"asr\",\"device\":\"gpu\",\"status\":\"running\",\"version\":\"2.0.0\"},"

@@ -27,26 +27,7 @@ final class FakeNode {
 
   /** {@code node_register} exactly as PROTOCOL.md §7.1 shows the real agent sending it. */
   static String registerJson(String nodeId, List<String> languages, boolean gpu) {
-    String langs = Peer.JSON.valueToTree(languages).toString();
-    return "{\"type\":\"node_register\",\"node_id\":" + (nodeId == null ? "null" : "\"" + nodeId + "\"")
-        + ",\"version\":\"2.0.0\",\"capability_schema_version\":\"2.0\",\"platform\":\"linux\","
-        + "\"hardware\":{\"cpu_cores\":16,\"memory_gb\":64" + (gpu ? ",\"gpus\":[{\"name\":\"NVIDIA GeForce RTX 4090\",\"memory_gb\":24}]" : "") + "},"
-        + "\"installed_models\":[],"
-        + "\"installed_services\":["
-        + "{\"service_id\":\"faster-whisper-vad\",\"type\":\"asr\",\"device\":\"gpu\",\"status\":\"running\",\"version\":\"2.0.0\"},"
-        + "{\"service_id\":\"nmt-m2m100\",\"type\":\"nmt\",\"device\":\"gpu\",\"status\":\"running\",\"version\":\"2.0.0\"},"
-        + "{\"service_id\":\"piper-tts\",\"type\":\"tts\",\"device\":\"gpu\",\"status\":\"running\",\"version\":\"2.0.0\"},"
-        + "{\"service_id\":\"semantic-repair-en-zh\",\"type\":\"semantic\",\"device\":\"gpu\",\"status\":\"running\",\"version\":\"2.0.0\"},"
-        + "{\"service_id\":\"lexicon-intent-cpu\",\"type\":\"lexicon\",\"device\":\"cpu\",\"status\":\"running\",\"version\":\"2.0.0\"}],"
-        + "\"capability_by_type\":["
-        + "{\"type\":\"asr\",\"ready\":true,\"devices\":[\"gpu\"]},{\"type\":\"nmt\",\"ready\":true,\"devices\":[\"gpu\"]},"
-        + "{\"type\":\"tts\",\"ready\":true,\"devices\":[\"gpu\"]},{\"type\":\"semantic\",\"ready\":true,\"devices\":[\"gpu\"]},"
-        + "{\"type\":\"lexicon\",\"ready\":false,\"devices\":[\"cpu\"]}],"
-        + "\"features_supported\":{\"emotion_detection\":false,\"voice_style_detection\":false,\"speech_rate_detection\":false,"
-        + "\"speech_rate_control\":false,\"speaker_identification\":false,\"persona_adaptation\":false},"
-        + "\"accept_public_jobs\":true,"
-        + "\"language_capabilities\":{\"asr_languages\":" + langs + ",\"tts_languages\":" + langs
-        + ",\"semantic_languages\":" + langs + ",\"semantic_core_ready\":true}}";
+    return dev.polyglot.scheduler.bench.RigNode.registerJson(nodeId, languages, gpu);
   }
 
   /** Registers and waits for the ack; returns the node id. */
