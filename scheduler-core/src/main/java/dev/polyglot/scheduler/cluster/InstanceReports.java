@@ -49,7 +49,7 @@ public final class InstanceReports extends AbstractBehavior<InstanceReports.Comm
 
   private enum Tick implements Command { INSTANCE }
 
-  private record RegionState(String type, ShardRegion.CurrentShardRegionState state) implements Command {}
+  private record RegionState(ShardRegion.CurrentShardRegionState state) implements Command {}
 
   /** A node entity of this instance reporting itself (rate-limited by the entity). */
   public record NodeRow(NodeEntity.Summary summary, long atMono) implements Command {}
@@ -102,7 +102,7 @@ public final class InstanceReports extends AbstractBehavior<InstanceReports.Comm
     this.intervalMs = interval.toMillis();
     this.self = Cluster.get(ctx.getSystem()).selfMember().address().toString();
     this.sessionRegion = ctx.spawnAnonymous(Behaviors.<ShardRegion.CurrentShardRegionState>receiveMessage(s -> {
-      ctx.getSelf().tell(new RegionState("session", s));
+      ctx.getSelf().tell(new RegionState(s));
       return Behaviors.same();
     }));
     topic.tell(Topic.subscribe(ctx.getSelf().narrow()));

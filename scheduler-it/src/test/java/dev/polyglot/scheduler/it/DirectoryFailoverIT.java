@@ -37,10 +37,6 @@ class DirectoryFailoverIT {
     }
   }
 
-  static void speak(FakeClient c, String sid, int marker) {
-    c.chunk(sid, FakeClient.opusFrame(marker));
-    c.finalChunk(sid);
-  }
 
   @Test
   void placementsGoOnWhenTheInstanceHostingThePoolDirectoryLeaves() {
@@ -48,7 +44,7 @@ class DirectoryFailoverIT {
     FakeClient client = FakeClient.connect(three.port);
     String sid = client.initOneWay("k1", "l1");
     Server.await("node placeable", () -> three.directoryView(node.nodeId).map(v -> v.status().name().equals("READY")).orElse(false));
-    speak(client, sid, 1);
+    client.speak(sid, 1);
     node.succeed(node.awaitJob(), "before", "before");
     client.awaitResult(sid);
 
@@ -62,7 +58,7 @@ class DirectoryFailoverIT {
         return false;
       }
     });
-    speak(client, sid, 2);
+    client.speak(sid, 2);
     JsonNode job = node.awaitJob();
     System.out.printf("placement resumed %d ms after the directory's instance left%n",
         (System.nanoTime() - leftAt) / 1_000_000);
@@ -73,7 +69,7 @@ class DirectoryFailoverIT {
     FakeClient other = FakeClient.connect(two.port);
     String sid2 = other.initOneWay("k2", "l2");
     Server.await("a node registered after the move is placeable", () -> two.directoryView(late.nodeId).isPresent());
-    speak(other, sid2, 3);
+    other.speak(sid2, 3);
     assertEquals(sid2, late.awaitJob().path("session_id").asText());
     client.close();
     other.close();

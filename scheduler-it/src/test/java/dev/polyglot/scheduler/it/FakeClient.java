@@ -58,6 +58,12 @@ final class FakeClient {
     peer.send("{\"type\":\"client_heartbeat\",\"session_id\":\"" + sessionId + "\",\"timestamp\":1767225630000}");
   }
 
+  /** One utterance: one recorder frame, then the final chunk (the send button). */
+  void speak(String sessionId, int marker) {
+    chunk(sessionId, opusFrame(marker));
+    finalChunk(sessionId);
+  }
+
   JsonNode awaitResult(String sessionId) {
     return peer.await("translation_result", m -> sessionId.equals(m.path("session_id").asText()));
   }

@@ -27,11 +27,6 @@ class JobFailoverIT {
     server.close();
   }
 
-  /** Sends one utterance (one chunk and the final chunk). */
-  static void speak(FakeClient c, String sid, int marker) {
-    c.chunk(sid, FakeClient.opusFrame(marker));
-    c.finalChunk(sid);
-  }
 
   /** Which of two nodes received the next job; waits for it. */
   static FakeNode holderOf(FakeNode a, FakeNode b) {
@@ -45,7 +40,7 @@ class JobFailoverIT {
     FakeNode b = FakeNode.ready(server.port, List.of("c1", "d1"));
     FakeClient client = FakeClient.connect(server.port);
     String sid = client.initOneWay("c1", "d1");
-    speak(client, sid, 1);
+    client.speak(sid, 1);
     FakeNode first = holderOf(a, b);
     FakeNode other = first == a ? b : a;
     JsonNode job = first.awaitJob();
@@ -66,7 +61,7 @@ class JobFailoverIT {
     FakeNode b = FakeNode.ready(server.port, List.of("c2", "d2"));
     FakeClient client = FakeClient.connect(server.port);
     String sid = client.initOneWay("c2", "d2");
-    speak(client, sid, 1);
+    client.speak(sid, 1);
     FakeNode silent = holderOf(a, b);
     FakeNode other = silent == a ? b : a;
     JsonNode job = silent.awaitJob();
@@ -89,7 +84,7 @@ class JobFailoverIT {
   void withNoNodeForThePairTheUtteranceFailsAndTheNextOneSucceedsOnceANodeRegisters() {
     FakeClient client = FakeClient.connect(server.port);
     String sid = client.initOneWay("c3", "d3");
-    speak(client, sid, 1);
+    client.speak(sid, 1);
     JsonNode ui = client.peer.await("ui_event", m -> "ERROR".equals(m.path("event").asText()));
     assertEquals("NO_AVAILABLE_NODE", ui.path("error_code").asText());
     JsonNode err = client.peer.await("error");
@@ -98,7 +93,7 @@ class JobFailoverIT {
     assertEquals(0, err.path("details").path("utterance_index").asInt());
     FakeNode node = FakeNode.ready(server.port, List.of("c3", "d3"));
     Server.await("node placeable", () -> server.directoryView(node.nodeId).map(v -> v.status().name().equals("READY")).orElse(false));
-    speak(client, sid, 2);
+    client.speak(sid, 2);
     JsonNode job = node.awaitJob();
     assertEquals(1, job.path("utterance_index").asInt());
     node.succeed(job, "ok", "ok");
@@ -114,7 +109,7 @@ class JobFailoverIT {
     Server.await("full", () -> server.directoryView(node.nodeId).map(v -> v.runningJobs() == 4).orElse(false));
     FakeClient client = FakeClient.connect(server.port);
     String sid = client.initOneWay("c4", "d4");
-    speak(client, sid, 1);
+    client.speak(sid, 1);
     JsonNode bp = client.peer.await("backpressure");
     assertEquals("BUSY", bp.path("action").asText());
     assertEquals(2000, bp.path("resume_after_ms").asInt());
@@ -133,7 +128,7 @@ class JobFailoverIT {
     Server.await("full", () -> server.directoryView(node.nodeId).map(v -> v.runningJobs() == 4).orElse(false));
     FakeClient client = FakeClient.connect(server.port);
     String sid = client.initOneWay("c5", "d5");
-    speak(client, sid, 1);
+    client.speak(sid, 1);
     client.peer.await("backpressure");
     JsonNode err = client.peer.await("error");
     assertEquals("JOB_TIMEOUT", err.path("code").asText());
@@ -147,7 +142,7 @@ class JobFailoverIT {
     FakeNode b = FakeNode.ready(server.port, List.of("c6", "d6"));
     FakeClient client = FakeClient.connect(server.port);
     String sid = client.initOneWay("c6", "d6");
-    speak(client, sid, 1);
+    client.speak(sid, 1);
     FakeNode holder = holderOf(a, b);
     FakeNode other = holder == a ? b : a;
     JsonNode parked = holder.awaitJob();
@@ -156,7 +151,7 @@ class JobFailoverIT {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    speak(client, sid, 2);
+    client.speak(sid, 2);
     JsonNode later = holder.awaitJob(); // affinity keeps the session on the same node
     assertEquals(1, later.path("utterance_index").asInt());
     holder.succeed(later, "merged text", "merged translation");
@@ -177,7 +172,7 @@ class JobFailoverIT {
     FakeNode node = FakeNode.ready(server.port, List.of("c7", "d7"));
     FakeClient client = FakeClient.connect(server.port);
     String sid = client.initOneWay("c7", "d7");
-    speak(client, sid, 1);
+    client.speak(sid, 1);
     JsonNode job = node.awaitJob();
     node.succeed(job, "a", "b");
     node.succeed(job, "a", "b");
@@ -188,7 +183,7 @@ class JobFailoverIT {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    speak(client, sid, 2);
+    client.speak(sid, 2);
     JsonNode empty = node.awaitJob();
     node.empty(empty, "ASR_EMPTY", empty.path("attempt_id").asInt());
     client.peer.expectNone("translation_result", Duration.ofMillis(500));

@@ -46,10 +46,6 @@ class RedisStoreIT {
     return Peer.JSON.readTree(r.body());
   }
 
-  static void speak(FakeClient c, String sid, int marker) {
-    c.chunk(sid, FakeClient.opusFrame(marker));
-    c.finalChunk(sid);
-  }
 
   @Test
   void theLedgerIsWrittenDispatchSurvivesARedisOutageAndTheLiveStateIsWrittenAgain() throws Exception {
@@ -58,7 +54,7 @@ class RedisStoreIT {
     FakeNode node = FakeNode.ready(server.port, List.of("m1", "n1"));
     FakeClient client = FakeClient.connect(server.port);
     String sid = client.initOneWay("m1", "n1");
-    speak(client, sid, 1);
+    client.speak(sid, 1);
     JsonNode first = node.awaitJob();
     assertEquals(1, reader.unfinishedJobs(sid).toCompletableFuture().join().size(), "the job is durable while it runs");
     node.succeed(first, "a", "b");
@@ -76,7 +72,7 @@ class RedisStoreIT {
       }
     });
     long t0 = System.nanoTime();
-    speak(client, sid, 2);
+    client.speak(sid, 2);
     JsonNode second = node.awaitJob();
     System.out.printf("dispatch with Redis down: final chunk to job_assign in %d ms (hangover 200 ms included)%n",
         (System.nanoTime() - t0) / 1_000_000);
