@@ -3,9 +3,7 @@ package dev.polyglot.scheduler.dispatch;
 import dev.polyglot.scheduler.pool.NodeView;
 import dev.polyglot.scheduler.pool.PoolView;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.function.ToIntFunction;
 import java.util.random.RandomGenerator;
@@ -37,8 +35,6 @@ public final class Selection {
     record Candidates(List<String> nodeIds) implements Outcome {}
   }
 
-  private record Scored(String nodeId, int free) {}
-
   public static Outcome select(PoolView view, Request req, ToIntFunction<String> own, RandomGenerator rnd,
                                int maxCandidates, int sampleSize) {
     PoolView.Members members = view.members(req.pool());
@@ -47,50 +43,95 @@ public final class Selection {
     boolean sawEligible = false;
     String affinity = null;
     if (req.affinity() != null && members.contains(req.affinity())) {
-      Optional<NodeView> a = view.node(req.affinity());
-      if (a.isPresent() && eligible(a.get(), req)) {
+      NodeView a = view.nodeOrNull(req.affinity());
+      if (a != null && eligible(a, req)) {
         sawEligible = true;
-        if (selectable(a.get(), own)) affinity = req.affinity();
+        if (freeIfSelectable(a, own) > 0) affinity = req.affinity();
       }
     }
-    List<Scored> picked = new ArrayList<>();
+    // The first two selectable nodes of the sample are the power-of-two pair; of the rest only the best
+    // `rest.length` by free slots can be returned, so they are kept in a small sorted array (stable: ties keep
+    // their random order) instead of collecting and sorting the whole sample.
+    String first = null;
+    String second = null;
+    int firstFree = 0;
+    int secondFree = 0;
+    int picked = 0;
+    TopFree rest = new TopFree(Math.max(0, maxCandidates - 2 - (affinity != null ? 1 : 0)));
     int start = rnd.nextInt(n);
     int stride = coprimeStride(n, rnd);
     for (int probe = 0; probe < n; probe++) {
-      if (picked.size() >= sampleSize || (probe >= sampleSize && (!picked.isEmpty() || affinity != null))) break;
+      if (picked >= sampleSize || (probe >= sampleSize && (picked > 0 || affinity != null))) break;
       String id = members.get((int) ((start + (long) probe * stride) % n));
       if (id.equals(affinity)) continue;
-      NodeView v = view.node(id).orElse(null);
+      NodeView v = view.nodeOrNull(id);
       if (v == null || !eligible(v, req)) continue;
       sawEligible = true;
-      if (selectable(v, own)) picked.add(new Scored(id, v.freeSlots(own.applyAsInt(id))));
+      int free = freeIfSelectable(v, own);
+      if (free <= 0) continue;
+      if (picked == 0) {
+        first = id;
+        firstFree = free;
+      } else if (picked == 1) {
+        second = id;
+        secondFree = free;
+      } else {
+        rest.offer(id, free);
+      }
+      picked++;
     }
-    if (picked.isEmpty() && affinity == null) {
+    if (picked == 0 && affinity == null) {
       return sawEligible ? new Outcome.NoCapacity() : new Outcome.NoEligible();
     }
-    List<String> ordered = new ArrayList<>(Math.min(maxCandidates, picked.size() + 1));
+    List<String> ordered = new ArrayList<>(Math.min(maxCandidates, picked + 1));
     if (affinity != null) ordered.add(affinity);
-    if (picked.size() >= 2) {
-      Scored a = picked.get(0);
-      Scored b = picked.get(1);
-      boolean bFirst = b.free() > a.free();
-      ordered.add(bFirst ? b.nodeId() : a.nodeId());
-      ordered.add(bFirst ? a.nodeId() : b.nodeId());
-      List<Scored> rest = new ArrayList<>(picked.subList(2, picked.size()));
-      rest.sort(Comparator.comparingInt(Scored::free).reversed()); // stable: ties keep their random order
-      for (Scored s : rest) ordered.add(s.nodeId());
-    } else if (picked.size() == 1) {
-      ordered.add(picked.get(0).nodeId());
+    if (second != null && secondFree > firstFree) {
+      ordered.add(second);
+      ordered.add(first);
+    } else {
+      if (first != null) ordered.add(first);
+      if (second != null) ordered.add(second);
     }
+    rest.drainTo(ordered);
     return new Outcome.Candidates(List.copyOf(ordered.subList(0, Math.min(maxCandidates, ordered.size()))));
+  }
+
+  /** The best {@code capacity} offers by free slots, descending; an offer ties after the ones already held. */
+  private static final class TopFree {
+    private final String[] ids;
+    private final int[] free;
+    private int size;
+
+    TopFree(int capacity) {
+      ids = new String[capacity];
+      free = new int[capacity];
+    }
+
+    void offer(String id, int f) {
+      int cap = ids.length;
+      if (cap == 0 || (size == cap && f <= free[cap - 1])) return;
+      int i = size < cap ? size++ : cap - 1;
+      while (i > 0 && free[i - 1] < f) {
+        ids[i] = ids[i - 1];
+        free[i] = free[i - 1];
+        i--;
+      }
+      ids[i] = id;
+      free[i] = f;
+    }
+
+    void drainTo(List<String> out) {
+      for (int i = 0; i < size; i++) out.add(ids[i]);
+    }
   }
 
   static boolean eligible(NodeView v, Request req) {
     return v.eligibleFor(req.requiredTypes()) && !req.excluded().contains(v.nodeId()) && v.pools().contains(req.pool());
   }
 
-  static boolean selectable(NodeView v, ToIntFunction<String> own) {
-    return !v.overThreshold() && v.freeSlots(own.applyAsInt(v.nodeId())) > 0;
+  /** The node's free slots counting this dispatcher's own placements, or 0 when it is over its threshold. */
+  static int freeIfSelectable(NodeView v, ToIntFunction<String> own) {
+    return v.overThreshold() ? 0 : v.freeSlots(own.applyAsInt(v.nodeId()));
   }
 
   private static int coprimeStride(int n, RandomGenerator rnd) {

@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.Set;
 import scala.Option;
 import scala.collection.immutable.HashMap;
+import scala.collection.immutable.Vector;
 
 /**
  * An immutable, versioned snapshot of every node that matters for placement, indexed by directed language
@@ -20,20 +21,21 @@ import scala.collection.immutable.HashMap;
 public final class PoolView {
 
   /**
-   * The members of one pool as a dense, persistent array: position → id for O(log32 n) random access
-   * (effectively constant), and id → position for O(1)-ish removal by swapping in the last member.
+   * The members of one pool as a dense, persistent array: position → id in a Scala {@code Vector} (a 32-way
+   * trie of arrays: random access is a few array loads, no hashing or boxing, which is what a selection's
+   * probes need), and id → position for O(1)-ish removal by swapping in the last member.
    */
   public static final class Members {
-    static final Members EMPTY = new Members(emptyMap(), emptyMap());
-    private final HashMap<Integer, String> ids;
+    static final Members EMPTY = new Members(emptyVector(), emptyMap());
+    private final Vector<String> ids;
     private final HashMap<String, Integer> positions;
 
-    private Members(HashMap<Integer, String> ids, HashMap<String, Integer> positions) {
+    private Members(Vector<String> ids, HashMap<String, Integer> positions) {
       this.ids = ids;
       this.positions = positions;
     }
 
-    public int size() { return ids.size(); }
+    public int size() { return ids.length(); }
 
     public String get(int i) { return ids.apply(i); }
 
@@ -41,8 +43,8 @@ public final class PoolView {
 
     Members add(String id) {
       if (positions.contains(id)) return this;
-      int n = ids.size();
-      return new Members(ids.updated(n, id), positions.updated(id, n));
+      int n = ids.length();
+      return new Members(appended(ids, id), positions.updated(id, n));
     }
 
     /** Swap-remove: the last member takes the removed one's place. */
@@ -50,15 +52,27 @@ public final class PoolView {
       Option<Integer> pos = positions.get(id);
       if (pos.isEmpty()) return this;
       int i = pos.get();
-      int last = ids.size() - 1;
+      int last = ids.length() - 1;
       String lastId = ids.apply(last);
-      HashMap<Integer, String> v = ids.removed(last);
+      Vector<String> v = ids.init();
       HashMap<String, Integer> p = positions.removed(id);
       if (i != last) {
-        v = v.updated(i, lastId);
+        v = updated(v, i, lastId);
         p = p.updated(lastId, i);
       }
       return new Members(v, p);
+    }
+
+    // Called through the Scala trait: javac sees Vector's own generic method and AbstractSeq's erased bridge
+    // as ambiguous overloads.
+    @SuppressWarnings("unchecked")
+    private static Vector<String> appended(Vector<String> v, String id) {
+      return (Vector<String>) ((scala.collection.immutable.IndexedSeq<String>) v).appended(id);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Vector<String> updated(Vector<String> v, int i, String id) {
+      return (Vector<String>) ((scala.collection.immutable.IndexedSeq<String>) v).updated(i, id);
     }
   }
 
@@ -138,8 +152,12 @@ public final class PoolView {
   public long version() { return version; }
 
   public Optional<NodeView> node(String nodeId) {
-    Option<NodeView> v = nodes.get(nodeId);
-    return v.isDefined() ? Optional.of(v.get()) : Optional.empty();
+    return Optional.ofNullable(nodeOrNull(nodeId));
+  }
+
+  /** The node's view, or {@code null} when the view does not know it: the allocation-free form for selection. */
+  public NodeView nodeOrNull(String nodeId) {
+    return nodes.getOrElse(nodeId, () -> null);
   }
 
   public Members members(String pool) {
@@ -169,6 +187,11 @@ public final class PoolView {
 
   private static HashMap<String, Members> withMembers(HashMap<String, Members> p, String pool, Members m) {
     return m.size() == 0 ? p.removed(pool) : p.updated(pool, m);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> Vector<T> emptyVector() {
+    return (Vector<T>) scala.collection.immutable.Vector$.MODULE$.empty();
   }
 
   @SuppressWarnings("unchecked")

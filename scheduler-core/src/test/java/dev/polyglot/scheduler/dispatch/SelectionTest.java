@@ -104,6 +104,32 @@ class SelectionTest {
     assertTrue(looked[0] <= 2 * 32 + 8, "probed " + looked[0] + " nodes of 10,000");
   }
 
+  /** After the power-of-two pair come the freest of the rest of the sample, freest first; the others are left out. */
+  @Test
+  void afterThePairTheFreestOfTheSampleFollowInOrder() {
+    List<NodeView> nodes = new ArrayList<>();
+    Map<String, Integer> free = new HashMap<>();
+    for (int i = 0; i < 12; i++) {
+      int running = i % 4; // three nodes each with 4, 3, 2 and 1 free slots
+      nodes.add(node("n" + i, NodeStatus.READY, false, false, running, 0));
+      free.put("n" + i, 4 - running);
+    }
+    PoolView v = PoolView.empty(1).apply(nodes, 1);
+    for (int round = 0; round < 50; round++) {
+      List<String> ids = ((Selection.Outcome.Candidates) select(v, null, Set.of())).nodeIds();
+      assertEquals(8, ids.size());
+      assertTrue(free.get(ids.get(0)) >= free.get(ids.get(1)), "the freer of the pair goes first: " + ids);
+      List<String> rest = ids.subList(2, 8);
+      for (int i = 1; i < rest.size(); i++) {
+        assertTrue(free.get(rest.get(i - 1)) >= free.get(rest.get(i)), "the rest by free slots, descending: " + ids);
+      }
+      int leastReturned = free.get(rest.get(rest.size() - 1));
+      for (String id : free.keySet()) {
+        if (!ids.contains(id)) assertTrue(free.get(id) <= leastReturned, id + " left out although freer: " + ids);
+      }
+    }
+  }
+
   /** 100 placements in a burst over 10 nodes of 4 slots: exactly 40 granted, 60 no capacity, no node over its slots. */
   @Test
   void aBurstOfOneHundredOverTenNodesOfFourSlotsGrantsExactlyForty() {
