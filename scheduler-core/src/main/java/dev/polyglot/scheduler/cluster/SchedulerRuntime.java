@@ -77,8 +77,8 @@ public final class SchedulerRuntime {
         reportTopic, clock), "instance-reports", Props.empty());
     NodeEntity.Deps nodeDeps = new NodeEntity.Deps(settings.nodes(), clock, directory, entities, ledger, instanceReports,
         reportInterval);
-    sharding.init(withRole(Entity.of(NodeEntity.TYPE_KEY, ctx -> NodeEntity.create(ctx.getEntityId(), nodeDeps)),
-        settings.nodeEntityRole()));
+    sharding.init(withRole(Entity.of(NodeEntity.TYPE_KEY, ctx -> NodeEntity.create(ctx.getEntityId(), nodeDeps, ctx.getShard()))
+        .withStopMessage(NodeEntity.Stop.INSTANCE), settings.nodeEntityRole()));
     SessionEntity.Deps sessionDeps = new SessionEntity.Deps(settings, clock, entities, dispatcher, ledger);
     Entity<SessionEntity.Command, org.apache.pekko.cluster.sharding.typed.ShardingEnvelope<SessionEntity.Command>> sessions =
         Entity.of(SessionEntity.TYPE_KEY, ctx -> SessionEntity.create(ctx.getEntityId(), sessionDeps, ctx.getShard()))

@@ -31,7 +31,8 @@ public record SchedulerSettings(
 
   public record Nodes(boolean requireGpu, int maxConcurrentJobs, double resourceThresholdPercent,
                       Duration heartbeatTimeout, Duration warmupTimeout, int unhealthyHeartbeatsToDegrade,
-                      Duration reservationTtl, Duration forgetOfflineAfter, int givenJobsRetained) {}
+                      Duration reservationTtl, Duration forgetOfflineAfter, int givenJobsRetained,
+                      Duration registerTimeout) {}
 
   public record Pools(Duration publishInterval) {}
 
@@ -70,7 +71,8 @@ public record SchedulerSettings(
         new Nodes(n.getBoolean("require-gpu"), n.getInt("max-concurrent-jobs"),
             n.getDouble("resource-threshold-percent"), n.getDuration("heartbeat-timeout"),
             n.getDuration("warmup-timeout"), n.getInt("unhealthy-heartbeats-to-degrade"),
-            n.getDuration("reservation-ttl"), n.getDuration("forget-offline-after"), n.getInt("given-jobs-retained")),
+            n.getDuration("reservation-ttl"), n.getDuration("forget-offline-after"), n.getInt("given-jobs-retained"),
+            n.getDuration("register-timeout")),
         new Pools(c.getDuration("pools.publish-interval")),
         new Dispatch(d.getDuration("reserve-ask-timeout"), d.getDuration("placement-deadline"),
             d.getInt("max-candidates"), d.getDuration("pending-retry-interval"), d.getInt("sample-size"),

@@ -28,6 +28,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 
 /**
@@ -126,6 +127,9 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
 
   private enum ForgetOffline implements Command { INSTANCE }
 
+  /** The shard's stop message after this entity asked to be passivated (its record was forgotten). */
+  public enum Stop implements Command { INSTANCE }
+
   private record ReservationExpired(String jobId, int attemptId) implements Command {}
 
   /** What the ledger held for this node when the entity started. */
@@ -142,16 +146,16 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
    * Starts by reading the node's registration snapshot from the ledger (messages wait in a bounded stash): an
    * entity re-created after its instance died then serves the node's heartbeats without a new registration.
    */
-  public static Behavior<Command> create(String nodeId, Deps deps) {
-    return Behaviors.withMdc(Command.class, java.util.Map.of("nodeId", nodeId), loading(nodeId, deps));
+  public static Behavior<Command> create(String nodeId, Deps deps, ActorRef<ClusterSharding.ShardCommand> shard) {
+    return Behaviors.withMdc(Command.class, java.util.Map.of("nodeId", nodeId), loading(nodeId, deps, shard));
   }
 
-  private static Behavior<Command> loading(String nodeId, Deps deps) {
+  private static Behavior<Command> loading(String nodeId, Deps deps, ActorRef<ClusterSharding.ShardCommand> shard) {
     return Behaviors.withStash(STASH_CAPACITY, stash -> Behaviors.setup(ctx -> {
       ctx.pipeToSelf(deps.ledger().loadNode(nodeId), Loaded::new);
       return Behaviors.receive(Command.class)
           .onMessage(Loaded.class, l -> stash.unstashAll(
-              Behaviors.withTimers(timers -> new NodeEntity(ctx, timers, nodeId, deps, l))))
+              Behaviors.withTimers(timers -> new NodeEntity(ctx, timers, nodeId, deps, shard, l))))
           .onAnyMessage(m -> {
             if (stash.isFull()) Metrics.get(ctx.getSystem()).inc("node_stash_overflow_total");
             else stash.stash(m);
@@ -163,6 +167,7 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
 
   private final TimerScheduler<Command> timers;
   private final Deps deps;
+  private final ActorRef<ClusterSharding.ShardCommand> shard;
   private final Metrics metrics;
   private NodeState state;
   private ActorRef<NodeSocket.Command> socket;
@@ -171,10 +176,12 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
   private long lastHeartbeatMono;
   private long lastReportMono = Long.MIN_VALUE / 2;
 
-  private NodeEntity(ActorContext<Command> ctx, TimerScheduler<Command> timers, String nodeId, Deps deps, Loaded loaded) {
+  private NodeEntity(ActorContext<Command> ctx, TimerScheduler<Command> timers, String nodeId, Deps deps,
+                     ActorRef<ClusterSharding.ShardCommand> shard, Loaded loaded) {
     super(ctx);
     this.timers = timers;
     this.deps = deps;
+    this.shard = shard;
     this.metrics = Metrics.get(ctx.getSystem());
     SchedulerSettings.Nodes s = deps.settings();
     this.state = NodeState.unknown(nodeId, new NodeState.Limits(s.requireGpu(), s.maxConcurrentJobs(),
@@ -209,6 +216,7 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
         .onMessageEquals(HeartbeatTimeout.INSTANCE, this::onHeartbeatTimeout)
         .onMessageEquals(WarmupTimeout.INSTANCE, () -> apply(state.warmupExpired(now())))
         .onMessageEquals(ForgetOffline.INSTANCE, this::onForget)
+        .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
         .onMessage(ReservationExpired.class, this::onReservationExpired)
         .build();
   }
@@ -324,7 +332,10 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
     deps.ledger().forgetNode(state.nodeId());
     deps.directory().tell(new PoolDirectory.NodeForgotten(state.nodeId()));
     deps.reports().tell(new InstanceReports.NodeGone(state.nodeId()));
-    return Behaviors.stopped();
+    // through the shard, which buffers what arrives for this id meanwhile and starts a fresh entity for it: an
+    // entity that stopped itself would lose a registration racing with the forgetting
+    shard.tell(new ClusterSharding.Passivate<>(getContext().getSelf()));
+    return this;
   }
 
   // ---------------------------------------------------------------- capacity

@@ -23,6 +23,7 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * One node agent's WebSocket connection: decodes and validates frames, translates them into NodeEntity
@@ -61,8 +62,11 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
   public record Deps(SchedulerSettings settings, SchedulerClock clock, Entities entities, WireCodec codec) {}
 
   public static Behavior<Command> create(ActorRef<SocketOut> out, Deps deps) {
-    return Behaviors.setup(ctx -> new NodeSocket(ctx, out, deps));
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new NodeSocket(ctx, timers, out, deps)));
   }
+
+  /** The entity did not answer the pending registration in time. */
+  private record RegisterTimeout(String pendingId) implements Command {}
 
   private static final String SOCKET = "node";
 
@@ -75,8 +79,11 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
   private NodeInbound.Register pending;
   private boolean closing;
 
-  private NodeSocket(ActorContext<Command> ctx, ActorRef<SocketOut> out, Deps deps) {
+  private final TimerScheduler<Command> timers;
+
+  private NodeSocket(ActorContext<Command> ctx, TimerScheduler<Command> timers, ActorRef<SocketOut> out, Deps deps) {
     super(ctx);
+    this.timers = timers;
     this.out = out;
     this.deps = deps;
     this.metrics = Metrics.get(ctx.getSystem());
@@ -95,6 +102,7 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
         .onMessage(SendJob.class, m -> send(toAssign(m.order())))
         .onMessage(SendCancel.class, m -> send(new NodeOutbound.JobCancel(m.jobId(), m.traceId(), m.reason())))
         .onMessage(CloseWith.class, m -> close(m.code(), m.message()))
+        .onMessage(RegisterTimeout.class, this::onRegisterTimeout)
         .build();
   }
 
@@ -185,13 +193,29 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
     }
     boolean generated = supplied == null || supplied.isEmpty();
     pending = r;
-    pendingId = generated ? Ids.nodeId() : supplied;
-    deps.entities().node(pendingId).tell(new NodeEntity.Register(facts(r), generated, getContext().getSelf()));
+    askToRegister(generated ? Ids.nodeId() : supplied, generated);
+  }
+
+  /** Asks the entity of {@code id} to register this connection; without an answer in time the socket closes. */
+  private void askToRegister(String id, boolean generated) {
+    pendingId = id;
+    deps.entities().node(id).tell(new NodeEntity.Register(facts(pending), generated, getContext().getSelf()));
+    timers.startSingleTimer(RegisterTimeout.class, new RegisterTimeout(id), deps.settings().nodes().registerTimeout());
+  }
+
+  private Behavior<Command> onRegisterTimeout(RegisterTimeout t) {
+    if (nodeId != null || !t.pendingId().equals(pendingId)) return this;
+    metrics.inc("node_register_timeouts_total");
+    getContext().getLog().warn("node registration unanswered: no reply for {} within {}", pendingId,
+        deps.settings().nodes().registerTimeout());
+    return close("INTERNAL_ERROR", "registration not answered within "
+        + deps.settings().nodes().registerTimeout().toSeconds() + " s; reconnect and register again");
   }
 
   private Behavior<Command> onRegistered(Registered m) {
     if (closing) return this;
     if (nodeId == null) {
+      timers.cancel(RegisterTimeout.class);
       nodeId = m.nodeId();
       pendingId = null;
       pending = null;
@@ -204,8 +228,7 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
 
   private Behavior<Command> onIdTaken(IdTaken m) {
     if (pending == null) return this;
-    pendingId = Ids.nodeId();
-    deps.entities().node(pendingId).tell(new NodeEntity.Register(facts(pending), true, getContext().getSelf()));
+    askToRegister(Ids.nodeId(), true);
     return this;
   }
 

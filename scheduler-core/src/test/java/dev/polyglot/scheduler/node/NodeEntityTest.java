@@ -17,10 +17,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes;
 import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.RecipientRef;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,6 +36,7 @@ class NodeEntityTest {
   private TestProbe<PoolDirectory.Command> directory;
   private TestProbe<NodeSocket.Command> socket;
   private TestProbe<SessionBound> sessions;
+  private TestProbe<ClusterSharding.ShardCommand> shard;
   private dev.polyglot.scheduler.store.InMemoryLedger ledger = new dev.polyglot.scheduler.store.InMemoryLedger();
 
   @AfterAll
@@ -47,6 +50,7 @@ class NodeEntityTest {
     directory = kit.createTestProbe();
     socket = kit.createTestProbe();
     sessions = kit.createTestProbe();
+    shard = kit.createTestProbe();
   }
 
   private ActorRef<NodeEntity.Command> spawn(SchedulerSettings settings) {
@@ -60,7 +64,8 @@ class NodeEntityTest {
       @Override public void tellSession(String sessionId, SessionBound message) { sessions.getRef().tell(message); }
     };
     return kit.spawn(NodeEntity.create("node-1", new NodeEntity.Deps(settings.nodes(), clock, directory.getRef(), entities, ledger,
-        kit.<dev.polyglot.scheduler.cluster.InstanceReports.Command>createTestProbe().getRef(), Duration.ofSeconds(5))));
+        kit.<dev.polyglot.scheduler.cluster.InstanceReports.Command>createTestProbe().getRef(), Duration.ofSeconds(5)),
+        shard.getRef()));
   }
 
   private ActorRef<NodeEntity.Command> readyNode(SchedulerSettings settings) {
@@ -141,6 +146,25 @@ class NodeEntityTest {
     TestProbe<NodeEntity.Summary> summary = kit.createTestProbe();
     node.tell(new NodeEntity.GetSummary(summary.getRef()));
     assertEquals(NodeStatus.OFFLINE, summary.receiveMessage().status());
+  }
+
+  @Test
+  void anOfflineNodeIsForgottenAfterTheExpiryAndPassivatedThroughItsShard() {
+    ActorRef<NodeEntity.Command> node = readyNode(TestSettings.with(""));
+    node.tell(new NodeEntity.SocketClosed(socket.getRef()));
+    TestProbe<NodeEntity.Summary> summary = kit.createTestProbe();
+    node.tell(new NodeEntity.GetSummary(summary.getRef()));
+    assertEquals(NodeStatus.OFFLINE, summary.receiveMessage().status());
+    assertTrue(ledger.loadNode("node-1").toCompletableFuture().join().isPresent());
+    clock.advance(Duration.ofMinutes(10).minusMillis(1));
+    shard.expectNoMessage(Duration.ofMillis(50));
+    clock.advance(Duration.ofMillis(1));
+    assertEquals(node, shard.expectMessageClass(ClusterSharding.Passivate.class).entity());
+    directory.fishForMessage(Duration.ofSeconds(3), m -> m instanceof PoolDirectory.NodeForgotten
+        ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore());
+    assertTrue(ledger.loadNode("node-1").toCompletableFuture().join().isEmpty(), "the ledger forgets the node");
+    node.tell(NodeEntity.Stop.INSTANCE); // what the shard sends once it buffers this id's messages
+    kit.createTestProbe().expectTerminated(node);
   }
 
   @Test

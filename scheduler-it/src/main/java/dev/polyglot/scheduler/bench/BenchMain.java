@@ -20,6 +20,13 @@ import java.util.Map;
  * {@code --seed-duration=10} (the seed baseline's bounded run under heartbeat storms), {@code --verbose}.
  */
 public final class BenchMain {
+  /**
+   * The collector every target runs on unless {@code --target-jvm-opts} says otherwise: the one {@code ./scheduler
+   * run} deploys with. With thousands of connections G1's young pauses (60–90 ms here) set the dispatch tail
+   * (BENCHMARKS.md, "Why S2 missed"); all targets get the same, so the ratios compare designs, not collectors.
+   */
+  static final String DEFAULT_TARGET_JVM_OPTS = "-XX:+UseZGC";
+
   private BenchMain() {}
 
   public static void main(String[] args) throws Exception {
@@ -53,7 +60,7 @@ public final class BenchMain {
     report.meta.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
     report.meta.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
     boolean verbose = opts.containsKey("verbose");
-    List<String> jvmOpts = new ArrayList<>(List.of(opts.getOrDefault("target-jvm-opts", "-XX:+UseG1GC").trim().split("\\s+")));
+    List<String> jvmOpts = new ArrayList<>(List.of(opts.getOrDefault("target-jvm-opts", DEFAULT_TARGET_JVM_OPTS).trim().split("\\s+")));
     jvmOpts.removeIf(String::isBlank);
     for (String name : names) {
       Scenario base = Scenario.named(name).with(opts);

@@ -23,7 +23,7 @@ record Scenario(String name, String title, int nodes, int sessions, double utter
     add(new Scenario("S2", "heartbeat storm: 10,000 nodes heartbeating 1/s, 200 sessions, 50 utterances/s", 10_000, 200, 50, 0, 1000,
         8000, 0, 20, 5, 10, false, List.of("scheduler", "relay", "seed")));
     add(new Scenario("S3", "scale: 10,000 nodes, 1,000 sessions, 200 utterances/s", 10_000, 1000, 200, 0, 1000, 8000, 0, 20, 5, 10,
-        false, List.of("scheduler")));
+        false, List.of("scheduler", "relay", "seed")));
     add(new Scenario("S4", "burst: 1,000 utterances within 1 s over 100 nodes of 4 slots (nodes take 1 s per job)", 100, 100, 0, 1000,
         1000, 8000, 1000, 1, 0, 20, false, List.of("scheduler")));
     add(new Scenario("smoke", "smoke: 5 nodes, 5 sessions, 5 utterances/s, 3 s", 5, 5, 5, 0, 1000, 2000, 0, 3, 1, 5, false,

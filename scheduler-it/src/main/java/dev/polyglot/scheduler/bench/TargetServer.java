@@ -117,6 +117,22 @@ public final class TargetServer implements AutoCloseable {
     throw new IllegalStateException("scheduler not ready within 30 s");
   }
 
+  /**
+   * The heap in use at the end of the last collection, summed over the heap pools: after {@code System.gc()} that
+   * is the live set, for G1 (old gen after a full GC, young pools empty) as for ZGC (whose current "used" also
+   * counts pages allocated since and pages not yet relocated, which made its figures incomparable).
+   */
+  private static long liveAfterLastGc(long fallback) {
+    long sum = 0;
+    boolean any = false;
+    for (var pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() != java.lang.management.MemoryType.HEAP || pool.getCollectionUsage() == null) continue;
+      sum += pool.getCollectionUsage().getUsed();
+      any = true;
+    }
+    return any ? sum : fallback;
+  }
+
   /** The JVM's CPU time, heap (after a full GC when {@code mode} is "full") and GC pauses since the last reset ("full" or "reset"). */
   static String stats(String mode) {
     boolean gc = mode.equals("full");
@@ -138,7 +154,8 @@ public final class TargetServer implements AutoCloseable {
       gcMs += Math.max(0, b.getCollectionTime());
     }
     var heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
-    String out = "{\"cpu_ns\":" + os.getProcessCpuTime() + ",\"heap_used\":" + heap.getUsed() + ",\"heap_max\":" + heap.getMax()
+    long used = gc ? liveAfterLastGc(heap.getUsed()) : heap.getUsed();
+    String out = "{\"cpu_ns\":" + os.getProcessCpuTime() + ",\"heap_used\":" + used + ",\"heap_max\":" + heap.getMax()
         + ",\"gc_count\":" + gcCount + ",\"gc_ms\":" + gcMs + ",\"gc_max_pause_ms\":" + GcWatch.maxPauseMs.get()
         + ",\"gc_pauses_over_50ms\":" + GcWatch.over50.get() + ",\"threads\":" + Thread.activeCount() + "}";
     if (gc || mode.equals("reset")) GcWatch.reset(); // pauses are counted from here
