@@ -269,6 +269,7 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
       metrics.inc("node_heartbeat_unregistered_total");
       return this;
     }
+    metrics.inc("node_heartbeats_total");
     restartHeartbeatTimer();
     NodeFacts facts = state.facts().withHeartbeat(m.installedServices(), m.capabilityByType(), m.installedModels(),
         m.languageCapabilities(), m.metrics());

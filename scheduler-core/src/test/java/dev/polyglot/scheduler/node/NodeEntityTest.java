@@ -111,6 +111,7 @@ class NodeEntityTest {
   void heartbeatsJustBeforeTheTimeoutKeepTheNodeAlive() {
     ActorRef<NodeEntity.Command> node = readyNode(TestSettings.with(""));
     TestProbe<NodeEntity.Summary> summary = kit.createTestProbe();
+    long handled = dev.polyglot.scheduler.metrics.Metrics.get(kit.system()).value("node_heartbeats_total");
     for (int i = 0; i < 5; i++) {
       clock.advance(Duration.ofSeconds(44));
       node.tell(heartbeat(Fixtures.usage(10, 0)));
@@ -118,6 +119,8 @@ class NodeEntityTest {
       assertEquals(NodeStatus.READY, summary.receiveMessage().status());
     }
     socket.expectNoMessage(Duration.ofMillis(50));
+    assertEquals(handled + 5, dev.polyglot.scheduler.metrics.Metrics.get(kit.system()).value("node_heartbeats_total"),
+        "every applied heartbeat is counted");
   }
 
   @Test

@@ -86,10 +86,15 @@ public final class TargetServer implements AutoCloseable {
     if (kind.equals("scheduler")) awaitReady();
   }
 
-  /** The baselines add the heartbeats they fully handled (the scheduler has no such counter). */
+  /**
+   * Adds the heartbeats the target fully handled: for the baselines their own count, for the scheduler its
+   * {@code node_heartbeats_total} metric (heartbeats a node entity applied).
+   */
   private String withHandled(String stats) {
     RelayServer r = relay;
-    return r == null ? stats : stats.substring(0, stats.length() - 1) + ",\"heartbeats_handled\":" + r.heartbeatsHandled.get() + "}";
+    long handled = r != null ? r.heartbeatsHandled.get()
+        : dev.polyglot.scheduler.metrics.Metrics.get(system).value("node_heartbeats_total");
+    return stats.substring(0, stats.length() - 1) + ",\"heartbeats_handled\":" + handled + "}";
   }
 
   static TargetServer start(String kind, String overrides) {
