@@ -33,7 +33,7 @@ abstract class Target implements AutoCloseable {
   JsonNode stats(String mode) {
     try {
       var r = http.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/bench/stats"
-              + (mode.isEmpty() ? "" : "?gc=" + mode))).timeout(Duration.ofSeconds(30)).build(),
+              + (mode.isEmpty() ? "" : "?gc=" + mode))).timeout(Duration.ofSeconds(120)).build(),
           HttpResponse.BodyHandlers.ofString());
       return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
     } catch (Exception e) {
