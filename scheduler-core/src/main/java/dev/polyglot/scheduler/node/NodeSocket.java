@@ -70,6 +70,7 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
 
   private static final String SOCKET = "node";
 
+  private final TimerScheduler<Command> timers;
   private final ActorRef<SocketOut> out;
   private final Deps deps;
   private final Metrics metrics;
@@ -78,8 +79,6 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
   private String pendingId;    // while the entity decides
   private NodeInbound.Register pending;
   private boolean closing;
-
-  private final TimerScheduler<Command> timers;
 
   private NodeSocket(ActorContext<Command> ctx, TimerScheduler<Command> timers, ActorRef<SocketOut> out, Deps deps) {
     super(ctx);

@@ -23,7 +23,8 @@ public final class BenchMain {
   /**
    * The collector every target runs on unless {@code --target-jvm-opts} says otherwise: the one {@code ./scheduler
    * run} deploys with. With thousands of connections G1's young pauses (60–90 ms here) set the dispatch tail
-   * (BENCHMARKS.md, "Why S2 missed"); all targets get the same, so the ratios compare designs, not collectors.
+   * (BENCHMARKS.md, "Why the 5 ms target is missed"); all targets get the same, so the ratios compare designs,
+   * not collectors.
    */
   static final String DEFAULT_TARGET_JVM_OPTS = "-XX:+UseZGC";
 
