@@ -27,57 +27,57 @@ class JobFailoverIT {
     server.close();
   }
 
+  /** Two ready nodes of one pair, a client that spoke one utterance, and which node got its job. */
+  private record TwoNodes(FakeNode holder, FakeNode other, FakeClient client, String sid) implements AutoCloseable {
+    static TwoNodes speakOnce(String src, String tgt) {
+      FakeNode a = FakeNode.ready(server.port, List.of(src, tgt));
+      FakeNode b = FakeNode.ready(server.port, List.of(src, tgt));
+      FakeClient client = FakeClient.connect(server.port);
+      String sid = client.initOneWay(src, tgt);
+      client.speak(sid, 1);
+      Server.await("a job_assign", () -> !a.peer.all("job_assign").isEmpty() || !b.peer.all("job_assign").isEmpty());
+      boolean aHasIt = !a.peer.all("job_assign").isEmpty();
+      return new TwoNodes(aHasIt ? a : b, aHasIt ? b : a, client, sid);
+    }
 
-  /** Which of two nodes received the next job; waits for it. */
-  static FakeNode holderOf(FakeNode a, FakeNode b) {
-    Server.await("a job_assign", () -> !a.peer.all("job_assign").isEmpty() || !b.peer.all("job_assign").isEmpty());
-    return a.peer.all("job_assign").isEmpty() ? b : a;
+    @Override
+    public void close() {
+      client.close();
+      holder.close();
+      other.close();
+    }
   }
 
   @Test
   void aNodeClosingMidJobFailsTheJobOverAndTheClientGetsExactlyOneResult() {
-    FakeNode a = FakeNode.ready(server.port, List.of("c1", "d1"));
-    FakeNode b = FakeNode.ready(server.port, List.of("c1", "d1"));
-    FakeClient client = FakeClient.connect(server.port);
-    String sid = client.initOneWay("c1", "d1");
-    client.speak(sid, 1);
-    FakeNode first = holderOf(a, b);
-    FakeNode other = first == a ? b : a;
-    JsonNode job = first.awaitJob();
-    first.close();
-    JsonNode retry = other.awaitJob();
-    assertEquals(job.path("job_id").asText(), retry.path("job_id").asText());
-    assertEquals(2, retry.path("attempt_id").asInt());
-    other.succeed(retry, "hello", "你好");
-    client.awaitResult(sid);
-    client.peer.expectNone("translation_result", Duration.ofMillis(500));
-    client.close();
-    other.close();
+    try (TwoNodes t = TwoNodes.speakOnce("c1", "d1")) {
+      JsonNode job = t.holder().awaitJob();
+      t.holder().close();
+      JsonNode retry = t.other().awaitJob();
+      assertEquals(job.path("job_id").asText(), retry.path("job_id").asText());
+      assertEquals(2, retry.path("attempt_id").asInt());
+      t.other().succeed(retry, "hello", "你好");
+      t.client().awaitResult(t.sid());
+      t.client().peer.expectNone("translation_result", Duration.ofMillis(500));
+    }
   }
 
   @Test
   void aNodeThatNeverAnswersGetsJobCancelAndTheJobFailsOver() {
-    FakeNode a = FakeNode.ready(server.port, List.of("c2", "d2"));
-    FakeNode b = FakeNode.ready(server.port, List.of("c2", "d2"));
-    FakeClient client = FakeClient.connect(server.port);
-    String sid = client.initOneWay("c2", "d2");
-    client.speak(sid, 1);
-    FakeNode silent = holderOf(a, b);
-    FakeNode other = silent == a ? b : a;
-    JsonNode job = silent.awaitJob();
-    JsonNode cancel = silent.peer.await("job_cancel");
-    assertEquals(job.path("job_id").asText(), cancel.path("job_id").asText());
-    assertEquals("job_timeout", cancel.path("reason").asText());
-    JsonNode retry = other.awaitJob();
-    assertEquals(2, retry.path("attempt_id").asInt());
-    silent.succeed(job, "late", "but valid"); // a late success of attempt 1 still wins
-    assertEquals("superseded", other.peer.await("job_cancel").path("reason").asText());
-    client.awaitResult(sid);
-    other.succeed(retry, "second", "ignored");
-    client.peer.expectNone("translation_result", Duration.ofMillis(500));
-    client.close();
-    a.close();
-    b.close();
+    try (TwoNodes t = TwoNodes.speakOnce("c2", "d2")) {
+      FakeNode silent = t.holder();
+      JsonNode job = silent.awaitJob();
+      JsonNode cancel = silent.peer.await("job_cancel");
+      assertEquals(job.path("job_id").asText(), cancel.path("job_id").asText());
+      assertEquals("job_timeout", cancel.path("reason").asText());
+      JsonNode retry = t.other().awaitJob();
+      assertEquals(2, retry.path("attempt_id").asInt());
+      silent.succeed(job, "late", "but valid"); // a late success of attempt 1 still wins
+      assertEquals("superseded", t.other().peer.await("job_cancel").path("reason").asText());
+      t.client().awaitResult(t.sid());
+      t.other().succeed(retry, "second", "ignored");
+      t.client().peer.expectNone("translation_result", Duration.ofMillis(500));
+    }
   }
 
   @Test
@@ -138,33 +138,27 @@ class JobFailoverIT {
 
   @Test
   void aNodeSilentOnOneJobButAnsweringALaterOneCompletesItSilentlyWithoutFailover() {
-    FakeNode a = FakeNode.ready(server.port, List.of("c6", "d6"));
-    FakeNode b = FakeNode.ready(server.port, List.of("c6", "d6"));
-    FakeClient client = FakeClient.connect(server.port);
-    String sid = client.initOneWay("c6", "d6");
-    client.speak(sid, 1);
-    FakeNode holder = holderOf(a, b);
-    FakeNode other = holder == a ? b : a;
-    JsonNode parked = holder.awaitJob();
-    try {
-      Thread.sleep(300);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    try (TwoNodes t = TwoNodes.speakOnce("c6", "d6")) {
+      FakeNode holder = t.holder();
+      FakeClient client = t.client();
+      JsonNode parked = holder.awaitJob();
+      try {
+        Thread.sleep(300);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      client.speak(t.sid(), 2);
+      JsonNode later = holder.awaitJob(); // affinity keeps the session on the same node
+      assertEquals(1, later.path("utterance_index").asInt());
+      holder.succeed(later, "merged text", "merged translation");
+      JsonNode r = client.awaitResult(t.sid());
+      assertEquals(1, r.path("utterance_index").asInt());
+      holder.peer.expectNone("job_cancel", Duration.ofMillis(2500));
+      t.other().peer.expectNone("job_assign", Duration.ofMillis(100));
+      client.peer.expectNone("translation_result", Duration.ofMillis(100));
+      client.peer.expectNone("error", Duration.ofMillis(100));
+      assertEquals(parked.path("utterance_index").asInt(), 0);
     }
-    client.speak(sid, 2);
-    JsonNode later = holder.awaitJob(); // affinity keeps the session on the same node
-    assertEquals(1, later.path("utterance_index").asInt());
-    holder.succeed(later, "merged text", "merged translation");
-    JsonNode r = client.awaitResult(sid);
-    assertEquals(1, r.path("utterance_index").asInt());
-    holder.peer.expectNone("job_cancel", Duration.ofMillis(2500));
-    other.peer.expectNone("job_assign", Duration.ofMillis(100));
-    client.peer.expectNone("translation_result", Duration.ofMillis(100));
-    client.peer.expectNone("error", Duration.ofMillis(100));
-    assertEquals(parked.path("utterance_index").asInt(), 0);
-    client.close();
-    a.close();
-    b.close();
   }
 
   @Test
