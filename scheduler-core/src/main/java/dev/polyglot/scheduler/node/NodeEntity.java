@@ -230,7 +230,7 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
     }
     if (m.socket().equals(socket) && state.connected()) {
       state = state.refresh(m.facts());
-      m.socket().tell(new NodeSocket.Registered(state.nodeId(), state.status(), getContext().getSelf()));
+      m.socket().tell(new NodeSocket.Registered(state.nodeId(), state.status()));
       announce();
       return this;
     }
@@ -244,7 +244,7 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
     timers.cancel(ForgetOffline.INSTANCE);
     NodeState before = state;
     state = state.register(m.facts(), now());
-    socket.tell(new NodeSocket.Registered(state.nodeId(), NodeStatus.REGISTERING, getContext().getSelf()));
+    socket.tell(new NodeSocket.Registered(state.nodeId(), NodeStatus.REGISTERING));
     saveSnapshot();
     restartHeartbeatTimer();
     timers.startSingleTimer(WarmupTimeout.INSTANCE, WarmupTimeout.INSTANCE, deps.settings().warmupTimeout());
@@ -258,7 +258,6 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
       getContext().getLog().info("node connection re-learnt from a heartbeat");
       metrics.inc("node_connection_relearnt_total");
       socket = m.socket();
-      socket.tell(new NodeSocket.EntityAt(getContext().getSelf()));
       NodeState before = state;
       state = state.register(state.facts(), now());
       timers.startSingleTimer(WarmupTimeout.INSTANCE, WarmupTimeout.INSTANCE, deps.settings().warmupTimeout());

@@ -46,11 +46,7 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
   public enum StreamEnded implements Command { INSTANCE }
 
   // ---- from the NodeEntity
-  /** Registration accepted by {@code entity}, the node's entity itself (where heartbeats then go directly). */
-  public record Registered(String nodeId, NodeStatus status, ActorRef<NodeEntity.Command> entity) implements Command {}
-
-  /** The node's entity was re-created at {@code entity} (its instance died) and adopted this connection. */
-  public record EntityAt(ActorRef<NodeEntity.Command> entity) implements Command {}
+  public record Registered(String nodeId, NodeStatus status) implements Command {}
 
   public record IdTaken(String nodeId) implements Command {}
 
@@ -72,9 +68,6 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
   /** The entity did not answer the pending registration in time. */
   private record RegisterTimeout(String pendingId) implements Command {}
 
-  /** The entity heartbeats went to directly has stopped (moved, passivated, its instance gone). */
-  private record EntityStopped(ActorRef<NodeEntity.Command> entity) implements Command {}
-
   private static final String SOCKET = "node";
 
   private final TimerScheduler<Command> timers;
@@ -86,13 +79,6 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
   private String pendingId;    // while the entity decides
   private NodeInbound.Register pending;
   private boolean closing;
-  /**
-   * The node's entity itself, once it told us: heartbeats (the storm: one per node per second) go straight to it
-   * instead of through the shard region, whose one mailbox every placement's {@code Reserve} and {@code Assign}
-   * also passes. Everything else keeps going through sharding, which buffers while an entity moves; a heartbeat
-   * lost in that window is harmless (the next one follows in a second), a result would not be.
-   */
-  private ActorRef<NodeEntity.Command> direct;
 
   private NodeSocket(ActorContext<Command> ctx, TimerScheduler<Command> timers, ActorRef<SocketOut> out, Deps deps) {
     super(ctx);
@@ -116,11 +102,6 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
         .onMessage(SendCancel.class, m -> send(new NodeOutbound.JobCancel(m.jobId(), m.traceId(), m.reason())))
         .onMessage(CloseWith.class, m -> close(m.code(), m.message()))
         .onMessage(RegisterTimeout.class, this::onRegisterTimeout)
-        .onMessage(EntityAt.class, m -> { heartbeatsTo(m.entity()); return this; })
-        .onMessage(EntityStopped.class, m -> {
-          if (m.entity().equals(direct)) direct = null; // back to sharding, which finds the entity again
-          return this;
-        })
         .build();
   }
 
@@ -240,7 +221,6 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
       getContext().getLog().info("node {} registered", nodeId);
       metrics.inc("node_registrations_total");
     }
-    heartbeatsTo(m.entity());
     send(new NodeOutbound.RegisterAck(nodeId, "Node registered successfully", NodeStatus.REGISTERING.wire()));
     return this;
   }
@@ -256,7 +236,7 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
       reject("INVALID_MESSAGE", "node_heartbeat.node_id " + h.nodeId() + " is not this connection's node", "foreign heartbeat");
       return;
     }
-    (direct != null ? direct : entity()).tell(new NodeEntity.Heartbeat(h.resourceUsage(), h.installedServices(), h.capabilityByType(),
+    entity().tell(new NodeEntity.Heartbeat(h.resourceUsage(), h.installedServices(), h.capabilityByType(),
         h.installedModels(), h.languageCapabilities(), metricsOf(h), getContext().getSelf()));
   }
 
@@ -290,13 +270,6 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
     closing = true;
     out.tell(SocketOut.Complete.INSTANCE);
     return this;
-  }
-
-  private void heartbeatsTo(ActorRef<NodeEntity.Command> entity) {
-    if (entity == null || entity.equals(direct)) return;
-    if (direct != null) getContext().unwatch(direct);
-    direct = entity;
-    getContext().watchWith(entity, new EntityStopped(entity));
   }
 
   private org.apache.pekko.actor.typed.RecipientRef<NodeEntity.Command> entity() {

@@ -90,9 +90,6 @@ class ClusterSerializationTest {
     assertSurvives(new NodeEntity.Refused("node-a", "job-1", 1, "full"));
     assertSurvives(new NodeEntity.Cancel("job-1", 1, "trace", "superseded"));
     assertSurvives(NodeEntity.Reannounce.INSTANCE);
-    ActorRef<NodeEntity.Command> entity = kit.createTestProbe(NodeEntity.Command.class).getRef();
-    assertSurvives(new NodeSocket.Registered("node-a", NodeStatus.REGISTERING, entity));
-    assertSurvives(new NodeSocket.EntityAt(entity));
     assertSurvives(new NodeSocket.SendStatus(NodeStatus.READY, "healthy heartbeat", 5));
     assertSurvives(new NodeSocket.CloseWith("NODE_CONNECTION_REPLACED", "replaced"));
     assertSurvives(new PoolDirectory.NodeChanged(new NodeView("node-a", 3, true, NodeStatus.READY, false,

@@ -72,7 +72,7 @@ class NodeEntityTest {
     ActorRef<NodeEntity.Command> node = spawn(settings);
     NodeFacts facts = Fixtures.agentFacts(List.of("zh", "en"));
     node.tell(new NodeEntity.Register(facts, false, socket.getRef()));
-    assertEquals(new NodeSocket.Registered("node-1", NodeStatus.REGISTERING, node), socket.receiveMessage());
+    assertEquals(new NodeSocket.Registered("node-1", NodeStatus.REGISTERING), socket.receiveMessage());
     assertEquals(NodeStatus.REGISTERING, ((NodeSocket.SendStatus) socket.receiveMessage()).status());
     node.tell(heartbeat(Fixtures.usage(10, 0)));
     assertEquals(NodeStatus.READY, ((NodeSocket.SendStatus) socket.receiveMessage()).status());

@@ -64,43 +64,11 @@ class NodeSocketTest {
     assertEquals(SocketOut.Complete.INSTANCE, out.receiveMessage());
   }
 
-  private void frame(ActorRef<NodeSocket.Command> s, String json) {
-    s.tell(new NodeSocket.Frame(new SocketIn.Text(json), acks.getRef()));
-    acks.receiveMessage();
-  }
-
-  private static final String HEARTBEAT = "{\"type\":\"node_heartbeat\",\"node_id\":\"gpu-7\",\"timestamp\":1,"
-      + "\"resource_usage\":{\"cpu_percent\":12.5,\"gpu_percent\":41.0,\"mem_percent\":48.1,\"running_jobs\":0}}";
-
-  /**
-   * Heartbeats go straight to the entity that accepted the registration, not through the shard region every
-   * placement also passes; results keep going through sharding; when that entity stops, heartbeats do too.
-   */
-  @Test
-  void heartbeatsGoToTheRegisteredEntityDirectlyUntilItStops() {
-    ActorRef<NodeSocket.Command> s = socket();
-    entity.expectMessageClass(NodeEntity.Register.class);
-    TestProbe<NodeEntity.Command> itself = kit.createTestProbe();
-    s.tell(new NodeSocket.Registered("gpu-7", NodeStatus.REGISTERING, itself.getRef()));
-    out.receiveMessage(); // node_register_ack
-    frame(s, HEARTBEAT);
-    itself.expectMessageClass(NodeEntity.Heartbeat.class);
-    entity.expectNoMessage(Duration.ofMillis(50));
-    frame(s, "{\"type\":\"job_result\",\"job_id\":\"j1\",\"attempt_id\":1,\"success\":true,\"text_asr\":\"a\","
-        + "\"text_translated\":\"b\"}");
-    entity.expectMessageClass(NodeEntity.ResultFromNode.class); // a result must survive an entity moving: sharding
-    itself.stop();
-    entity.awaitAssert(Duration.ofSeconds(3), () -> {
-      frame(s, HEARTBEAT);
-      return entity.expectMessageClass(NodeEntity.Heartbeat.class, Duration.ofMillis(100));
-    });
-  }
-
   @Test
   void anAnsweredRegistrationIsNotTimedOut() {
     ActorRef<NodeSocket.Command> s = socket();
     entity.expectMessageClass(NodeEntity.Register.class);
-    s.tell(new NodeSocket.Registered("gpu-7", NodeStatus.REGISTERING, null));
+    s.tell(new NodeSocket.Registered("gpu-7", NodeStatus.REGISTERING));
     String ack = ((SocketOut.Text) out.receiveMessage()).text();
     assertTrue(ack.contains("\"type\":\"node_register_ack\"") && ack.contains("gpu-7"), ack);
     time.timePasses(Duration.ofSeconds(30));
