@@ -35,9 +35,7 @@ class ClusterRoundTripIT {
 
   @AfterAll
   static void stop() {
-    for (Server s : new Server[] {three, two, one}) {
-      if (s != null) s.close();
-    }
+    Server.closeAll(three, two, one);
   }
 
   static JsonNode cluster(Server s) {

@@ -32,9 +32,7 @@ class DirectoryFailoverIT {
 
   @AfterAll
   static void stop() {
-    for (Server s : new Server[] {three, two, one}) {
-      if (s != null) s.close();
-    }
+    Server.closeAll(three, two, one);
   }
 
 

@@ -60,6 +60,13 @@ final class Server implements AutoCloseable {
     return new Server(overrides);
   }
 
+  /** Closes instances in the order given (the youngest first, so the oldest leaves last); nulls are skipped. */
+  static void closeAll(Server... servers) {
+    for (Server s : servers) {
+      if (s != null) s.close();
+    }
+  }
+
   /**
    * Three instances in this JVM joined into one cluster (the first is the seed, so the oldest), each with the
    * common settings plus its cluster roles; returns them in start order once all three are Up members.
