@@ -45,13 +45,8 @@ public final class RigNode {
   }
 
   private void onMessage(String text) {
-    JsonNode m;
-    try {
-      m = JSON.readTree(text);
-    } catch (Exception e) {
-      stats.onOtherError("RIG_INVALID_JSON");
-      return;
-    }
+    JsonNode m = stats.parse(text);
+    if (m == null) return;
     switch (m.path("type").asText()) {
       case "node_register_ack" -> {
         nodeId = m.path("node_id").asText();

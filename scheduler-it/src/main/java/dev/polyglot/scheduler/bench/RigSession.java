@@ -1,13 +1,11 @@
 package dev.polyglot.scheduler.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.Base64;
 import java.util.concurrent.CompletableFuture;
 
 /** A fake web client (PROTOCOL.md §6): one-way zh→en session; each utterance is one audio chunk, then the final chunk. */
 final class RigSession {
-  private static final ObjectMapper JSON = new ObjectMapper();
   static final String INIT = "{\"type\":\"session_init\",\"client_version\":\"web-client-v1.0\",\"platform\":\"web\",\"src_lang\":\"zh\","
       + "\"tgt_lang\":\"en\",\"dialect\":null,\"features\":{},\"pairing_code\":null,\"mode\":\"one_way\","
       + "\"trace_id\":\"5b1f0a52-8f7e-4c7b-9d0f-3a1e2b4c5d6e\",\"tenant_id\":null}";
@@ -44,13 +42,8 @@ final class RigSession {
   }
 
   private void onMessage(String text) {
-    JsonNode m;
-    try {
-      m = JSON.readTree(text);
-    } catch (Exception e) {
-      stats.onOtherError("RIG_INVALID_JSON");
-      return;
-    }
+    JsonNode m = stats.parse(text);
+    if (m == null) return;
     switch (m.path("type").asText()) {
       case "session_init_ack" -> {
         sessionId = m.path("session_id").asText();

@@ -1,5 +1,7 @@
 package dev.polyglot.scheduler.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -79,6 +81,18 @@ final class RigStats {
     errorCodes.computeIfAbsent(code, k -> new LongAdder()).increment();
     if (flights.remove(key(sessionId, index)) != null) failed.increment();
     if (verbose) System.out.printf("  error        %s utterance %d: %s%n", sessionId, index, code);
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** One message the target sent, parsed; {@code null} (and counted) when it is not JSON. */
+  JsonNode parse(String text) {
+    try {
+      return JSON.readTree(text);
+    } catch (Exception e) {
+      onOtherError("RIG_INVALID_JSON");
+      return null;
+    }
   }
 
   void onOtherError(String code) {
