@@ -83,6 +83,10 @@ public final class BenchMain {
         try (Target t = opts.containsKey("url") ? new Target.Running(opts.get("url"))
             : opts.containsKey("in-process") ? new Target.InProcess(kind, overrides)
             : new Target.Child(kind, overrides, jvmOpts, out.resolve(sc.name() + "-" + kind + "-target.log").toFile())) {
+          if (kind.equals("scheduler") && sc.name().equals("demo")) {
+            System.out.printf("   watch it while it runs (%d s; --duration=N for longer): curl http://%s:%d/api/v1/cluster"
+                + "  (also /metrics, /ready)%n", sc.durationS(), t.host, t.port);
+          }
           LoadRig.Result r = new LoadRig(sc, t, label, verbose).run();
           if (kind.equals("seed") && storm) r.json.put("bounded_run", "saturates by design: " + sc.nodes() + " heartbeats/s x 2 ms under one write lock");
           report.runs.add(r);
