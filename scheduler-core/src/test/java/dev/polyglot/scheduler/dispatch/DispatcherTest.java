@@ -1,5 +1,7 @@
 package dev.polyglot.scheduler.dispatch;
 
+import dev.polyglot.scheduler.testkit.TestEntities;
+import dev.polyglot.scheduler.testkit.TestKits;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.polyglot.scheduler.cluster.Entities;
@@ -19,7 +21,6 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.pubsub.Topic;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -29,8 +30,7 @@ import org.junit.jupiter.api.Test;
  * through sharding, and queues a request whose candidates refused or did not answer in time.
  */
 class DispatcherTest {
-  static final ActorTestKit kit = ActorTestKit.create(ManualTime.config()
-      .withFallback(com.typesafe.config.ConfigFactory.parseString("pekko.actor.provider = local")));
+  static final ActorTestKit kit = TestKits.manualTime();
   static final ManualTime time = ManualTime.get(kit.system());
 
   private final TestProbe<NodeEntity.Command> sharded = kit.createTestProbe(); // what sharding delivers to
@@ -42,11 +42,7 @@ class DispatcherTest {
   }
 
   private ActorRef<Dispatcher.Command> dispatcherWithOneNode() {
-    Entities entities = new Entities() {
-      @Override public RecipientRef<NodeEntity.Command> node(String nodeId) { return sharded.getRef(); }
-
-      @Override public RecipientRef<SessionEntity.Command> session(String id) { return shardedSessions.getRef(); }
-    };
+    Entities entities = new TestEntities(sharded.getRef(), shardedSessions.getRef(), null);
     TestProbe<PoolDirectory.Command> directory = kit.createTestProbe();
     TestProbe<Topic.Command<PoolUpdate>> topic = kit.createTestProbe();
     ActorRef<Dispatcher.Command> d = kit.spawn(Dispatcher.create(new Dispatcher.Deps(

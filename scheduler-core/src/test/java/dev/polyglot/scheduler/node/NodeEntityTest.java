@@ -1,5 +1,7 @@
 package dev.polyglot.scheduler.node;
 
+import dev.polyglot.scheduler.testkit.TestEntities;
+import dev.polyglot.scheduler.testkit.TestKits;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.polyglot.scheduler.cluster.Entities;
@@ -21,15 +23,13 @@ import org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes;
 import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class NodeEntityTest {
-  static final ActorTestKit kit = ActorTestKit.create(ManualTime.config()
-      .withFallback(com.typesafe.config.ConfigFactory.parseString("pekko.actor.provider = local")));
+  static final ActorTestKit kit = TestKits.manualTime();
   static final ManualTime time = ManualTime.get(kit.system());
 
   private ManualClock clock;
@@ -54,15 +54,7 @@ class NodeEntityTest {
   }
 
   private ActorRef<NodeEntity.Command> spawn(SchedulerSettings settings) {
-    Entities entities = new Entities() {
-      @Override public RecipientRef<NodeEntity.Command> node(String nodeId) { throw new AssertionError("not used"); }
-
-      @Override public RecipientRef<dev.polyglot.scheduler.session.SessionEntity.Command> session(String id) {
-        throw new AssertionError("not used");
-      }
-
-      @Override public void tellSession(String sessionId, SessionBound message) { sessions.getRef().tell(message); }
-    };
+    Entities entities = new TestEntities(null, null, sessions.getRef());
     return kit.spawn(NodeEntity.create("node-1", new NodeEntity.Deps(settings.nodes(), clock, directory.getRef(), entities, ledger,
         kit.<dev.polyglot.scheduler.cluster.InstanceReports.Command>createTestProbe().getRef(), Duration.ofSeconds(5)),
         shard.getRef()));

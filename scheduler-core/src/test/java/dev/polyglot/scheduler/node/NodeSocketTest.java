@@ -1,5 +1,7 @@
 package dev.polyglot.scheduler.node;
 
+import dev.polyglot.scheduler.testkit.TestEntities;
+import dev.polyglot.scheduler.testkit.TestKits;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.polyglot.scheduler.cluster.Entities;
@@ -7,8 +9,6 @@ import dev.polyglot.scheduler.edge.SocketAck;
 import dev.polyglot.scheduler.edge.SocketIn;
 import dev.polyglot.scheduler.edge.SocketOut;
 import dev.polyglot.scheduler.protocol.WireCodec;
-import dev.polyglot.scheduler.job.SessionBound;
-import dev.polyglot.scheduler.session.SessionEntity;
 import dev.polyglot.scheduler.testkit.ManualClock;
 import dev.polyglot.scheduler.testkit.TestSettings;
 import java.time.Duration;
@@ -16,14 +16,12 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.RecipientRef;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /** The socket actor's own timing rules, with the node entity replaced by a probe that answers when told to. */
 class NodeSocketTest {
-  static final ActorTestKit kit = ActorTestKit.create(ManualTime.config()
-      .withFallback(com.typesafe.config.ConfigFactory.parseString("pekko.actor.provider = local")));
+  static final ActorTestKit kit = TestKits.manualTime();
   static final ManualTime time = ManualTime.get(kit.system());
 
   private final TestProbe<NodeEntity.Command> entity = kit.createTestProbe();
@@ -36,13 +34,7 @@ class NodeSocketTest {
   }
 
   private ActorRef<NodeSocket.Command> socket() {
-    Entities entities = new Entities() {
-      @Override public RecipientRef<NodeEntity.Command> node(String nodeId) { return entity.getRef(); }
-
-      @Override public RecipientRef<SessionEntity.Command> session(String id) { throw new AssertionError("not used"); }
-
-      @Override public void tellSession(String sessionId, SessionBound message) { throw new AssertionError("not used"); }
-    };
+    Entities entities = new TestEntities(entity.getRef(), null, null);
     ActorRef<NodeSocket.Command> s = kit.spawn(NodeSocket.create(out.getRef(), new NodeSocket.Deps(
         TestSettings.with("scheduler.nodes.require-gpu = false"), new ManualClock(time), entities, new WireCodec())));
     s.tell(new NodeSocket.Frame(new SocketIn.Text(

@@ -1,5 +1,6 @@
 package dev.polyglot.scheduler.session;
 
+import dev.polyglot.scheduler.testkit.TestKits;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.polyglot.scheduler.cluster.Entities;
@@ -23,8 +24,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class SessionEntityTest {
-  static final ActorTestKit kit = ActorTestKit.create(ManualTime.config()
-      .withFallback(com.typesafe.config.ConfigFactory.parseString("pekko.actor.provider = local")));
+  static final ActorTestKit kit = TestKits.manualTime();
   static final ManualTime time = ManualTime.get(kit.system());
 
   private ManualClock clock;
