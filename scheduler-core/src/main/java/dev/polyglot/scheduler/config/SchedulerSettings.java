@@ -50,7 +50,22 @@ public record SchedulerSettings(
 
   public record Sessions(int maxPerConnection, Duration closeLinger, Duration sweepInterval) {}
 
-  public record Backpressure(boolean enabled, Duration resumeAfter) {}
+  /**
+   * {@code resumeAfter} is both the {@code resume_after_ms} sent and the per-session resend window. It must not exceed
+   * the real web client's 500 ms send tick: a longer resume can leave that client BUSY with its send timer stopped,
+   * queueing audio for the rest of its connection (PROTOCOL.md §6.11), so a larger value is refused here.
+   */
+  public record Backpressure(boolean enabled, Duration resumeAfter) {
+    public static final Duration MAX_RESUME_AFTER = Duration.ofMillis(450);
+
+    public Backpressure {
+      if (resumeAfter.isNegative() || resumeAfter.isZero() || resumeAfter.compareTo(MAX_RESUME_AFTER) > 0) {
+        throw new IllegalArgumentException("scheduler.backpressure.resume-after = " + resumeAfter.toMillis()
+            + " ms is refused: it must be > 0 and at most " + MAX_RESUME_AFTER.toMillis() + " ms, because the real web"
+            + " client's 500 ms send timer stops for good when its queue empties before the resume time (PROTOCOL.md §6.11)");
+      }
+    }
+  }
 
   /** Reads the {@code scheduler} block of a resolved config (reference.conf supplies every default). */
   public static SchedulerSettings from(Config root) {

@@ -105,7 +105,8 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
                         int runningJobs, int reservations, int effectiveLoad, int freeSlots, boolean overThreshold,
                         Set<String> pools, Set<String> readyTypes, int consecutiveUnhealthy, List<String> healthReasons,
                         long registeredAtMs, long lastHeartbeatMs, int maxSlots, String platform, ResourceUsage usage,
-                        List<InstalledService> services, List<CapabilityByType> capabilities) implements ClusterMessage {}
+                        List<InstalledService> services, List<CapabilityByType> capabilities, String wireDialect)
+      implements ClusterMessage {}
 
   // ---- to sessions (through sharding, by the session id recorded with the attempt)
 
@@ -494,7 +495,7 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
         s.facts() == null ? Set.of() : s.facts().readyTypes(), s.consecutiveUnhealthy(), s.healthReasons(),
         s.registeredAtMs(), s.lastHeartbeatMs(), s.limits().maxSlots(), s.facts() == null ? null : s.facts().platform(),
         s.usage().orElse(null), s.facts() == null ? List.of() : s.facts().installedServices(),
-        s.facts() == null ? List.of() : s.facts().capabilityByType());
+        s.facts() == null ? List.of() : s.facts().capabilityByType(), s.facts() == null ? null : s.facts().wireDialect());
   }
 
   /**

@@ -7,6 +7,7 @@ import dev.polyglot.scheduler.protocol.HardwareInfo;
 import dev.polyglot.scheduler.protocol.InstalledModel;
 import dev.polyglot.scheduler.protocol.InstalledService;
 import dev.polyglot.scheduler.protocol.LanguageCapabilities;
+import dev.polyglot.scheduler.protocol.WireDialect;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -14,6 +15,7 @@ import java.util.Set;
 /**
  * What a node told us about itself at registration, updated by heartbeats. Lists are never null: an
  * absent list at registration is empty, an absent list in a heartbeat means "unchanged" (PROTOCOL.md §4.1).
+ * {@code wireDialect} is fixed at registration (spec/BEHAVIOUR.md §7.3); heartbeats never change it.
  */
 public record NodeFacts(
     String platform,
@@ -26,7 +28,8 @@ public record NodeFacts(
     boolean acceptPublicJobs,
     List<String> advancedFeatures,
     LanguageCapabilities languageCapabilities,
-    JsonNode metrics) implements dev.polyglot.scheduler.cluster.ClusterMessage {
+    JsonNode metrics,
+    String wireDialect) implements dev.polyglot.scheduler.cluster.ClusterMessage {
 
   public static final LanguageCapabilities NO_LANGUAGES = new LanguageCapabilities(List.of(), List.of(), List.of(), null, List.of(), null);
 
@@ -38,6 +41,7 @@ public record NodeFacts(
     featuresSupported = featuresSupported == null ? FeatureFlags.empty() : featuresSupported;
     advancedFeatures = advancedFeatures == null ? List.of() : List.copyOf(advancedFeatures);
     languageCapabilities = languageCapabilities == null ? NO_LANGUAGES : languageCapabilities;
+    wireDialect = wireDialect == null ? WireDialect.of(languageCapabilities).wireName() : wireDialect;
   }
 
   /** Replaces each list that a heartbeat carries; keeps the ones it omits. */
@@ -52,7 +56,7 @@ public record NodeFacts(
     if (s == installedServices && c == capabilityByType && m == installedModels && l == languageCapabilities && x == metrics) {
       return this;
     }
-    return new NodeFacts(platform, version, hardware, s, c, m, featuresSupported, acceptPublicJobs, advancedFeatures, l, x);
+    return new NodeFacts(platform, version, hardware, s, c, m, featuresSupported, acceptPublicJobs, advancedFeatures, l, x, wireDialect);
   }
 
   private static <T> T pick(T fresh, T old) {

@@ -17,6 +17,7 @@ import dev.polyglot.scheduler.protocol.NodeInbound;
 import dev.polyglot.scheduler.protocol.NodeOutbound;
 import dev.polyglot.scheduler.protocol.Decoded;
 import dev.polyglot.scheduler.protocol.WireCodec;
+import dev.polyglot.scheduler.protocol.WireDialect;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -78,6 +79,8 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
   private String nodeId;       // set once registered; never changes
   private String pendingId;    // while the entity decides
   private NodeInbound.Register pending;
+  /** How this agent reads job_assign's cut flags; fixed by its first node_register. */
+  private WireDialect dialect = WireDialect.JUNE_2026;
   private boolean closing;
 
   private NodeSocket(ActorContext<Command> ctx, TimerScheduler<Command> timers, ActorRef<SocketOut> out, Deps deps) {
@@ -98,7 +101,7 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
         .onMessage(Registered.class, this::onRegistered)
         .onMessage(IdTaken.class, this::onIdTaken)
         .onMessage(SendStatus.class, m -> send(new NodeOutbound.NodeStatus(nodeId, m.status().wire(), m.reason(), m.atMs())))
-        .onMessage(SendJob.class, m -> send(toAssign(m.order())))
+        .onMessage(SendJob.class, m -> send(toAssign(m.order(), dialect)))
         .onMessage(SendCancel.class, m -> send(new NodeOutbound.JobCancel(m.jobId(), m.traceId(), m.reason())))
         .onMessage(CloseWith.class, m -> close(m.code(), m.message()))
         .onMessage(RegisterTimeout.class, this::onRegisterTimeout)
@@ -192,6 +195,7 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
     }
     boolean generated = supplied == null || supplied.isEmpty();
     pending = r;
+    dialect = WireDialect.of(r.languageCapabilities());
     askToRegister(generated ? Ids.nodeId() : supplied, generated);
   }
 
@@ -218,7 +222,7 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
       nodeId = m.nodeId();
       pendingId = null;
       pending = null;
-      getContext().getLog().info("node {} registered", nodeId);
+      getContext().getLog().info("node {} registered (wire dialect {})", nodeId, dialect.wireName());
       metrics.inc("node_registrations_total");
     }
     send(new NodeOutbound.RegisterAck(nodeId, "Node registered successfully", NodeStatus.REGISTERING.wire()));
@@ -278,10 +282,10 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
 
   // ---------------------------------------------------------------- translation at the edge
 
-  private static NodeFacts facts(NodeInbound.Register r) {
+  private NodeFacts facts(NodeInbound.Register r) {
     return new NodeFacts(r.platform(), r.version(), r.hardware(), r.installedServices(), r.capabilityByType(),
         r.installedModels(), r.featuresSupported(), r.acceptPublicJobs() == null || r.acceptPublicJobs(),
-        r.advancedFeatures(), r.languageCapabilities(), null);
+        r.advancedFeatures(), r.languageCapabilities(), null, dialect.wireName());
   }
 
   private static com.fasterxml.jackson.databind.JsonNode metricsOf(NodeInbound.Heartbeat h) {
@@ -299,11 +303,12 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
         r.reasonCodes(), r.qualityScore(), r.rerunCount(), r.segmentsMeta(), deps.clock().wallMillis());
   }
 
-  private static NodeOutbound.JobAssign toAssign(JobOrder o) {
+  /** The job as this node's agent reads it: the cut reason becomes the flags of its wire dialect. */
+  static NodeOutbound.JobAssign toAssign(JobOrder o, WireDialect dialect) {
+    WireDialect.Flags f = dialect.flags(o.cut());
     return new NodeOutbound.JobAssign(o.jobId(), o.attemptId(), o.sessionId(), o.utteranceIndex(), o.srcLang(),
         o.tgtLang(), o.pipeline(), o.audio(), o.audioFormat(), o.sampleRate(), o.traceId(), o.enableStreamingAsr(),
         o.partialUpdateIntervalMs(), o.turnId(), o.dialect(), o.features(), o.mode(), o.langA(), o.langB(),
-        o.autoLangs(), o.paddingMs(), o.manualCut() ? Boolean.TRUE : null, o.timeoutTriggered() ? Boolean.TRUE : null,
-        o.maxDurationTriggered() ? Boolean.TRUE : null);
+        o.autoLangs(), o.paddingMs(), f.manualCut(), f.timeoutTriggered(), f.maxDurationTriggered(), f.pauseTriggered());
   }
 }

@@ -32,8 +32,8 @@ public sealed interface NodeOutbound permits NodeOutbound.RegisterAck, NodeOutbo
   }
 
   /**
-   * {@code job_assign} (§7.5). {@code audio} is sent as padded standard base64. The three cut
-   * flags are normalised so that false becomes null: they are sent only when true.
+   * {@code job_assign} (§7.5). {@code audio} is sent as padded standard base64. The four cut
+   * flags (in the node's wire dialect, {@link WireDialect}) are normalised so that false becomes null: they are sent only when true.
    */
   @JsonTypeName("job_assign")
   record JobAssign(
@@ -60,7 +60,8 @@ public sealed interface NodeOutbound permits NodeOutbound.RegisterAck, NodeOutbo
       Integer paddingMs,
       @JsonProperty("is_manual_cut") Boolean isManualCut,
       @JsonProperty("is_timeout_triggered") Boolean isTimeoutTriggered,
-      @JsonProperty("is_max_duration_triggered") Boolean isMaxDurationTriggered)
+      @JsonProperty("is_max_duration_triggered") Boolean isMaxDurationTriggered,
+      @JsonProperty("is_pause_triggered") Boolean isPauseTriggered)
       implements NodeOutbound {
 
     public JobAssign {
@@ -68,6 +69,7 @@ public sealed interface NodeOutbound permits NodeOutbound.RegisterAck, NodeOutbo
       isManualCut = Norm.onlyTrue(isManualCut);
       isTimeoutTriggered = Norm.onlyTrue(isTimeoutTriggered);
       isMaxDurationTriggered = Norm.onlyTrue(isMaxDurationTriggered);
+      isPauseTriggered = Norm.onlyTrue(isPauseTriggered);
     }
   }
 

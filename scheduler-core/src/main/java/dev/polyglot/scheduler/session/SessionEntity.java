@@ -6,6 +6,7 @@ import dev.polyglot.scheduler.config.SchedulerClock;
 import dev.polyglot.scheduler.config.SchedulerSettings;
 import dev.polyglot.scheduler.dispatch.Dispatcher;
 import dev.polyglot.scheduler.edge.Ids;
+import dev.polyglot.scheduler.job.Cut;
 import dev.polyglot.scheduler.job.JobOrder;
 import dev.polyglot.scheduler.job.SessionBound;
 import dev.polyglot.scheduler.metrics.Metrics;
@@ -353,7 +354,7 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
         u.audioFormat(), u.sampleRate(), u.traceId() != null ? u.traceId() : init.traceId(),
         settings.jobs().enableStreamingAsr(), (int) settings.jobs().partialUpdateInterval().toMillis(), Ids.uuid(),
         u.dialect() != null ? u.dialect() : init.dialect(), u.features() != null ? u.features() : init.features(),
-        init.mode(), init.langA(), init.langB(), init.autoLangs(), null, u.manualCut(), false, false);
+        init.mode(), init.langA(), init.langB(), init.autoLangs(), null, u.manualCut() ? Cut.MANUAL : Cut.NONE);
     return createJob(o, null, "utterance");
   }
 
@@ -479,7 +480,17 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
         PipelineConfig.streamingDefault(), u.audio(), "opus", 16000, init.traceId(),
         settings.jobs().enableStreamingAsr(), (int) settings.jobs().partialUpdateInterval().toMillis(), u.turnId(),
         init.dialect(), init.features(), init.mode(), init.langA(), init.langB(), init.autoLangs(), u.paddingMs(),
-        u.manualCut(), u.timeoutTriggered(), u.maxDurationTriggered());
+        cutOf(u.reason()));
+  }
+
+  private static Cut cutOf(Segmenter.Reason reason) {
+    return switch (reason) {
+      case IS_FINAL -> Cut.MANUAL;
+      case TIMEOUT_GAP -> Cut.GAP;
+      case TIMEOUT_TIMER -> Cut.TIMER;
+      case MAX_DURATION -> Cut.MAX_DURATION;
+      case MAX_LENGTH, SESSION_CLOSE -> Cut.NONE;
+    };
   }
 
   private void armSegmenterTimers() {

@@ -1,5 +1,6 @@
 package dev.polyglot.scheduler.cluster;
 
+import dev.polyglot.scheduler.job.Cut;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -65,7 +66,7 @@ class ClusterSerializationTest {
   static JobOrder order(byte[] audio) {
     return new JobOrder("job-1", 2, "s-1", 3, "auto", "en", PipelineConfig.streamingDefault(), audio, "opus", 16000,
         "trace", true, 1000, "turn", "yue", FeatureFlags.empty(), "two_way_auto", "zh", "en", List.of("zh", "en"), 220,
-        false, true, true);
+        Cut.MAX_DURATION);
   }
 
   @Test

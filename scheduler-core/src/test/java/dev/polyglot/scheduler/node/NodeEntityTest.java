@@ -1,5 +1,6 @@
 package dev.polyglot.scheduler.node;
 
+import dev.polyglot.scheduler.job.Cut;
 import dev.polyglot.scheduler.testkit.TestEntities;
 import dev.polyglot.scheduler.testkit.TestKits;
 import static org.junit.jupiter.api.Assertions.*;
@@ -256,7 +257,7 @@ class NodeEntityTest {
   static JobOrder order(String jobId, int attempt) {
     return new JobOrder(jobId, attempt, "s-1", 0, "zh", "en", PipelineConfig.streamingDefault(), new byte[] {1, 2},
         "opus", 16000, "trace", true, 1000, "turn", null, FeatureFlags.empty(), "one_way", null, null, null, 220,
-        false, true, false);
+        Cut.TIMER);
   }
 
   static dev.polyglot.scheduler.job.NodeResult result(String jobId, int attempt) {

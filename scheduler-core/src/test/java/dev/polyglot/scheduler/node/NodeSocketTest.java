@@ -1,5 +1,7 @@
 package dev.polyglot.scheduler.node;
 
+import dev.polyglot.scheduler.job.Cut;
+import dev.polyglot.scheduler.testkit.Fixtures;
 import dev.polyglot.scheduler.testkit.TestEntities;
 import dev.polyglot.scheduler.testkit.TestKits;
 import static org.junit.jupiter.api.Assertions.*;
@@ -34,13 +36,65 @@ class NodeSocketTest {
   }
 
   private ActorRef<NodeSocket.Command> socket() {
+    return socket("{\"type\":\"node_register\",\"node_id\":\"gpu-7\",\"capability_schema_version\":\"2.0\"}");
+  }
+
+  private ActorRef<NodeSocket.Command> socket(String register) {
     Entities entities = new TestEntities(entity.getRef(), null, null);
     ActorRef<NodeSocket.Command> s = kit.spawn(NodeSocket.create(out.getRef(), new NodeSocket.Deps(
         TestSettings.with("scheduler.nodes.require-gpu = false"), new ManualClock(time), entities, new WireCodec())));
-    s.tell(new NodeSocket.Frame(new SocketIn.Text(
-        "{\"type\":\"node_register\",\"node_id\":\"gpu-7\",\"capability_schema_version\":\"2.0\"}"), acks.getRef()));
+    s.tell(new NodeSocket.Frame(new SocketIn.Text(register), acks.getRef()));
     acks.receiveMessage();
     return s;
+  }
+
+  /** The January 2026 agent announces supported_language_pairs and nmt_capabilities (issue 9). */
+  static final String JANUARY_REGISTER = "{\"type\":\"node_register\",\"node_id\":\"gpu-7\",\"capability_schema_version\":\"2.0\","
+      + "\"language_capabilities\":{\"asr_languages\":[\"zh\",\"en\"],\"tts_languages\":[\"zh\",\"en\"],"
+      + "\"supported_language_pairs\":[{\"src\":\"zh\",\"tgt\":\"en\"}],\"nmt_capabilities\":[{\"model_id\":\"m2m\"}]}}";
+
+  /** The June 2026 agent sends one language list per service and neither of those. */
+  static final String JUNE_REGISTER = "{\"type\":\"node_register\",\"node_id\":\"gpu-7\",\"capability_schema_version\":\"2.0\","
+      + "\"language_capabilities\":{\"asr_languages\":[\"zh\",\"en\"],\"tts_languages\":[\"zh\",\"en\"],"
+      + "\"semantic_languages\":[\"zh\",\"en\"]}}";
+
+  /** The job_assign cut flags a registered socket writes for each cut reason, as {@code name} → sent. */
+  private java.util.Map<Cut, String> flagsWritten(String register) {
+    ActorRef<NodeSocket.Command> s = socket(register);
+    NodeEntity.Register asked = entity.expectMessageClass(NodeEntity.Register.class);
+    s.tell(new NodeSocket.Registered("gpu-7", NodeStatus.REGISTERING));
+    out.receiveMessage(); // the ack
+    java.util.Map<Cut, String> flags = new java.util.EnumMap<>(Cut.class);
+    for (Cut cut : Cut.values()) {
+      s.tell(new NodeSocket.SendJob(Fixtures.order("job-" + cut, 1, cut)));
+      String frame = ((SocketOut.Text) out.receiveMessage()).text();
+      assertTrue(frame.contains("\"type\":\"job_assign\""), frame);
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"(is_[a-z_]+)\":true").matcher(frame);
+      flags.put(cut, m.find() ? m.group(1) : "none");
+      assertFalse(m.find(), "one flag at most: " + frame);
+    }
+    assertEquals(asked.facts().wireDialect(), register.contains("supported_language_pairs") ? "2026-01" : "2026-06");
+    return flags;
+  }
+
+  @Test
+  void theJanuaryAgentGetsPauseForAGapAndTimeoutForATimerOrMaxDurationCut() {
+    java.util.Map<Cut, String> f = flagsWritten(JANUARY_REGISTER);
+    assertEquals("is_manual_cut", f.get(Cut.MANUAL));
+    assertEquals("is_pause_triggered", f.get(Cut.GAP));
+    assertEquals("is_timeout_triggered", f.get(Cut.TIMER));
+    assertEquals("is_timeout_triggered", f.get(Cut.MAX_DURATION));
+    assertEquals("none", f.get(Cut.NONE));
+  }
+
+  @Test
+  void theJuneAgentGetsTimeoutForGapAndTimerCutsAndMaxDurationForAMaxDurationCut() {
+    java.util.Map<Cut, String> f = flagsWritten(JUNE_REGISTER);
+    assertEquals("is_manual_cut", f.get(Cut.MANUAL));
+    assertEquals("is_timeout_triggered", f.get(Cut.GAP));
+    assertEquals("is_timeout_triggered", f.get(Cut.TIMER));
+    assertEquals("is_max_duration_triggered", f.get(Cut.MAX_DURATION));
+    assertEquals("none", f.get(Cut.NONE));
   }
 
   @Test

@@ -22,7 +22,7 @@ class NeverSendsNullTest {
     List<NodeOutbound> all = List.of(
         new NodeOutbound.RegisterAck("n", "m", "registering"),
         new NodeOutbound.JobAssign("j", 1, "s", 0, "zh", "en", PipelineConfig.streamingDefault(), new byte[] {1}, "opus",
-            16000, "t", true, 1000, "turn", null, null, null, null, null, null, null, false, false, false),
+            16000, "t", true, 1000, "turn", null, null, null, null, null, null, null, false, false, false, false),
         new NodeOutbound.JobCancel("j", null, null),
         new NodeOutbound.NodeStatus("n", "ready", null, 1L),
         new ErrorFrame("X", "m", NullNode.instance, null));
@@ -62,7 +62,7 @@ class NeverSendsNullTest {
   @Test
   void encodesTheEmptyFeatureFlagsAsAnEmptyObject() {
     var m = new NodeOutbound.JobAssign("j", 1, "s", 0, "zh", "en", PipelineConfig.streamingDefault(), new byte[0], "opus",
-        16000, "t", true, 1000, "turn", null, FeatureFlags.empty(), null, null, null, null, null, null, null, null);
+        16000, "t", true, 1000, "turn", null, FeatureFlags.empty(), null, null, null, null, null, null, null, null, null);
     String json = CODEC.encode(m);
     assertTrue(json.contains("\"features\":{}"), json);
     assertTrue(json.contains("\"audio\":\"\""), json);

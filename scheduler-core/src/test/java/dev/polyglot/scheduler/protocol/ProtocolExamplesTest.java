@@ -273,7 +273,7 @@ class ProtocolExamplesTest {
   void encodesStreamedJobAssignWithAutomaticCut() {
     var m = new NodeOutbound.JobAssign(JOB, 1, "s-3F9A0C1B", 3, "zh", "en", PipelineConfig.streamingDefault(),
         AUDIO, "opus", 16000, TRACE, true, 1000, "c7f1d2e3-4a5b-4c6d-8e9f-0a1b2c3d4e5f", null, FeatureFlags.empty(),
-        "one_way", null, null, null, 220, false, true, false);
+        "one_way", null, null, null, 220, false, true, false, null);
     assertJson("""
         {"type":"job_assign","job_id":"job-0b6f3c1e-5d0a-4c59-9a0e-2f3b7f6c1d44","attempt_id":1,"session_id":"s-3F9A0C1B","utterance_index":3,
          "src_lang":"zh","tgt_lang":"en","features":{},
@@ -289,7 +289,7 @@ class ProtocolExamplesTest {
     var m = new NodeOutbound.JobAssign("job-5a1e9c77-3b2d-4f10-8e6a-9c0d1e2f3a4b", 2, "s-C0FFEE12", 0, "auto", "en",
         PipelineConfig.streamingDefault(), AUDIO, "opus", 16000, "0d9c2e7a-1b3f-4a6e-8c2d-7f5e4b3a2c1d", true, 1000,
         "9e8d7c6b-5a49-4382-b1a0-f9e8d7c6b5a4", null, FeatureFlags.empty(), "two_way_auto", "zh", "en",
-        List.of("zh", "en"), 220, null, null, true);
+        List.of("zh", "en"), 220, null, null, true, null);
     assertJson("""
         {"type":"job_assign","job_id":"job-5a1e9c77-3b2d-4f10-8e6a-9c0d1e2f3a4b","attempt_id":2,"session_id":"s-C0FFEE12","utterance_index":0,
          "src_lang":"auto","tgt_lang":"en","features":{},
@@ -306,7 +306,7 @@ class ProtocolExamplesTest {
     var p = PipelineConfig.withDefaults(null, null, false, null, true, true, false);
     assertEquals(new PipelineConfig(true, true, false, false, true, true, null), p);
     var m = new NodeOutbound.JobAssign("j", 1, "s", 0, "zh", "en", p, new byte[] {1, 2, 3}, "pcm16", 8000, "t",
-        true, 1000, "turn", "yue", null, null, null, null, null, null, true, null, null);
+        true, 1000, "turn", "yue", null, null, null, null, null, null, true, null, null, null);
     assertJson("""
         {"type":"job_assign","job_id":"j","attempt_id":1,"session_id":"s","utterance_index":0,"src_lang":"zh","tgt_lang":"en",
          "pipeline":{"use_asr":true,"use_nmt":true,"use_tts":false,"use_semantic":false,"use_tone":true,"use_phonetic":true},
@@ -554,8 +554,8 @@ class ProtocolExamplesTest {
   @Test
   void encodesBackpressureExample() {
     assertJson("""
-        {"type":"backpressure","action":"BUSY","resume_after_ms":2000,"message":"all nodes for zh:en are busy"}""",
-        CODEC.encode(SessionOutbound.Backpressure.busy(2000, "all nodes for zh:en are busy")));
+        {"type":"backpressure","action":"BUSY","resume_after_ms":400,"message":"all nodes for zh:en are busy"}""",
+        CODEC.encode(SessionOutbound.Backpressure.busy(400, "all nodes for zh:en are busy")));
     assertThrows(IllegalArgumentException.class, () -> SessionOutbound.Backpressure.busy(0, null));
   }
 

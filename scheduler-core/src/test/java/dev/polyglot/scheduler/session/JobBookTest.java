@@ -1,5 +1,6 @@
 package dev.polyglot.scheduler.session;
 
+import dev.polyglot.scheduler.job.Cut;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.polyglot.scheduler.dispatch.Dispatcher;
@@ -32,7 +33,7 @@ class JobBookTest {
   private static JobOrder order(String jobId, int index) {
     return new JobOrder(jobId, 1, "s-1", index, "zh", "en", PipelineConfig.streamingDefault(), new byte[] {1, 2, 3},
         "opus", 16000, "trace-1", true, 1000, "turn", null, FeatureFlags.empty(), "one_way", null, null, null, 220,
-        false, true, false);
+        Cut.TIMER);
   }
 
   private static NodeResult success(String jobId, int attempt) {

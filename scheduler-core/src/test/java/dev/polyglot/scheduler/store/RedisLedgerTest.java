@@ -1,5 +1,6 @@
 package dev.polyglot.scheduler.store;
 
+import dev.polyglot.scheduler.job.Cut;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -48,7 +49,7 @@ class RedisLedgerTest {
   static JobOrder order(String sessionId, String jobId, int index, byte[] audio) {
     return new JobOrder(jobId, 1, sessionId, index, "zh", "en", PipelineConfig.streamingDefault(), audio,
         "opus", 16000, "trace-1", true, 1000, "turn-1", null, FeatureFlags.empty(), "one_way", null, null,
-        List.of("zh", "en"), 220, false, true, false);
+        List.of("zh", "en"), 220, Cut.TIMER);
   }
 
   static JobRecord job(String sessionId, String jobId, int index) {

@@ -1,6 +1,10 @@
 package dev.polyglot.scheduler.testkit;
 
+import dev.polyglot.scheduler.job.Cut;
+import dev.polyglot.scheduler.job.JobOrder;
 import dev.polyglot.scheduler.node.NodeFacts;
+import dev.polyglot.scheduler.protocol.FeatureFlags;
+import dev.polyglot.scheduler.protocol.PipelineConfig;
 import dev.polyglot.scheduler.node.NodeState;
 import dev.polyglot.scheduler.protocol.CapabilityByType;
 import dev.polyglot.scheduler.protocol.HardwareInfo;
@@ -15,6 +19,12 @@ public final class Fixtures {
 
   public static final NodeState.Limits LIMITS = new NodeState.Limits(true, 4, 85, 3, 512);
 
+  /** A streamed job as a session creates it. */
+  public static JobOrder order(String jobId, int index, Cut cut) {
+    return new JobOrder(jobId, 1, "s-1", index, "zh", "en", PipelineConfig.streamingDefault(), new byte[] {1, 2, 3},
+        "opus", 16000, "trace-1", true, 1000, "turn", null, FeatureFlags.empty(), "one_way", null, null, null, 220, cut);
+  }
+
   public static NodeFacts agentFacts(List<String> languages) {
     return new NodeFacts("linux", "2.0.0",
         new HardwareInfo(16, 64, List.of(new HardwareInfo.Gpu("NVIDIA GeForce RTX 4090", 24))),
@@ -22,7 +32,7 @@ public final class Fixtures {
         List.of(ready("asr"), ready("nmt"), ready("tts"), ready("semantic"),
             new CapabilityByType("lexicon", false, null, null, List.of("cpu"))),
         List.of(), null, true, List.of(),
-        new LanguageCapabilities(languages, languages, languages, true, null, null), null);
+        new LanguageCapabilities(languages, languages, languages, true, null, null), null, null);
   }
 
   public static InstalledService service(String type) {

@@ -72,6 +72,7 @@ final class ClusterJson {
     ObjectNode o = F.objectNode();
     o.put("node_id", n.nodeId());
     o.put("platform", n.platform() == null ? "" : n.platform());
+    if (n.wireDialect() != null) o.put("wire_dialect", n.wireDialect());
     o.put("online", n.connected());
     o.put("status", n.status().display());
     o.put("cpu_usage", n.usage() == null ? 0.0 : n.usage().cpuPercent());

@@ -14,7 +14,15 @@ public final class Main {
 
   public static void main(String[] args) {
     Config config = ConfigFactory.load();
-    SchedulerSettings settings = SchedulerSettings.from(config);
+    SchedulerSettings settings;
+    try {
+      settings = SchedulerSettings.from(config);
+    } catch (IllegalArgumentException | com.typesafe.config.ConfigException e) {
+      // a setting the scheduler refuses: say which and why, and start nothing
+      System.err.println("scheduler: invalid configuration: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "scheduler", config);
     SchedulerRuntime runtime = SchedulerRuntime.start(system, settings, SchedulerClock.SYSTEM);
     new SchedulerServer(runtime).bind(settings.http().host(), settings.http().port()).whenComplete((b, ex) -> {

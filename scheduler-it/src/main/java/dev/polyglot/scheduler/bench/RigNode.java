@@ -88,6 +88,30 @@ public final class RigNode {
   /** The same, reusing a node id learnt earlier, and without GPUs when {@code gpu} is false (the tests use it too). */
   public static String registerJson(String nodeId, java.util.List<String> languages, boolean gpu) {
     String langs = JSON.valueToTree(languages).toString();
+    return registerJson(nodeId, gpu, "{\"asr_languages\":" + langs + ",\"tts_languages\":" + langs
+        + ",\"semantic_languages\":" + langs + ",\"semantic_core_ready\":true}");
+  }
+
+  /**
+   * The January 2026 agent's registration (wire dialect {@code 2026-01}): its {@code language_capabilities} lists
+   * explicit {@code supported_language_pairs} (every ordered pair of {@code languages}) and {@code nmt_capabilities}.
+   */
+  public static String registerJsonJanuary(String nodeId, java.util.List<String> languages) {
+    String langs = JSON.valueToTree(languages).toString();
+    StringBuilder pairs = new StringBuilder();
+    for (String s : languages) {
+      for (String t : languages) {
+        if (s.equals(t)) continue;
+        if (pairs.length() > 0) pairs.append(',');
+        pairs.append("{\"src\":\"").append(s).append("\",\"tgt\":\"").append(t).append("\"}");
+      }
+    }
+    return registerJson(nodeId, true, "{\"asr_languages\":" + langs + ",\"tts_languages\":" + langs
+        + ",\"supported_language_pairs\":[" + pairs + "],\"nmt_capabilities\":[{\"model_id\":\"m2m100\",\"languages\":"
+        + langs + "}]}");
+  }
+
+  private static String registerJson(String nodeId, boolean gpu, String languageCapabilities) {
     return "{\"type\":\"node_register\",\"node_id\":" + (nodeId == null ? "null" : "\"" + nodeId + "\"")
         + ",\"version\":\"2.0.0\",\"capability_schema_version\":\"2.0\",\"platform\":\"linux\","
         + "\"hardware\":{\"cpu_cores\":16,\"memory_gb\":64"
@@ -106,7 +130,6 @@ public final class RigNode {
         + "\"features_supported\":{\"emotion_detection\":false,\"voice_style_detection\":false,\"speech_rate_detection\":false,"
         + "\"speech_rate_control\":false,\"speaker_identification\":false,\"persona_adaptation\":false},"
         + "\"accept_public_jobs\":true,"
-        + "\"language_capabilities\":{\"asr_languages\":" + langs + ",\"tts_languages\":" + langs
-        + ",\"semantic_languages\":" + langs + ",\"semantic_core_ready\":true}}";
+        + "\"language_capabilities\":" + languageCapabilities + "}";
   }
 }

@@ -7,9 +7,17 @@ import java.util.Base64;
 final class FakeClient {
   final Peer peer;
   private long seq;
+  /** Where audio chunks go: straight to the socket, or through a model of the web client's send queue. */
+  private java.util.function.Consumer<String> audioOut;
 
   private FakeClient(Peer peer) {
     this.peer = peer;
+    this.audioOut = peer::send;
+  }
+
+  /** Sends every later audio chunk (final ones included) through {@code out} instead of straight to the socket. */
+  void sendAudioVia(java.util.function.Consumer<String> out) {
+    this.audioOut = out;
   }
 
   static FakeClient connect(int port) {
@@ -44,13 +52,13 @@ final class FakeClient {
   }
 
   void chunk(String sessionId, byte[] audio) {
-    peer.send("{\"type\":\"audio_chunk\",\"session_id\":\"" + sessionId + "\",\"seq\":" + (seq++)
+    audioOut.accept("{\"type\":\"audio_chunk\",\"session_id\":\"" + sessionId + "\",\"seq\":" + (seq++)
         + ",\"is_final\":false,\"payload\":\"" + Base64.getEncoder().encodeToString(audio) + "\"}");
   }
 
   /** The final chunk as the web client sends it on the send button or after 3 s of silence. */
   void finalChunk(String sessionId) {
-    peer.send("{\"type\":\"audio_chunk\",\"session_id\":\"" + sessionId + "\",\"seq\":" + (seq++)
+    audioOut.accept("{\"type\":\"audio_chunk\",\"session_id\":\"" + sessionId + "\",\"seq\":" + (seq++)
         + ",\"is_final\":true,\"payload\":\"\"}");
   }
 

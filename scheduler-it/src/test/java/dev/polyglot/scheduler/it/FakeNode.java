@@ -30,6 +30,16 @@ final class FakeNode {
     return dev.polyglot.scheduler.bench.RigNode.registerJson(nodeId, languages, gpu);
   }
 
+  /** Like {@link #ready}, as the January 2026 agent registers (wire dialect {@code 2026-01}). */
+  static FakeNode readyJanuary(int port, List<String> languages) {
+    FakeNode n = connect(port);
+    n.peer.send(dev.polyglot.scheduler.bench.RigNode.registerJsonJanuary(null, languages));
+    n.nodeId = n.peer.await("node_register_ack").path("node_id").asText();
+    n.heartbeat(10, 0);
+    n.peer.await("node_status", m -> "ready".equals(m.path("status").asText()));
+    return n;
+  }
+
   /** Registers and waits for the ack; returns the node id. */
   String register(String id, List<String> languages) {
     peer.send(registerJson(id, languages, true));

@@ -112,7 +112,7 @@ class JobFailoverIT {
     client.speak(sid, 1);
     JsonNode bp = client.peer.await("backpressure");
     assertEquals("BUSY", bp.path("action").asText());
-    assertEquals(2000, bp.path("resume_after_ms").asInt());
+    assertEquals(400, bp.path("resume_after_ms").asInt());
     node.peer.expectNone("job_assign", Duration.ofMillis(300));
     node.heartbeat(10, 0);
     JsonNode job = node.awaitJob();

@@ -26,6 +26,8 @@ class Peer implements WebSocket.Listener, AutoCloseable {
   private final StringBuilder partial = new StringBuilder();
   final CompletableFuture<Integer> closed = new CompletableFuture<>();
   private WebSocket ws;
+  /** Sees every message as it arrives, on the socket's thread, before it is queued for {@link #await}. */
+  private volatile java.util.function.Consumer<JsonNode> observer = m -> {};
 
   static Peer connect(int port, String path) {
     Peer p = new Peer();
@@ -72,6 +74,10 @@ class Peer implements WebSocket.Listener, AutoCloseable {
         }
       }
     }
+  }
+
+  void observe(java.util.function.Consumer<JsonNode> o) {
+    observer = o;
   }
 
   JsonNode await(String type) {
@@ -126,6 +132,7 @@ class Peer implements WebSocket.Listener, AutoCloseable {
       partial.setLength(0);
       try {
         JsonNode m = JSON.readTree(text);
+        observer.accept(m);
         synchronized (inbox) {
           inbox.add(m);
           inbox.notifyAll();
