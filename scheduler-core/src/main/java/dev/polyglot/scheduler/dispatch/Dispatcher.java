@@ -43,9 +43,14 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
 
   public sealed interface Command extends ClusterMessage {}
 
-  /** Everything a placement needs; {@code excluded} holds every node that already got this job or its utterance slot. */
+  /**
+   * Everything a placement needs; {@code excluded} holds every node that already got this job or its utterance slot.
+   * {@code turnNode}, when set, holds the earlier jobs of this job's turn: while it is connected and eligible the job
+   * goes there or waits for its slot (never elsewhere); once it is not, the request is placed as any other.
+   */
   public record PlacementRequest(String jobId, int attemptId, String sessionId, int utteranceIndex, String pool,
-                                 Set<String> requiredTypes, Set<String> excluded, String affinity) implements ClusterMessage {}
+                                 Set<String> requiredTypes, Set<String> excluded, String affinity, String turnNode)
+      implements ClusterMessage {}
 
   public record Place(PlacementRequest request) implements Command {}
 
@@ -179,7 +184,7 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
   /** Runs the selection and either starts asking candidates, queues, or fails; returns false when the pool has no capacity. */
   private boolean start(PlacementRequest req, long seq) {
     Selection.Outcome outcome = Selection.select(view,
-        new Selection.Request(req.pool(), req.requiredTypes(), req.excluded(), req.affinity()),
+        new Selection.Request(req.pool(), req.requiredTypes(), req.excluded(), req.affinity(), req.turnNode()),
         id -> own.own(id, view, deps.clock().monoMillis()), deps.random(), deps.settings().maxCandidates(), deps.settings().sampleSize());
     getContext().getLog().debug("placing job {} attempt {} in {}: {}", req.jobId(), req.attemptId(), req.pool(),
         outcome);
@@ -281,10 +286,10 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
     }
   }
 
-  /** Retries waiting requests in FIFO order; a pool that has no capacity now is not retried again in this round. */
   /**
    * Retries waiting requests in FIFO order. The first request of a pool that still finds no capacity stops that
-   * pool for this round (it keeps its place), so one freed slot costs one selection per pool, not one per request.
+   * pool for this round (it keeps its place), so one freed slot costs one selection per pool, not one per request. A
+   * request bound to its turn's node waits for that node only, so it never stops the rest of its pool.
    */
   private Behavior<Command> retryQueue() {
     if (queue.isEmpty()) {
@@ -296,7 +301,7 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
       if (full.contains(w.req().pool())) continue;
       queue.remove(w.seq());
       queuedByKey.remove(key(w.req().jobId(), w.req().attemptId()));
-      if (!start(w.req(), w.seq())) full.add(w.req().pool());
+      if (!start(w.req(), w.seq()) && w.req().turnNode() == null) full.add(w.req().pool());
     }
     if (queue.isEmpty()) timers.cancel(RetryTick.INSTANCE);
     return this;

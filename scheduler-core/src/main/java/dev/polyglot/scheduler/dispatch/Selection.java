@@ -12,7 +12,8 @@ import java.util.random.RandomGenerator;
  * Orders the candidate nodes for one placement (spec/BEHAVIOUR.md §5 steps 1–3). Pure: the view, the
  * dispatcher's own recent placements and the random source are inputs.
  *
- * <p>Promises: the affinity node first when it is selectable; then power of two choices between two random
+ * <p>Promises: a job whose turn already lives on a node that is connected and eligible gets that node alone, or
+ * {@link Outcome.NoCapacity} while it has no free slot (spec/BEHAVIOUR.md §7.5); otherwise the affinity node first when it is selectable; then power of two choices between two random
  * selectable nodes; then the rest of a random sample by free slots. It probes the pool in a random
  * permutation (random start, random stride coprime with the size) and stops after {@code sampleSize} probes
  * once it holds a selectable node, so a selection costs the same on 10 nodes and on 10,000 while capacity
@@ -22,7 +23,12 @@ import java.util.random.RandomGenerator;
 public final class Selection {
   private Selection() {}
 
-  public record Request(String pool, Set<String> requiredTypes, Set<String> excluded, String affinity) {}
+  /** {@code turnNode}: the node holding the earlier jobs of the job's turn, or null (see {@link #select}). */
+  public record Request(String pool, Set<String> requiredTypes, Set<String> excluded, String affinity, String turnNode) {
+    public Request(String pool, Set<String> requiredTypes, Set<String> excluded, String affinity) {
+      this(pool, requiredTypes, excluded, affinity, null);
+    }
+  }
 
   public sealed interface Outcome {
     /** No node of the pool is eligible at all (§5 step 1). */
@@ -37,6 +43,13 @@ public final class Selection {
 
   public static Outcome select(PoolView view, Request req, ToIntFunction<String> own, RandomGenerator rnd,
                                int maxCandidates, int sampleSize) {
+    if (req.turnNode() != null) {
+      NodeView t = view.nodeOrNull(req.turnNode());
+      if (t != null && eligible(t, req)) {
+        // the turn's node holds its buffered audio: it or nothing (the job waits for its slot)
+        return freeIfSelectable(t, own) > 0 ? new Outcome.Candidates(List.of(t.nodeId())) : new Outcome.NoCapacity();
+      }
+    }
     PoolView.Members members = view.members(req.pool());
     int n = members.size();
     if (n == 0) return new Outcome.NoEligible();

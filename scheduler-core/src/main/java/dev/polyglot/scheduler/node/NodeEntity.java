@@ -265,9 +265,14 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
       afterChange(before);
     }
     if (!state.connected() || !m.socket().equals(socket)) {
-      // a stale connection (replaced, or this entity was re-created): the node must register again
-      m.socket().tell(new NodeSocket.CloseWith("NODE_NOT_REGISTERED", "node is not registered; reconnect and register"));
       metrics.inc("node_heartbeat_unregistered_total");
+      if (socket != null && state.connected()) {
+        // replaced by a newer connection of the same node: this one is stale
+        m.socket().tell(new NodeSocket.CloseWith("NODE_NOT_REGISTERED", "node is not registered; reconnect and register"));
+      } else {
+        // this entity has no connection (re-created, or it forgot the node): the open socket registers again
+        m.socket().tell(new NodeSocket.RegisterAgain("the node entity had no connection"));
+      }
       return this;
     }
     metrics.inc("node_heartbeats_total");

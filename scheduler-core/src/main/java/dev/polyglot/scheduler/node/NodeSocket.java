@@ -57,6 +57,13 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
 
   public record SendCancel(String jobId, String traceId, String reason) implements Command {}
 
+  /**
+   * The entity of this socket's node has no connection (it was re-created after its instance died, or forgot the
+   * node): register again on this open connection, without an ack to the agent, and repeat the last heartbeat, so
+   * the agent keeps its socket (the June agent reconnects at most once per process).
+   */
+  public record RegisterAgain(String reason) implements Command {}
+
   /** Send an {@code error} frame naming the reason, then close (PROTOCOL.md §1: how closes are signalled). */
   public record CloseWith(String code, String message) implements Command {}
 
@@ -79,6 +86,11 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
   private String nodeId;       // set once registered; never changes
   private String pendingId;    // while the entity decides
   private NodeInbound.Register pending;
+  private boolean pendingGenerated;
+  /** What the agent registered with, and its latest heartbeat: replayed when the entity lost the connection. */
+  private NodeInbound.Register registration;
+  private NodeInbound.Heartbeat lastHeartbeat;
+  private boolean quietAck;
   /** How this agent reads job_assign's cut flags; fixed by its first node_register. */
   private WireDialect dialect = WireDialect.JUNE_2026;
   private boolean closing;
@@ -104,6 +116,7 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
         .onMessage(SendJob.class, m -> send(toAssign(m.order(), dialect)))
         .onMessage(SendCancel.class, m -> send(new NodeOutbound.JobCancel(m.jobId(), m.traceId(), m.reason())))
         .onMessage(CloseWith.class, m -> close(m.code(), m.message()))
+        .onMessage(RegisterAgain.class, this::onRegisterAgain)
         .onMessage(RegisterTimeout.class, this::onRegisterTimeout)
         .build();
   }
@@ -172,6 +185,7 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
       if (r.nodeId() != null && !r.nodeId().equals(nodeId)) {
         getContext().getLog().info("node_register with a different node_id ignored on a registered connection");
       }
+      registration = r;
       entity().tell(new NodeEntity.Register(facts(r), false, getContext().getSelf()));
       return;
     }
@@ -202,17 +216,32 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
   /** Asks the entity of {@code id} to register this connection; without an answer in time the socket closes. */
   private void askToRegister(String id, boolean generated) {
     pendingId = id;
+    pendingGenerated = generated;
     deps.entities().node(id).tell(new NodeEntity.Register(facts(pending), generated, getContext().getSelf()));
     timers.startSingleTimer(RegisterTimeout.class, new RegisterTimeout(id), deps.settings().nodes().registerTimeout());
   }
 
+  /**
+   * The entity did not answer (its shard is moving, or its instance died before the rebalance): ask again and keep
+   * the connection, since an agent that loses it may never come back (the June agent reconnects once per process).
+   */
   private Behavior<Command> onRegisterTimeout(RegisterTimeout t) {
     if (nodeId != null || !t.pendingId().equals(pendingId)) return this;
     metrics.inc("node_register_timeouts_total");
-    getContext().getLog().warn("node registration unanswered: no reply for {} within {}", pendingId,
+    getContext().getLog().warn("node registration unanswered: no reply for {} within {}; asking again", pendingId,
         deps.settings().nodes().registerTimeout());
-    return close("INTERNAL_ERROR", "registration not answered within "
-        + deps.settings().nodes().registerTimeout().toSeconds() + " s; reconnect and register again");
+    askToRegister(pendingId, pendingGenerated);
+    return this;
+  }
+
+  private Behavior<Command> onRegisterAgain(RegisterAgain m) {
+    if (nodeId == null || closing || registration == null) return this;
+    metrics.inc("node_registered_again_total");
+    getContext().getLog().info("node {} registered again on its open connection: {}", nodeId, m.reason());
+    quietAck = true;
+    entity().tell(new NodeEntity.Register(facts(registration), false, getContext().getSelf()));
+    if (lastHeartbeat != null) onHeartbeat(lastHeartbeat);
+    return this;
   }
 
   private Behavior<Command> onRegistered(Registered m) {
@@ -221,9 +250,13 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
       timers.cancel(RegisterTimeout.class);
       nodeId = m.nodeId();
       pendingId = null;
+      registration = pending;
       pending = null;
       getContext().getLog().info("node {} registered (wire dialect {})", nodeId, dialect.wireName());
       metrics.inc("node_registrations_total");
+    } else if (quietAck) {
+      quietAck = false; // the agent did not ask: it keeps its registration and hears nothing
+      return this;
     }
     send(new NodeOutbound.RegisterAck(nodeId, "Node registered successfully", NodeStatus.REGISTERING.wire()));
     return this;
@@ -240,6 +273,7 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
       reject("INVALID_MESSAGE", "node_heartbeat.node_id " + h.nodeId() + " is not this connection's node", "foreign heartbeat");
       return;
     }
+    lastHeartbeat = h;
     entity().tell(new NodeEntity.Heartbeat(h.resourceUsage(), h.installedServices(), h.capabilityByType(),
         h.installedModels(), h.languageCapabilities(), metricsOf(h), getContext().getSelf()));
   }

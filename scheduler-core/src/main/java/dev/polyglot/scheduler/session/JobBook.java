@@ -181,7 +181,7 @@ public final class JobBook {
     List<Effect> fx = new ArrayList<>();
     fx.add(new Effect.AttemptStarted(j.jobId(), 1, "initial"));
     fx.add(new Effect.ArmPending(j.jobId(), 1));
-    fx.add(new Effect.Place(request(j, 1, affinity)));
+    fx.add(new Effect.Place(request(j, 1, affinity, turnNode(j))));
     Map<Integer, String> idx = new HashMap<>(byIndex);
     idx.put(order.utteranceIndex(), order.jobId());
     return new Step(put(j).withIndex(idx), fx);
@@ -204,7 +204,7 @@ public final class JobBook {
     Map<Integer, String> idx = new HashMap<>(byIndex);
     idx.put(order.utteranceIndex(), order.jobId());
     return new Step(put(j).withIndex(idx), List.of(new Effect.AttemptStarted(j.jobId(), attempt, "recovery"),
-        new Effect.ArmPending(j.jobId(), attempt), new Effect.Place(request(j, attempt, null))));
+        new Effect.ArmPending(j.jobId(), attempt), new Effect.Place(request(j, attempt, null, null))));
   }
 
   public Step placed(String jobId, int attemptId, String nodeId, Now now) {
@@ -314,7 +314,7 @@ public final class JobBook {
     Job pending = j.with(JobState.PENDING, as, next, code, null, null);
     fx.add(new Effect.AttemptStarted(j.jobId(), next, reason));
     fx.add(new Effect.ArmPending(j.jobId(), next));
-    fx.add(new Effect.Place(request(pending, next, null)));
+    fx.add(new Effect.Place(request(pending, next, null, null)));
     return new Step(put(pending), fx);
   }
 
@@ -361,6 +361,16 @@ public final class JobBook {
     JobState s = empty ? JobState.COMPLETED_EMPTY : JobState.COMPLETED;
     Job done = j.with(s, as, 0, j.failoverCode(), empty ? reasonOf(r) : null, now.mono());
     fx.add(new Effect.Finished(j.jobId(), s, empty ? reasonOf(r) : null));
+    JobBook book = put(done);
+    for (Job merged : mergedInto(j, nodeId)) {
+      Attempt a = merged.liveAttempt().orElseThrow();
+      book = book.put(merged.with(JobState.COMPLETED_EMPTY, replace(merged.attempts(), a.with(AttemptState.COMPLETED,
+          "merged")), 0, merged.failoverCode(), "merged", now.mono()));
+      fx.add(new Effect.Disarm(merged.jobId()));
+      fx.add(new Effect.ForgetOnNode(a.nodeId(), merged.jobId(), a.attemptId()));
+      fx.add(new Effect.Finished(merged.jobId(), JobState.COMPLETED_EMPTY, "merged"));
+      fx.add(new Effect.Ended(merged.stream(), merged.index()));
+    }
     if (empty) {
       fx.add(new Effect.Ended(j.stream(), j.index()));
     } else {
@@ -370,7 +380,29 @@ public final class JobBook {
       }
       fx.add(new Effect.Deliver(j.stream(), j.index(), new Draft(done, r, winningDispatch)));
     }
-    return new Step(put(done), fx);
+    return new Step(book, fx);
+  }
+
+  /**
+   * Turn-aware completion (§9.6): the agent merges a turn's buffered audio into the turn's later job and may never
+   * answer the earlier ones. So a result from {@code nodeId} for {@code answered} completes every earlier job of the
+   * same turn and stream whose live attempt is on that node and still waits for its result, if its cut kept the turn
+   * open (max duration, whatever flag the node's dialect gave it).
+   */
+  private List<Job> mergedInto(Job answered, String nodeId) {
+    String turn = answered.order().turnId();
+    if (turn == null) return List.of();
+    List<Job> out = new ArrayList<>();
+    for (Job other : jobs.values()) {
+      if (other.state() != JobState.DISPATCHED || other.index() >= answered.index()
+          || !other.stream().equals(answered.stream()) || !turn.equals(other.order().turnId())
+          || !other.order().maxDurationTriggered()) {
+        continue;
+      }
+      Optional<Attempt> live = other.liveAttempt();
+      if (live.isPresent() && live.get().nodeId().equals(nodeId)) out.add(other);
+    }
+    return out;
   }
 
   private Step nodeFailure(Job j, Attempt live, NodeResult r, Now now) {
@@ -448,7 +480,26 @@ public final class JobBook {
     return new JobBook(settings, jobs, byIndex, Map.copyOf(a));
   }
 
-  private Dispatcher.PlacementRequest request(Job j, int attemptId, String affinity) {
+  /**
+   * The node that holds the earlier jobs of this job's turn (the agent buffers a turn's audio per {@code turn_id} and
+   * target language, §7.5): the node of the latest attempt of the turn's latest earlier job in the same stream, unless
+   * that attempt was lost with its node. Null when the job starts its turn.
+   */
+  private String turnNode(Job j) {
+    Job latest = null;
+    for (Job other : jobs.values()) {
+      if (other.index() < j.index() && other.stream().equals(j.stream()) && !other.attempts().isEmpty()
+          && j.order().turnId() != null && j.order().turnId().equals(other.order().turnId())
+          && (latest == null || other.index() > latest.index())) {
+        latest = other;
+      }
+    }
+    if (latest == null) return null;
+    Attempt last = latest.attempts().get(latest.attempts().size() - 1);
+    return last.state() == AttemptState.LOST ? null : last.nodeId();
+  }
+
+  private Dispatcher.PlacementRequest request(Job j, int attemptId, String affinity, String turnNode) {
     Set<String> excluded = new LinkedHashSet<>();
     for (Attempt a : j.attempts()) excluded.add(a.nodeId());
     for (Job other : jobs.values()) {
@@ -457,7 +508,8 @@ public final class JobBook {
       }
     }
     return new Dispatcher.PlacementRequest(j.jobId(), attemptId, j.order().sessionId(), j.index(), j.pool(),
-        j.requiredTypes(), Set.copyOf(excluded), attemptId == 1 ? affinity : null);
+        j.requiredTypes(), Set.copyOf(excluded), attemptId == 1 ? affinity : null,
+        turnNode != null && !excluded.contains(turnNode) ? turnNode : null);
   }
 
   private static ClientEvent.Ui ui(Job j, String event, String status, String code, Now now) {

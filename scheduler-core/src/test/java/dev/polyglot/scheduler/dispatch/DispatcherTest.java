@@ -62,7 +62,7 @@ class DispatcherTest {
   }
 
   private static Dispatcher.PlacementRequest request(String jobId) {
-    return new Dispatcher.PlacementRequest(jobId, 1, "s-1", 0, "zh:en", Set.of("asr"), Set.of(), null);
+    return new Dispatcher.PlacementRequest(jobId, 1, "s-1", 0, "zh:en", Set.of("asr"), Set.of(), null, null);
   }
 
   private NodeEntity.Reserve reserveAt(TestProbe<NodeEntity.Command> probe) {

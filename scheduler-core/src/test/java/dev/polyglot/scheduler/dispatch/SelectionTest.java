@@ -171,4 +171,32 @@ class SelectionTest {
     assertEquals(60, noCapacity);
     for (NodeState s : nodes.values()) assertEquals(4, s.reservations().size(), s.nodeId());
   }
+
+  private Selection.Outcome selectForTurn(PoolView v, String turnNode) {
+    return Selection.select(v, new Selection.Request("zh:en", CORE, Set.of(), null, turnNode), id -> 0, rnd, 8, 32);
+  }
+
+  @Test
+  void aJobOfATurnGoesOnlyToTheNodeHoldingTheTurn() {
+    PoolView v = viewOf(node("a", NodeStatus.READY, false, false, 1, 0), node("b", NodeStatus.READY, false, false, 0, 0));
+    for (int i = 0; i < 20; i++) {
+      assertEquals(List.of("a"), ((Selection.Outcome.Candidates) selectForTurn(v, "a")).nodeIds());
+    }
+  }
+
+  @Test
+  void aJobOfATurnWaitsForItsNodesSlotRatherThanGoElsewhere() {
+    PoolView v = viewOf(node("a", NodeStatus.READY, false, false, 4, 0), node("b", NodeStatus.READY, false, false, 0, 0));
+    assertInstanceOf(Selection.Outcome.NoCapacity.class, selectForTurn(v, "a"));
+  }
+
+  @Test
+  void aJobOfATurnWhoseNodeIsGoneOrNotEligibleIsPlacedAsAnyOther() {
+    PoolView offline = viewOf(node("a", NodeStatus.OFFLINE, false, false, 0, 0), node("b", NodeStatus.READY, false, false, 0, 0));
+    assertEquals(List.of("b"), ((Selection.Outcome.Candidates) selectForTurn(offline, "a")).nodeIds());
+    PoolView draining = viewOf(node("a", NodeStatus.READY, true, false, 0, 0), node("b", NodeStatus.READY, false, false, 0, 0));
+    assertEquals(List.of("b"), ((Selection.Outcome.Candidates) selectForTurn(draining, "a")).nodeIds());
+    PoolView unknown = viewOf(node("b", NodeStatus.READY, false, false, 0, 0));
+    assertEquals(List.of("b"), ((Selection.Outcome.Candidates) selectForTurn(unknown, "a")).nodeIds());
+  }
 }

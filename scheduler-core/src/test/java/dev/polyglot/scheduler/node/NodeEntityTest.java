@@ -176,6 +176,24 @@ class NodeEntityTest {
     assertTrue(summary.receiveMessage().connected(), "the replaced socket closing must not take the node offline");
   }
 
+  /** Issue 15: an entity without a connection keeps the agent's open socket instead of closing it. */
+  @Test
+  void aHeartbeatReachingAnEntityWithoutAConnectionAsksTheSocketToRegisterAgain() {
+    ActorRef<NodeEntity.Command> node = spawn(TestSettings.with(""));
+    node.tell(heartbeat(Fixtures.usage(10, 0)));
+    assertInstanceOf(NodeSocket.RegisterAgain.class, socket.receiveMessage());
+  }
+
+  @Test
+  void aHeartbeatFromAReplacedConnectionClosesIt() {
+    ActorRef<NodeEntity.Command> node = readyNode(TestSettings.with(""));
+    TestProbe<NodeSocket.Command> second = kit.createTestProbe();
+    node.tell(new NodeEntity.Register(Fixtures.agentFacts(List.of("en")), false, second.getRef()));
+    socket.expectMessageClass(NodeSocket.CloseWith.class);
+    node.tell(heartbeat(Fixtures.usage(10, 0)));
+    assertEquals("NODE_NOT_REGISTERED", ((NodeSocket.CloseWith) socket.receiveMessage()).code());
+  }
+
   @Test
   void aGeneratedIdAlreadyKnownIsRefused() {
     ActorRef<NodeEntity.Command> node = readyNode(TestSettings.with(""));

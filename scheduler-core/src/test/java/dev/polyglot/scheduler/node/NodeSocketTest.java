@@ -97,17 +97,39 @@ class NodeSocketTest {
     assertEquals("none", f.get(Cut.NONE));
   }
 
+  /** Issue 15: the June agent reconnects at most once per process, so an unanswered registration keeps the socket. */
   @Test
-  void aRegistrationTheEntityNeverAnswersClosesTheConnectionAtTheTimeout() {
+  void aRegistrationTheEntityDoesNotAnswerIsAskedAgainAndTheConnectionKept() {
     ActorRef<NodeSocket.Command> s = socket();
     NodeEntity.Register asked = entity.expectMessageClass(NodeEntity.Register.class);
     assertEquals(s, asked.socket());
     time.timePasses(Duration.ofSeconds(10).minusMillis(1));
-    out.expectNoMessage(Duration.ofMillis(50));
+    entity.expectNoMessage(Duration.ofMillis(50));
     time.timePasses(Duration.ofMillis(1));
-    String frame = ((SocketOut.Text) out.receiveMessage()).text();
-    assertTrue(frame.contains("\"type\":\"error\"") && frame.contains("\"code\":\"INTERNAL_ERROR\""), frame);
-    assertEquals(SocketOut.Complete.INSTANCE, out.receiveMessage());
+    NodeEntity.Register again = entity.expectMessageClass(NodeEntity.Register.class);
+    assertEquals(asked.facts(), again.facts());
+    out.expectNoMessage(Duration.ofMillis(50));
+    s.tell(new NodeSocket.Registered("gpu-7", NodeStatus.REGISTERING));
+    String ack = ((SocketOut.Text) out.receiveMessage()).text();
+    assertTrue(ack.contains("\"type\":\"node_register_ack\""), ack);
+  }
+
+  @Test
+  void anEntityThatLostTheConnectionGetsTheRegistrationAndTheLastHeartbeatAgainWithoutAnAckToTheAgent() {
+    ActorRef<NodeSocket.Command> s = socket();
+    entity.expectMessageClass(NodeEntity.Register.class);
+    s.tell(new NodeSocket.Registered("gpu-7", NodeStatus.REGISTERING));
+    out.receiveMessage(); // the ack
+    s.tell(new NodeSocket.Frame(new SocketIn.Text("{\"type\":\"node_heartbeat\",\"node_id\":\"gpu-7\",\"timestamp\":1,"
+        + "\"resource_usage\":{\"cpu_percent\":12.5,\"mem_percent\":40,\"running_jobs\":1}}"), acks.getRef()));
+    acks.receiveMessage();
+    NodeEntity.Heartbeat first = entity.expectMessageClass(NodeEntity.Heartbeat.class);
+    s.tell(new NodeSocket.RegisterAgain("re-created"));
+    NodeEntity.Register again = entity.expectMessageClass(NodeEntity.Register.class);
+    assertFalse(again.generatedId());
+    assertEquals(first.usage(), entity.expectMessageClass(NodeEntity.Heartbeat.class).usage());
+    s.tell(new NodeSocket.Registered("gpu-7", NodeStatus.REGISTERING));
+    out.expectNoMessage(Duration.ofMillis(100));
   }
 
   @Test

@@ -244,4 +244,86 @@ class JobBookTest {
     apply(book.placed("job-1", 1, "node-b", now()));
     assertEquals("node-b", of(Effect.ReleaseOnNode.class).get(0).nodeId());
   }
+
+  // ---------------------------------------------------------------- long turns (issue 15)
+
+  private static JobOrder turnJob(String jobId, int index, String turn, Cut cut) {
+    return dev.polyglot.scheduler.testkit.Fixtures.order(jobId, index, cut).withTurnId(turn);
+  }
+
+  /** Creates and dispatches one job of a turn on a node. */
+  private void dispatch(JobOrder o, String node) {
+    apply(book.create(o, "zh:en", CORE, "en", null, "stream", null, now()));
+    apply(book.placed(o.jobId(), 1, node, now()));
+    apply(book.dispatched(o.jobId(), 1, node, now().wall(), now()));
+  }
+
+  @Test
+  void aResultForATurnsClosingJobCompletesItsEarlierMaxDurationJobsOnThatNodeSilently() {
+    dispatch(turnJob("job-0", 0, "turn-T", Cut.MAX_DURATION), "node-a");
+    dispatch(turnJob("job-1", 1, "turn-T", Cut.MANUAL), "node-a");
+    apply(book.result("node-a", success("job-1", 1), now()));
+    JobBook.Job merged = book.job("job-0").orElseThrow();
+    assertEquals(JobBook.JobState.COMPLETED_EMPTY, merged.state());
+    assertEquals("merged", merged.outcomeCode());
+    assertEquals(List.of("job-0"), of(Effect.ForgetOnNode.class).stream().map(Effect.ForgetOnNode::jobId).toList(),
+        "the merged job's slot is freed");
+    assertTrue(of(Effect.CancelOnNode.class).isEmpty(), "no job_cancel for a merged job");
+    List<Integer> ended = of(Effect.Ended.class).stream().map(Effect.Ended::index).toList();
+    assertEquals(List.of(0), ended, "the ordering hold on index 0 is released");
+    int endedAt = fx.indexOf(of(Effect.Ended.class).get(0));
+    assertTrue(endedAt < fx.indexOf(of(Effect.Deliver.class).get(0)), "released before the closing result is delivered");
+    assertEquals(List.of("ASR_FINAL", "NMT_DONE"), clientEvents(), "nothing about the merged job reaches the client");
+    apply(book.result("node-a", empty("job-0", 1, "NO_TEXT_ASSIGNED"), now()));
+    assertEquals("already_finished", of(Effect.Dropped.class).get(0).reason());
+  }
+
+  @Test
+  void anEmptyAckOfTheClosingJobAlsoCompletesTheMergedOnes() {
+    dispatch(turnJob("job-0", 0, "turn-T", Cut.MAX_DURATION), "node-a");
+    dispatch(turnJob("job-1", 1, "turn-T", Cut.MANUAL), "node-a");
+    apply(book.result("node-a", empty("job-1", 1, "ASR_EMPTY"), now()));
+    assertEquals(JobBook.JobState.COMPLETED_EMPTY, book.job("job-0").orElseThrow().state());
+  }
+
+  @Test
+  void turnAwareCompletionLeavesJobsOfOtherTurnsOtherNodesAndOtherCutsAlone() {
+    dispatch(turnJob("job-0", 0, "turn-T", Cut.MAX_DURATION), "node-b");   // same turn, another node
+    dispatch(turnJob("job-1", 1, "turn-S", Cut.MAX_DURATION), "node-a");   // another turn
+    dispatch(turnJob("job-2", 2, "turn-T", Cut.TIMER), "node-a");          // a cut that closes the turn
+    dispatch(turnJob("job-3", 3, "turn-T", Cut.MANUAL), "node-a");
+    apply(book.result("node-a", success("job-3", 1), now()));
+    for (String id : List.of("job-0", "job-1", "job-2")) {
+      assertEquals(JobBook.JobState.DISPATCHED, book.job(id).orElseThrow().state(), id);
+    }
+    assertTrue(of(Effect.ForgetOnNode.class).isEmpty());
+  }
+
+  @Test
+  void aLaterJobOfATurnIsBoundToTheNodeHoldingItsEarlierJobs() {
+    dispatch(turnJob("job-0", 0, "turn-T", Cut.MAX_DURATION), "node-a");
+    apply(book.create(turnJob("job-1", 1, "turn-T", Cut.MANUAL), "zh:en", CORE, "en", null, "stream", "node-z", now()));
+    assertEquals("node-a", of(Effect.Place.class).get(0).request().turnNode());
+    apply(book.create(turnJob("job-2", 2, "turn-U", Cut.MANUAL), "zh:en", CORE, "en", null, "stream", "node-z", now()));
+    assertNull(of(Effect.Place.class).get(0).request().turnNode(), "a new turn is free to go anywhere");
+  }
+
+  @Test
+  void aTurnWhoseNodeWasLostIsPlacedFreelyAndItsEarlierJobFailsOver() {
+    dispatch(turnJob("job-0", 0, "turn-T", Cut.MAX_DURATION), "node-a");
+    apply(book.lost("job-0", 1, "node-a", now()));
+    assertEquals(Set.of("node-a"), of(Effect.Place.class).get(0).request().excluded(), "the earlier job fails over");
+    apply(book.create(turnJob("job-1", 1, "turn-T", Cut.MANUAL), "zh:en", CORE, "en", null, "stream", null, now()));
+    assertNull(of(Effect.Place.class).get(0).request().turnNode());
+  }
+
+  @Test
+  void aFailoverAttemptIsNeverBoundToTheTurnsNode() {
+    dispatch(turnJob("job-0", 0, "turn-T", Cut.MAX_DURATION), "node-a");
+    dispatch(turnJob("job-1", 1, "turn-T", Cut.MANUAL), "node-a");
+    apply(book.dispatchedTimeout("job-1", 1, now()));
+    Dispatcher.PlacementRequest r = of(Effect.Place.class).get(0).request();
+    assertEquals(2, r.attemptId());
+    assertNull(r.turnNode());
+  }
 }
