@@ -67,6 +67,9 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
   /** Send an {@code error} frame naming the reason, then close (PROTOCOL.md §1: how closes are signalled). */
   public record CloseWith(String code, String message) implements Command {}
 
+  /** This instance stops: close with a normal close frame, no {@code error} frame; the agent reconnects elsewhere. */
+  public enum InstanceStopping implements Command { INSTANCE }
+
   public record Deps(SchedulerSettings settings, SchedulerClock clock, Entities entities, WireCodec codec) {}
 
   public static Behavior<Command> create(ActorRef<SocketOut> out, Deps deps) {
@@ -117,6 +120,7 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
         .onMessage(SendCancel.class, m -> send(new NodeOutbound.JobCancel(m.jobId(), m.traceId(), m.reason())))
         .onMessage(CloseWith.class, m -> close(m.code(), m.message()))
         .onMessage(RegisterAgain.class, this::onRegisterAgain)
+        .onMessageEquals(InstanceStopping.INSTANCE, () -> close(null, null))
         .onMessage(RegisterTimeout.class, this::onRegisterTimeout)
         .build();
   }

@@ -49,6 +49,12 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
   /** The session is over: this socket forgets it. */
   public record Ended(String sessionId) implements Command {}
 
+  /**
+   * This instance stops: close with a normal close frame and no {@code error} frame (the web client shows a
+   * dialog for every error); the client reconnects elsewhere with a new session.
+   */
+  public enum InstanceStopping implements Command { INSTANCE }
+
   public record Deps(SchedulerSettings settings, SchedulerClock clock, Entities entities, WireCodec codec) {}
 
   public static Behavior<Command> create(ActorRef<SocketOut> out, Deps deps) {
@@ -86,6 +92,7 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
           opened.remove(m.sessionId());
           return this;
         })
+        .onMessageEquals(InstanceStopping.INSTANCE, this::onInstanceStopping)
         .onMessageEquals(StreamEnded.INSTANCE, this::onStreamEnded)
         .build();
   }
@@ -181,6 +188,11 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
 
   private Behavior<Command> onDeliver(Deliver d) {
     out.tell(new SocketOut.Text(deps.codec().encode(WireEvents.toWire(d.event()))));
+    return this;
+  }
+
+  private Behavior<Command> onInstanceStopping() {
+    out.tell(SocketOut.Complete.INSTANCE);
     return this;
   }
 

@@ -142,4 +142,16 @@ class NodeSocketTest {
     time.timePasses(Duration.ofSeconds(30));
     out.expectNoMessage(Duration.ofMillis(50));
   }
+
+  @Test
+  void anInstanceStopClosesTheConnectionWithoutAnErrorFrame() {
+    ActorRef<NodeSocket.Command> s = socket();
+    entity.expectMessageClass(NodeEntity.Register.class);
+    s.tell(new NodeSocket.Registered("gpu-7", NodeStatus.REGISTERING));
+    out.expectMessageClass(SocketOut.Text.class);
+    s.tell(NodeSocket.InstanceStopping.INSTANCE);
+    assertEquals(SocketOut.Complete.INSTANCE, out.receiveMessage());
+    s.tell(new NodeSocket.SendStatus(NodeStatus.READY, "healthy heartbeat", 1L));
+    out.expectNoMessage(Duration.ofMillis(50));
+  }
 }

@@ -7,12 +7,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.polyglot.scheduler.cluster.InstanceReports;
 import dev.polyglot.scheduler.cluster.SchedulerRuntime;
 import dev.polyglot.scheduler.dispatch.Dispatcher;
+import dev.polyglot.scheduler.edge.OpenSockets;
 import dev.polyglot.scheduler.edge.SocketOut;
 import dev.polyglot.scheduler.node.NodeSocket;
 import dev.polyglot.scheduler.session.SessionSocket;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
@@ -32,20 +35,63 @@ import org.apache.pekko.http.javadsl.server.Route;
  */
 public final class SchedulerServer {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** How long a stopping instance waits for its WebSockets to close before it goes on without them. */
+  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(3);
+  /** After that, connections still open are dropped at this deadline. */
+  private static final Duration TERMINATE_DEADLINE = Duration.ofSeconds(5);
 
   private final SchedulerRuntime runtime;
   private final ActorSystem<?> system;
   private final AtomicLong connections = new AtomicLong();
+  private final ActorRef<OpenSockets.Command> openSockets;
 
   public SchedulerServer(SchedulerRuntime runtime) {
     this.runtime = runtime;
     this.system = runtime.system();
+    this.openSockets = system.systemActorOf(OpenSockets.create(), "open-sockets", Props.empty());
   }
 
-  /** Binds {@code host:port} from the settings (port 0 picks a free one) and unbinds on coordinated shutdown. */
+  /**
+   * Binds {@code host:port} from the settings (port 0 picks a free one) and stops with coordinated shutdown:
+   * no new connection from service-unbind on; in service-requests-done every WebSocket is closed with a close
+   * frame (status 1000) and no {@code error} frame, so its agent or client reconnects at once to another
+   * instance; in service-stop whatever connection is left is terminated.
+   */
   public CompletionStage<ServerBinding> bind(String host, int port) {
-    return Http.get(system).newServerAt(host, port).bind(routes())
-        .thenApply(b -> b.addToCoordinatedShutdown(Duration.ofSeconds(5), system));
+    return Http.get(system).newServerAt(host, port).bind(routes()).thenApply(this::stopOnShutdown);
+  }
+
+  private ServerBinding stopOnShutdown(ServerBinding b) {
+    CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
+    String at = b.localAddress().toString();
+    shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "http-unbind-" + at, b::unbind);
+    // Before the shard hand-off (cluster-sharding-shutdown-region), not after it: every shard region of this
+    // instance, proxies included, stops in that phase, and from then on a socket actor here reaches no entity.
+    // Closed later, a node's SocketClosed would be lost (its entity elsewhere keeps a dead connection and the jobs
+    // on it wait for their timeouts) and so would a client's (its session on another instance never ends).
+    // Closed here, every entity hears it while the regions run; the sessions hosted here still move, and their
+    // clients connected elsewhere keep receiving. (ServerBinding.addToCoordinatedShutdown, used before, ends the
+    // connections with the listener in this phase: the peers saw them dropped, without a close frame.)
+    shutdown.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "websockets-close-" + at, this::closeSockets);
+    shutdown.addTask(CoordinatedShutdown.PhaseServiceStop(), "http-terminate-" + at,
+        () -> b.terminate(TERMINATE_DEADLINE).thenApply(t -> Done.getInstance()));
+    return b;
+  }
+
+  /** Completes when every socket's connection has ended, or after {@link #CLOSE_TIMEOUT} with a warning. */
+  private CompletionStage<Done> closeSockets() {
+    return AskPattern.<OpenSockets.Command, OpenSockets.AllClosed>ask(openSockets, OpenSockets.CloseAll::new,
+            CLOSE_TIMEOUT, system.scheduler())
+        .handle((all, ex) -> {
+          if (ex != null) system.log().warn("websockets still open after {}: dropped with the listener", CLOSE_TIMEOUT);
+          return Done.getInstance();
+        });
+  }
+
+  /** Registers a new socket actor with the message that closes it when this instance stops. */
+  private <C> ActorRef<C> opened(ActorRef<C> socket, C close) {
+    openSockets.tell(new OpenSockets.Opened<>(socket, close));
+    return socket;
   }
 
   public Route routes() {
@@ -65,8 +111,8 @@ public final class SchedulerServer {
     return WebSocketBridge.flow(system, runtime.settings().websocket().nodeMaxMessage(),
         runtime.settings().websocket().outboundQueueSize(),
         new WebSocketBridge.Adapter<>((ack, in) -> new NodeSocket.Frame(in, ack), NodeSocket.Started::new, NodeSocket.StreamEnded.INSTANCE),
-        (ActorRef<SocketOut> out) -> system.systemActorOf(NodeSocket.create(out, deps),
-            "node-socket-" + connections.incrementAndGet(), Props.empty()));
+        (ActorRef<SocketOut> out) -> opened(system.systemActorOf(NodeSocket.create(out, deps),
+            "node-socket-" + connections.incrementAndGet(), Props.empty()), NodeSocket.InstanceStopping.INSTANCE));
   }
 
   private org.apache.pekko.stream.javadsl.Flow<org.apache.pekko.http.javadsl.model.ws.Message,
@@ -75,8 +121,9 @@ public final class SchedulerServer {
     return WebSocketBridge.flow(system, runtime.settings().websocket().sessionMaxMessage(),
         runtime.settings().websocket().outboundQueueSize(),
         new WebSocketBridge.Adapter<>((ack, in) -> new SessionSocket.Frame(in, ack), SessionSocket.Started::new, SessionSocket.StreamEnded.INSTANCE),
-        (ActorRef<SocketOut> out) -> system.systemActorOf(SessionSocket.create(out, deps),
-            "session-socket-" + connections.incrementAndGet(), Props.empty()));
+        (ActorRef<SocketOut> out) -> opened(system.systemActorOf(SessionSocket.create(out, deps),
+            "session-socket-" + connections.incrementAndGet(), Props.empty()),
+            SessionSocket.InstanceStopping.INSTANCE));
   }
 
   /**

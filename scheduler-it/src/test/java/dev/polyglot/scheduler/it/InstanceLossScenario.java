@@ -104,6 +104,12 @@ abstract class InstanceLossScenario {
 
   abstract String how();
 
+  /** Runs just before the victim is taken down (which instance that is is known only then). */
+  void beforeLoss(SchedulerProcess victim) {}
+
+  /** Runs once the victim is down and every moved session delivered a result again. */
+  void afterLoss(SchedulerProcess victim, long lostAtNanos) {}
+
   void runScenario() throws Exception {
     FakeNode n1 = FakeNode.ready(one.httpPort, List.of("p1", "q1"));
     FakeNode n2 = FakeNode.ready(one.httpPort, List.of("p1", "q1"));
@@ -122,6 +128,7 @@ abstract class InstanceLossScenario {
     List<Talker> moved = talkers.stream().filter(t -> victim.logged("session " + t.sid + " created")).toList();
     Map<Talker, Integer> resultsBefore = new HashMap<>();
     for (Talker t : moved) resultsBefore.put(t, t.client.peer.all("translation_result").size());
+    beforeLoss(victim);
     long killedAt = System.nanoTime();
     lose(victim);
     long recoveredAfter = -1;
@@ -139,6 +146,7 @@ abstract class InstanceLossScenario {
             .limit(40).forEach(l -> System.out.println(p.name + ": " + l));
       }
     }
+    afterLoss(victim, killedAt);
     talkers.forEach(t -> t.speaking = false);
 
     // every dispatched (so durable) utterance ends with exactly one result or an error

@@ -24,7 +24,14 @@ class Peer implements WebSocket.Listener, AutoCloseable {
 
   private final List<JsonNode> inbox = new ArrayList<>();
   private final StringBuilder partial = new StringBuilder();
+  /** The status of the close frame the scheduler sent, or -1 when the connection ended without one (onError). */
   final CompletableFuture<Integer> closed = new CompletableFuture<>();
+  /** The reason text of that close frame; null until one arrived. */
+  volatile String closeReason;
+  /** What ended the connection when no close frame came; null otherwise. */
+  volatile Throwable dropped;
+  /** {@link System#nanoTime()} when {@link #closed} completed. */
+  volatile long closedAtNanos;
   private WebSocket ws;
   /** Sees every message as it arrives, on the socket's thread, before it is queued for {@link #await}. */
   private volatile java.util.function.Consumer<JsonNode> observer = m -> {};
@@ -146,6 +153,8 @@ class Peer implements WebSocket.Listener, AutoCloseable {
 
   @Override
   public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+    closeReason = reason;
+    closedAtNanos = System.nanoTime();
     closed.complete(statusCode);
     synchronized (inbox) {
       inbox.notifyAll();
@@ -155,6 +164,8 @@ class Peer implements WebSocket.Listener, AutoCloseable {
 
   @Override
   public void onError(WebSocket webSocket, Throwable error) {
+    dropped = error;
+    closedAtNanos = System.nanoTime();
     closed.complete(-1);
   }
 

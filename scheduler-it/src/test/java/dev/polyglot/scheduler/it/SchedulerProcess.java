@@ -92,9 +92,13 @@ final class SchedulerProcess implements AutoCloseable {
     waitFor();
   }
 
-  /** SIGTERM: the JVM's shutdown hook runs coordinated shutdown (leave, hand shards over). */
+  /**
+   * SIGTERM: the JVM's shutdown hook runs coordinated shutdown (close sockets, hand shards over, leave). Sent
+   * through the process handle, because {@link Process#destroy()} also closes the pipes at once, and the log of
+   * the shutdown would be lost.
+   */
   void terminate() {
-    process.destroy();
+    process.toHandle().destroy();
     waitFor();
   }
 
