@@ -1,6 +1,7 @@
 package dev.polyglot.scheduler.config;
 
 import com.typesafe.config.Config;
+import dev.polyglot.scheduler.edge.InboundWindow;
 import java.time.Duration;
 
 /**
@@ -20,6 +21,7 @@ public record SchedulerSettings(
     Results results,
     Sessions sessions,
     Backpressure backpressure,
+    Flow flow,
     String keyPrefix,
     String nodeEntityRole,
     String sessionEntityRole) {
@@ -67,6 +69,13 @@ public record SchedulerSettings(
     }
   }
 
+  /**
+   * End-to-end flow control (issue 10): the inbound window of a session socket and of a node socket towards their
+   * entity, how soon a full window asks again, and how many unfinished jobs a session may hold before it takes no
+   * more input.
+   */
+  public record Flow(InboundWindow.Limits session, InboundWindow.Limits node, Duration markRetry, int maxLiveJobs) {}
+
   /** Reads the {@code scheduler} block of a resolved config (reference.conf supplies every default). */
   public static SchedulerSettings from(Config root) {
     Config c = root.getConfig("scheduler");
@@ -103,6 +112,11 @@ public record SchedulerSettings(
         new Sessions(c.getInt("sessions.max-per-connection"), c.getDuration("sessions.close-linger"),
             c.getDuration("sessions.sweep-interval")),
         new Backpressure(c.getBoolean("backpressure.enabled"), c.getDuration("backpressure.resume-after")),
+        new Flow(new InboundWindow.Limits(ws.getInt("inbound-window-messages"), ws.getBytes("inbound-window-bytes-session"),
+                ws.getInt("inbound-mark-every")),
+            new InboundWindow.Limits(ws.getInt("inbound-window-messages"), ws.getBytes("inbound-window-bytes-node"),
+                ws.getInt("inbound-mark-every")),
+            ws.getDuration("inbound-mark-retry"), c.getInt("sessions.max-live-jobs")),
         c.getString("cluster.key-prefix"),
         c.getString("cluster.node-entity-role"),
         c.getString("cluster.session-entity-role"));

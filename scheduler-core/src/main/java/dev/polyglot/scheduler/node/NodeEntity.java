@@ -80,6 +80,9 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
   /** The attempt ended without an answer the scheduler waits for (the agent absorbed it): free its slot, no job_cancel. */
   public record Forget(String jobId, int attemptId) implements Command {}
 
+  /** Flow control: confirm to {@code socket} every message it sent before this one. */
+  public record Mark(long seq, ActorRef<NodeSocket.Command> socket) implements Command {}
+
   /** End an attempt: free its slot and, if it was dispatched, send {@code job_cancel} with the reason. */
   public record Cancel(String jobId, int attemptId, String traceId, String reason) implements Command {}
 
@@ -202,6 +205,10 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
         .onMessage(Register.class, this::onRegister)
         .onMessage(Heartbeat.class, this::onHeartbeat)
         .onMessage(SocketClosed.class, this::onSocketClosed)
+        .onMessage(Mark.class, m -> {
+          m.socket().tell(new NodeSocket.Taken(m.seq()));
+          return this;
+        })
         .onMessage(Reserve.class, this::onReserve)
         .onMessage(Assign.class, this::onAssign)
         .onMessage(Release.class, this::onRelease)

@@ -5,6 +5,7 @@ import dev.polyglot.scheduler.cluster.Entities;
 import dev.polyglot.scheduler.config.SchedulerClock;
 import dev.polyglot.scheduler.config.SchedulerSettings;
 import dev.polyglot.scheduler.edge.ErrorReplies;
+import dev.polyglot.scheduler.edge.InboundFlow;
 import dev.polyglot.scheduler.edge.Ids;
 import dev.polyglot.scheduler.edge.SocketAck;
 import dev.polyglot.scheduler.edge.SocketIn;
@@ -76,6 +77,12 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new NodeSocket(ctx, timers, out, deps)));
   }
 
+  /** The node entity took every message this socket sent it up to {@code seq} (flow control). */
+  public record Taken(long seq) implements Command {}
+
+  /** A full window's confirmation has not come: ask again. */
+  private enum MarkRetry implements Command { INSTANCE }
+
   /** The entity did not answer the pending registration in time. */
   private record RegisterTimeout(String pendingId) implements Command {}
 
@@ -97,6 +104,9 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
   /** How this agent reads job_assign's cut flags; fixed by its first node_register. */
   private WireDialect dialect = WireDialect.JUNE_2026;
   private boolean closing;
+  private final InboundFlow flow;
+  /** Whether the frame being handled was forwarded to the node entity. */
+  private boolean forwarded;
 
   private NodeSocket(ActorContext<Command> ctx, TimerScheduler<Command> timers, ActorRef<SocketOut> out, Deps deps) {
     super(ctx);
@@ -105,6 +115,7 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
     this.deps = deps;
     this.metrics = Metrics.get(ctx.getSystem());
     this.errors = new ErrorReplies(deps.settings().websocket().errorReplyInterval().toMillis());
+    this.flow = new InboundFlow(deps.settings().flow().node());
   }
 
   @Override
@@ -120,15 +131,46 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
         .onMessage(SendCancel.class, m -> send(new NodeOutbound.JobCancel(m.jobId(), m.traceId(), m.reason())))
         .onMessage(CloseWith.class, m -> close(m.code(), m.message()))
         .onMessage(RegisterAgain.class, this::onRegisterAgain)
+        .onMessage(Taken.class, m -> {
+          if (nodeId != null && flow.taken(nodeId, m.seq())) timers.cancel(MarkRetry.INSTANCE);
+          return this;
+        })
+        .onMessageEquals(MarkRetry.INSTANCE, this::onMarkRetry)
         .onMessageEquals(InstanceStopping.INSTANCE, () -> close(null, null))
         .onMessage(RegisterTimeout.class, this::onRegisterTimeout)
         .build();
   }
 
   private Behavior<Command> onFrame(Frame f) {
+    forwarded = false;
     if (!closing) handle(f.in());
-    f.ackTo().tell(SocketAck.INSTANCE);
+    String to = forwarded ? nodeId : null;
+    if (to != null) {
+      InboundFlow.Mark mark = flow.forwarded(to, f.in() instanceof SocketIn.Text t ? t.text().length() : 0);
+      if (mark != null) entity().tell(new NodeEntity.Mark(mark.seq(), getContext().getSelf()));
+    }
+    if (flow.handled(f.ackTo(), to)) {
+      metrics.inc("inbound_window_full_total", "socket", SOCKET);
+      timers.startTimerWithFixedDelay(MarkRetry.INSTANCE, MarkRetry.INSTANCE, deps.settings().flow().markRetry());
+    }
     return this;
+  }
+
+  private Behavior<Command> onMarkRetry() {
+    InboundFlow.Mark m = flow.remark();
+    if (m == null) {
+      timers.cancel(MarkRetry.INSTANCE);
+    } else {
+      metrics.inc("inbound_mark_retries_total", "socket", SOCKET);
+      entity().tell(new NodeEntity.Mark(m.seq(), getContext().getSelf()));
+    }
+    return this;
+  }
+
+  /** Tells the node entity a message from the agent, counting it in the inbound window. */
+  private void forward(NodeEntity.Command m) {
+    entity().tell(m);
+    forwarded = true;
   }
 
   private void handle(SocketIn in) {
@@ -172,13 +214,13 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
     if (m instanceof NodeInbound.Heartbeat h) {
       onHeartbeat(h);
     } else if (m instanceof NodeInbound.JobResult r) {
-      entity().tell(new NodeEntity.ResultFromNode(toResult(r), getContext().getSelf()));
+      forward(new NodeEntity.ResultFromNode(toResult(r), getContext().getSelf()));
     } else if (m instanceof NodeInbound.AsrPartial p) {
-      entity().tell(new NodeEntity.PartialFromNode(p.jobId(), p.text(), p.isFinal(), getContext().getSelf()));
+      forward(new NodeEntity.PartialFromNode(p.jobId(), p.text(), p.isFinal(), getContext().getSelf()));
     } else if (m instanceof NodeInbound.JobAck a) {
-      entity().tell(new NodeEntity.AckFromNode(a.jobId(), a.attemptId(), false, getContext().getSelf()));
+      forward(new NodeEntity.AckFromNode(a.jobId(), a.attemptId(), false, getContext().getSelf()));
     } else if (m instanceof NodeInbound.JobStarted a) {
-      entity().tell(new NodeEntity.AckFromNode(a.jobId(), a.attemptId(), true, getContext().getSelf()));
+      forward(new NodeEntity.AckFromNode(a.jobId(), a.attemptId(), true, getContext().getSelf()));
     }
   }
 
@@ -278,7 +320,7 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
       return;
     }
     lastHeartbeat = h;
-    entity().tell(new NodeEntity.Heartbeat(h.resourceUsage(), h.installedServices(), h.capabilityByType(),
+    forward(new NodeEntity.Heartbeat(h.resourceUsage(), h.installedServices(), h.capabilityByType(),
         h.installedModels(), h.languageCapabilities(), metricsOf(h), getContext().getSelf()));
   }
 

@@ -77,6 +77,13 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
 
   public record SocketClosed(ActorRef<SessionSocket.Command> socket) implements Command {}
 
+  /**
+   * Flow control: confirm to {@code socket} every message it sent before this one. The confirmation waits while the
+   * session holds {@code sessions.max-live-jobs} unfinished jobs, so a client that speaks faster than the nodes answer
+   * is slowed by TCP instead of piling up jobs and their audio here.
+   */
+  public record Mark(long seq, ActorRef<SessionSocket.Command> socket) implements Command {}
+
   /** A dispatcher reply or a node event about one of this session's jobs. */
   public record Notify(SessionBound message) implements Command {}
 
@@ -166,8 +173,14 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
           })
           .onAnyMessage(m -> {
             if (stash.isFull()) {
+              // flow control bounds what a socket sends (one window), so this takes many sockets or nodes at once
               ctx.getLog().warn("session {} dropped a message while loading: stash full", sessionId);
               Metrics.get(ctx.getSystem()).inc("session_stash_overflow_total");
+              ActorRef<SessionSocket.Command> from = socketOf(m);
+              if (from != null) {
+                from.tell(new SessionSocket.Deliver(sessionId, new ClientEvent.Error("INTERNAL_ERROR",
+                    "message dropped: the session is still loading; send it again", null, null)));
+              }
             } else {
               stash.stash(m);
             }
@@ -175,6 +188,18 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
           })
           .build();
     }));
+  }
+
+  /** The client socket a message came from, if it came from one. */
+  private static ActorRef<SessionSocket.Command> socketOf(Command m) {
+    if (m instanceof Audio a) return a.socket();
+    if (m instanceof Utterance u) return u.socket();
+    if (m instanceof Init i) return i.socket();
+    if (m instanceof ClientHeartbeat h) return h.socket();
+    if (m instanceof Close c) return c.socket();
+    if (m instanceof TtsStarted t) return t.socket();
+    if (m instanceof TtsPlayEnded t) return t.socket();
+    return null;
   }
 
   private enum Phase { NEW, ACTIVE, CLOSING, ENDED }
@@ -195,6 +220,8 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   private Groups groups;
   private String affinity;
   private Long lastBusyMono;
+  /** A confirmation held back while the session has too many unfinished jobs. */
+  private Mark deferredMark;
   private final Set<String> waitingForCapacity = new HashSet<>();
   private final ActorRef<ClusterSharding.ShardCommand> shard;
   /** Client events produced while the client's connection is unknown (after a recovery), delivered once it is. */
@@ -233,6 +260,7 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Init.class, this::onInit)
+        .onMessage(Mark.class, this::onMark)
         .onMessage(Audio.class, this::onAudio)
         .onMessage(Utterance.class, this::onUtterance)
         .onMessage(ClientHeartbeat.class, this::onClientHeartbeat)
@@ -608,7 +636,22 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   private Behavior<Command> jobs(JobBook.Step step) {
     book = step.next();
     effects(step.effects(), false);
+    if (deferredMark != null && book.liveJobs() < settings.flow().maxLiveJobs()) {
+      Mark m = deferredMark;
+      deferredMark = null;
+      m.socket().tell(new SessionSocket.Taken(sessionId, m.seq()));
+    }
     return phase == Phase.CLOSING ? stopIfDone() : this;
+  }
+
+  private Behavior<Command> onMark(Mark m) {
+    if (phase == Phase.ACTIVE && book.liveJobs() >= settings.flow().maxLiveJobs()) {
+      if (deferredMark == null) metrics.inc("session_input_paused_total");
+      deferredMark = m;
+      return this;
+    }
+    m.socket().tell(new SessionSocket.Taken(sessionId, m.seq()));
+    return this;
   }
 
   /** Carries out what the JobBook decided. With {@code ending}, nothing more goes to the client. */

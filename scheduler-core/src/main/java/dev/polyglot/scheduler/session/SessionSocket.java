@@ -5,6 +5,7 @@ import dev.polyglot.scheduler.cluster.Entities;
 import dev.polyglot.scheduler.config.SchedulerClock;
 import dev.polyglot.scheduler.config.SchedulerSettings;
 import dev.polyglot.scheduler.edge.ErrorReplies;
+import dev.polyglot.scheduler.edge.InboundFlow;
 import dev.polyglot.scheduler.edge.Ids;
 import dev.polyglot.scheduler.edge.SocketAck;
 import dev.polyglot.scheduler.edge.SocketIn;
@@ -23,6 +24,7 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * One client WebSocket: decodes and validates frames, admits sessions (at most
@@ -55,16 +57,26 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
    */
   public enum InstanceStopping implements Command { INSTANCE }
 
+  /** The session took every message this socket sent it up to {@code seq} (flow control). */
+  public record Taken(String sessionId, long seq) implements Command {}
+
+  /** A full window's confirmation has not come: ask again. */
+  private enum MarkRetry implements Command { INSTANCE }
+
   public record Deps(SchedulerSettings settings, SchedulerClock clock, Entities entities, WireCodec codec) {}
 
   public static Behavior<Command> create(ActorRef<SocketOut> out, Deps deps) {
-    return Behaviors.setup(ctx -> new SessionSocket(ctx, out, deps));
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new SessionSocket(ctx, timers, out, deps)));
   }
 
   private static final String SOCKET = "session";
 
+  private final TimerScheduler<Command> timers;
   private final ActorRef<SocketOut> out;
   private final Deps deps;
+  private final InboundFlow flow;
+  /** The session the frame being handled was forwarded to, if any. */
+  private String forwardedTo;
   private final Metrics metrics;
   private final ErrorReplies errors;
   /** Live sessions of this socket, most recent last. */
@@ -72,8 +84,10 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
   /** Every session this socket opened, closing ones included: all hear when the socket closes. */
   private final Set<String> opened = new LinkedHashSet<>();
 
-  private SessionSocket(ActorContext<Command> ctx, ActorRef<SocketOut> out, Deps deps) {
+  private SessionSocket(ActorContext<Command> ctx, TimerScheduler<Command> timers, ActorRef<SocketOut> out, Deps deps) {
     super(ctx);
+    this.timers = timers;
+    this.flow = new InboundFlow(deps.settings().flow().session());
     this.out = out;
     this.deps = deps;
     this.metrics = Metrics.get(ctx.getSystem());
@@ -87,19 +101,56 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
         .onMessage(Started.class, m -> { m.ackTo().tell(SocketAck.INSTANCE); return this; })
         .onMessage(Frame.class, this::onFrame)
         .onMessage(Deliver.class, this::onDeliver)
-        .onMessage(Ended.class, m -> {
-          live.remove(m.sessionId());
-          opened.remove(m.sessionId());
-          return this;
-        })
+        .onMessage(Ended.class, this::onEnded)
+        .onMessage(Taken.class, this::onTaken)
+        .onMessageEquals(MarkRetry.INSTANCE, this::onMarkRetry)
         .onMessageEquals(InstanceStopping.INSTANCE, this::onInstanceStopping)
         .onMessageEquals(StreamEnded.INSTANCE, this::onStreamEnded)
         .build();
   }
 
   private Behavior<Command> onFrame(Frame f) {
+    forwardedTo = null;
     handle(f.in());
-    f.ackTo().tell(SocketAck.INSTANCE);
+    if (forwardedTo != null) {
+      InboundFlow.Mark mark = flow.forwarded(forwardedTo, in(f));
+      if (mark != null) mark(mark);
+    }
+    if (flow.handled(f.ackTo(), forwardedTo)) {
+      metrics.inc("inbound_window_full_total", "socket", SOCKET);
+      timers.startTimerWithFixedDelay(MarkRetry.INSTANCE, MarkRetry.INSTANCE, deps.settings().flow().markRetry());
+    }
+    return this;
+  }
+
+  private static long in(Frame f) {
+    return f.in() instanceof SocketIn.Text t ? t.text().length() : 0;
+  }
+
+  private void mark(InboundFlow.Mark m) {
+    session(m.key()).tell(new SessionEntity.Mark(m.seq(), getContext().getSelf()));
+  }
+
+  private Behavior<Command> onTaken(Taken t) {
+    if (flow.taken(t.sessionId(), t.seq())) timers.cancel(MarkRetry.INSTANCE);
+    return this;
+  }
+
+  private Behavior<Command> onMarkRetry() {
+    InboundFlow.Mark m = flow.remark();
+    if (m == null) {
+      timers.cancel(MarkRetry.INSTANCE);
+    } else {
+      metrics.inc("inbound_mark_retries_total", "socket", SOCKET);
+      mark(m);
+    }
+    return this;
+  }
+
+  private Behavior<Command> onEnded(Ended m) {
+    live.remove(m.sessionId());
+    opened.remove(m.sessionId());
+    if (flow.forget(m.sessionId())) timers.cancel(MarkRetry.INSTANCE);
     return this;
   }
 
@@ -134,26 +185,26 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
       if (!owned(a.sessionId())) return;
       if (a.payloadInvalid()) reject("INVALID_MESSAGE", "field payload: invalid base64", "invalid audio payload");
       if (a.payloadInvalid() && !a.isFinal()) return;
-      session(a.sessionId()).tell(new SessionEntity.Audio(a.payload(), a.isFinal(), a.clientTimestampMs(), self));
+      forward(a.sessionId(), new SessionEntity.Audio(a.payload(), a.isFinal(), a.clientTimestampMs(), self));
     } else if (m instanceof SessionInbound.Utterance u) {
       if (!owned(u.sessionId())) return;
       if (u.audio().length == 0) {
         reject("INVALID_MESSAGE", "field audio: must not be empty", "invalid message");
         return;
       }
-      session(u.sessionId()).tell(new SessionEntity.Utterance(new SessionEntity.UtteranceData(u.utteranceIndex(),
+      forward(u.sessionId(), new SessionEntity.Utterance(new SessionEntity.UtteranceData(u.utteranceIndex(),
           u.audio(), u.audioFormat() == null ? "opus" : u.audioFormat(), u.sampleRate(), u.manualCut(), u.srcLang(), u.tgtLang(), u.dialect(), u.features(), u.pipeline(),
           u.traceId()), self));
     } else if (m instanceof SessionInbound.ClientHeartbeat h) {
-      if (owned(h.sessionId())) session(h.sessionId()).tell(new SessionEntity.ClientHeartbeat(self));
+      if (owned(h.sessionId())) forward(h.sessionId(), new SessionEntity.ClientHeartbeat(self));
     } else if (m instanceof SessionInbound.Close c) {
       if (!owned(c.sessionId())) return;
       live.remove(c.sessionId());
-      session(c.sessionId()).tell(new SessionEntity.Close(c.reason(), self));
+      forward(c.sessionId(), new SessionEntity.Close(c.reason(), self));
     } else if (m instanceof SessionInbound.TtsStarted t) {
-      if (owned(t.sessionId())) session(t.sessionId()).tell(new SessionEntity.TtsStarted(t.groupId(), self));
+      if (owned(t.sessionId())) forward(t.sessionId(), new SessionEntity.TtsStarted(t.groupId(), self));
     } else if (m instanceof SessionInbound.TtsPlayEnded t) {
-      if (owned(t.sessionId())) session(t.sessionId()).tell(new SessionEntity.TtsPlayEnded(t.groupId(), self));
+      if (owned(t.sessionId())) forward(t.sessionId(), new SessionEntity.TtsPlayEnded(t.groupId(), self));
     } else {
       // rooms and the WebRTC relay (BEHAVIOUR.md §12) are outside this version
       if (live.isEmpty()) {
@@ -174,9 +225,15 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
     live.add(id);
     opened.add(id);
     String trace = i.traceId() != null && !i.traceId().isEmpty() ? i.traceId() : Ids.uuid();
-    session(id).tell(new SessionEntity.Init(new SessionEntity.InitData(i.srcLang(), i.tgtLang(), i.clientVersion(),
+    forward(id, new SessionEntity.Init(new SessionEntity.InitData(i.srcLang(), i.tgtLang(), i.clientVersion(),
         i.platform(), i.mode(), i.langA(), i.langB(), i.autoLangs(), i.dialect(), i.features(), i.tenantId(), trace),
         getContext().getSelf()));
+  }
+
+  /** Tells the session, counting the message in its inbound window. */
+  private void forward(String sessionId, SessionEntity.Command m) {
+    session(sessionId).tell(m);
+    forwardedTo = sessionId;
   }
 
   /** Whether the message names a live session of this socket; else {@code INVALID_SESSION}, dropped. */

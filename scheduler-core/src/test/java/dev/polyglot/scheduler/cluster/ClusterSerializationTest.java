@@ -88,6 +88,8 @@ class ClusterSerializationTest {
         JsonNodeFactory.instance.objectNode().put("x", 1), socket));
     assertSurvives(new NodeEntity.Reserve("job-1", 1, "s-1", 0, Set.of("asr"), Set.of("node-a"), reply));
     assertSurvives(new NodeEntity.Reserved("node-a", "job-1", 1, 9));
+    assertSurvives(new NodeEntity.Mark(64, socket));
+    assertSurvives(new NodeSocket.Taken(64));
     assertSurvives(new NodeEntity.Refused("node-a", "job-1", 1, "full"));
     assertSurvives(new NodeEntity.Cancel("job-1", 1, "trace", "superseded"));
     assertSurvives(NodeEntity.Reannounce.INSTANCE);
@@ -110,6 +112,8 @@ class ClusterSerializationTest {
       assertSurvives(new SessionEntity.Notify(m));
     }
     ActorRef<SessionSocket.Command> socket = kit.createTestProbe(SessionSocket.Command.class).getRef();
+    assertSurvives(new SessionEntity.Mark(16, socket));
+    assertSurvives(new SessionSocket.Taken("s-1", 16));
     byte[] audio = new byte[1000];
     Arrays.fill(audio, (byte) 3);
     SessionEntity.Audio a = (SessionEntity.Audio) roundTrip(new SessionEntity.Audio(audio, true, 5L, socket));

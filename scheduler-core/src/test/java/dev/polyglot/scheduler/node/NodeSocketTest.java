@@ -154,4 +154,28 @@ class NodeSocketTest {
     s.tell(new NodeSocket.SendStatus(NodeStatus.READY, "healthy heartbeat", 1L));
     out.expectNoMessage(Duration.ofMillis(50));
   }
+
+  /** Flow control (issue 10): a full window holds the connection's acknowledgement until the entity confirms. */
+  @Test
+  void aFullInboundWindowStopsReadingUntilTheNodeEntityConfirms() {
+    ActorRef<NodeSocket.Command> s = socket();
+    entity.expectMessageClass(NodeEntity.Register.class);
+    s.tell(new NodeSocket.Registered("gpu-7", NodeStatus.REGISTERING));
+    out.receiveMessage(); // the ack
+    String hb = "{\"type\":\"node_heartbeat\",\"node_id\":\"gpu-7\",\"timestamp\":1,"
+        + "\"resource_usage\":{\"cpu_percent\":12.5,\"mem_percent\":40,\"running_jobs\":0}}";
+    java.util.List<Long> marks = new java.util.ArrayList<>();
+    for (int i = 1; i <= 64; i++) {
+      s.tell(new NodeSocket.Frame(new SocketIn.Text(hb), acks.getRef()));
+      entity.expectMessageClass(NodeEntity.Heartbeat.class);
+      if (i % 16 == 0) marks.add(entity.expectMessageClass(NodeEntity.Mark.class).seq());
+      if (i < 64) acks.receiveMessage();
+    }
+    assertEquals(java.util.List.of(16L, 32L, 48L, 64L), marks);
+    acks.expectNoMessage(Duration.ofMillis(100));
+    time.timePasses(Duration.ofSeconds(2));
+    assertEquals(64, entity.expectMessageClass(NodeEntity.Mark.class).seq(), "a full window asks again");
+    s.tell(new NodeSocket.Taken(16));
+    assertEquals(SocketAck.INSTANCE, acks.receiveMessage(), "room again: the next frame may be read");
+  }
 }

@@ -224,4 +224,34 @@ class SessionEntityTest {
     ClientEvent e = stranger.expectMessageClass(SessionSocket.Deliver.class).event();
     assertEquals("INVALID_SESSION", ((ClientEvent.Error) e).code());
   }
+
+  /** Flow control (issue 10): a session holding its maximum of unfinished jobs confirms no more input until one ends. */
+  @Test
+  void aSessionAtItsLiveJobLimitConfirmsInputOnlyWhenAJobFinishes() {
+    TestProbe<SessionSocket.Command> client = kit.createTestProbe();
+    ActorRef<SessionEntity.Command>[] self = new ActorRef[1];
+    Entities entities = new Entities() {
+      @Override public RecipientRef<NodeEntity.Command> node(String nodeId) { return node.getRef(); }
+
+      @Override public RecipientRef<SessionEntity.Command> session(String sessionId) { return self[0]; }
+    };
+    self[0] = kit.spawn(SessionEntity.create("s-00000002", new SessionEntity.Deps(
+        TestSettings.with("scheduler.sessions.max-live-jobs = 1"), clock, entities, dispatcher.getRef(), ledger)));
+    ActorRef<SessionEntity.Command> limited = self[0];
+    limited.tell(new SessionEntity.Init(new SessionEntity.InitData("zh", "en", "web-client-v1.0", "web", "one_way",
+        null, null, null, null, FeatureFlags.empty(), null, "trace-2"), client.getRef()));
+    limited.tell(new SessionEntity.Mark(1, client.getRef()));
+    client.expectMessageClass(SessionSocket.Deliver.class); // the ack
+    assertEquals(new SessionSocket.Taken("s-00000002", 1), client.expectMessageClass(SessionSocket.Taken.class));
+    var data = new SessionEntity.UtteranceData(0, new byte[] {1, 2}, "opus", 16000, true, null, null, null, null,
+        dev.polyglot.scheduler.protocol.PipelineConfig.streamingDefault(), null);
+    limited.tell(new SessionEntity.Utterance(data, client.getRef()));
+    limited.tell(new SessionEntity.Mark(2, client.getRef()));
+    Dispatcher.PlacementRequest r = ((Dispatcher.Place) dispatcher.receiveMessage()).request();
+    client.expectNoMessage(Duration.ofMillis(200));
+    limited.tell(new SessionEntity.Notify(new Dispatcher.NoEligible(r.jobId(), 1, r.pool())));
+    client.fishForMessage(Duration.ofSeconds(3), m -> m instanceof SessionSocket.Taken t && t.seq() == 2
+        ? org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.complete()
+        : org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.continueAndIgnore());
+  }
 }

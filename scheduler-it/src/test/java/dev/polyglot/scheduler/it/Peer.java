@@ -47,6 +47,11 @@ class Peer implements WebSocket.Listener, AutoCloseable {
     ws.sendText(json, true).join();
   }
 
+  /** Sends without waiting: the future completes when the message was written to the connection. */
+  java.util.concurrent.CompletableFuture<WebSocket> sendAsync(String json) {
+    return ws.sendText(json, true);
+  }
+
   void sendBinary(byte[] data) {
     ws.sendBinary(java.nio.ByteBuffer.wrap(data), true).join();
   }
