@@ -72,9 +72,10 @@ public record SchedulerSettings(
   /**
    * End-to-end flow control (issue 10): the inbound window of a session socket and of a node socket towards their
    * entity, how soon a full window asks again, and how many unfinished jobs a session may hold before it takes no
-   * more input.
+   * more input; and how much audio not yet durable a socket keeps per session to replay after a crash (P9).
    */
-  public record Flow(InboundWindow.Limits session, InboundWindow.Limits node, Duration markRetry, int maxLiveJobs) {}
+  public record Flow(InboundWindow.Limits session, InboundWindow.Limits node, Duration markRetry, int maxLiveJobs,
+                     long keptAudioBytes) {}
 
   /** Reads the {@code scheduler} block of a resolved config (reference.conf supplies every default). */
   public static SchedulerSettings from(Config root) {
@@ -116,7 +117,7 @@ public record SchedulerSettings(
                 ws.getInt("inbound-mark-every")),
             new InboundWindow.Limits(ws.getInt("inbound-window-messages"), ws.getBytes("inbound-window-bytes-node"),
                 ws.getInt("inbound-mark-every")),
-            ws.getDuration("inbound-mark-retry"), c.getInt("sessions.max-live-jobs")),
+            ws.getDuration("inbound-mark-retry"), c.getInt("sessions.max-live-jobs"), ws.getBytes("kept-audio-bytes")),
         c.getString("cluster.key-prefix"),
         c.getString("cluster.node-entity-role"),
         c.getString("cluster.session-entity-role"));

@@ -60,6 +60,12 @@ public final class InboundFlow {
     return key.equals(heldFor) && release();
   }
 
+  /** The number of the latest message forwarded to entity {@code key} (0 before any). */
+  public long lastSent(String key) {
+    InboundWindow w = windows.get(key);
+    return w == null ? 0 : w.lastSent();
+  }
+
   /** While an acknowledgement is held, the mark to send again (its answer may be lost with a moved entity). */
   public Mark remark() {
     if (held == null) return null;

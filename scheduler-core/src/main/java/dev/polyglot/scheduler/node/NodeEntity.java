@@ -86,7 +86,16 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
   /** End an attempt: free its slot and, if it was dispatched, send {@code job_cancel} with the reason. */
   public record Cancel(String jobId, int attemptId, String traceId, String reason) implements Command {}
 
-  public record ResultFromNode(NodeResult result, ActorRef<NodeSocket.Command> socket) implements Command {}
+  /**
+   * A {@code job_result} from the agent. {@code claimedSessionId} is the message's own {@code session_id}: used only by
+   * an entity re-created after a crash for a job it never heard of, and checked by that session (P9).
+   */
+  public record ResultFromNode(NodeResult result, ActorRef<NodeSocket.Command> socket, String claimedSessionId)
+      implements Command {
+    public ResultFromNode(NodeResult result, ActorRef<NodeSocket.Command> socket) {
+      this(result, socket, null);
+    }
+  }
 
   public record PartialFromNode(String jobId, String text, boolean isFinal, ActorRef<NodeSocket.Command> socket)
       implements Command {}
@@ -179,6 +188,10 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
   private long viewVersion;
   private long lastHeartbeatMono;
   private long lastReportMono = Long.MIN_VALUE / 2;
+  /** Tells this incarnation from an earlier one that died: the node socket sends kept results again when it changes. */
+  private final long incarnation = java.util.concurrent.ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
+  /** Started from the ledger after an earlier incarnation died: it never saw the jobs that one gave the node. */
+  private boolean inherited;
 
   private NodeEntity(ActorContext<Command> ctx, TimerScheduler<Command> timers, String nodeId, Deps deps,
                      ActorRef<ClusterSharding.ShardCommand> shard, Loaded loaded) {
@@ -195,6 +208,7 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
     if (loaded.failure() != null) metrics.inc("ledger_write_failed_total", "op", "load_node");
     loaded.snapshot().ifPresent(snap -> {
       state = state.restore(snap.facts(), snap.draining(), snap.registeredAtMs());
+      inherited = true;
       ctx.getLog().info("node {} known from the ledger; waiting for its connection", nodeId);
     });
   }
@@ -206,7 +220,7 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
         .onMessage(Heartbeat.class, this::onHeartbeat)
         .onMessage(SocketClosed.class, this::onSocketClosed)
         .onMessage(Mark.class, m -> {
-          m.socket().tell(new NodeSocket.Taken(m.seq()));
+          m.socket().tell(new NodeSocket.Taken(m.seq(), incarnation));
           return this;
         })
         .onMessage(Reserve.class, this::onReserve)
@@ -420,6 +434,14 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
     NodeResult r = m.result();
     Optional<NodeState.Given> given = state.given(r.jobId());
     if (given.isEmpty()) {
+      if (inherited && m.claimedSessionId() != null) {
+        // the job was given by the incarnation that died: its session checks that this node really got it
+        metrics.inc("result_inherited_total");
+        getContext().getLog().info("result for job {} given by an earlier incarnation passed to session {}", r.jobId(),
+            m.claimedSessionId());
+        deps.entities().tellSession(m.claimedSessionId(), new ResultReceived(r.jobId(), state.nodeId(), r));
+        return this;
+      }
       getContext().getLog().warn("result dropped: foreign_node job {} attempt {} was never given to this node",
           r.jobId(), r.attemptId());
       metrics.inc("result_dropped_total", "reason", "foreign_node");

@@ -77,8 +77,11 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new NodeSocket(ctx, timers, out, deps)));
   }
 
-  /** The node entity took every message this socket sent it up to {@code seq} (flow control). */
-  public record Taken(long seq) implements Command {}
+  /**
+   * The node entity took every message this socket sent it up to {@code seq} (flow control); {@code incarnation} tells
+   * which life of the entity answered.
+   */
+  public record Taken(long seq, long incarnation) implements Command {}
 
   /** A full window's confirmation has not come: ask again. */
   private enum MarkRetry implements Command { INSTANCE }
@@ -107,6 +110,15 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
   private final InboundFlow flow;
   /** Whether the frame being handled was forwarded to the node entity. */
   private boolean forwarded;
+  private NodeEntity.ResultFromNode pendingResult;
+  /**
+   * Results sent to the node entity and not yet confirmed taken, by window number: a result is not lost because the
+   * entity's instance died (they go again to its next incarnation; sessions drop what they already have).
+   */
+  private final java.util.ArrayDeque<Unconfirmed> unconfirmed = new java.util.ArrayDeque<>();
+
+  private record Unconfirmed(long seq, NodeEntity.ResultFromNode result, long sentAtMono) {}
+  private long entityIncarnation;
 
   private NodeSocket(ActorContext<Command> ctx, TimerScheduler<Command> timers, ActorRef<SocketOut> out, Deps deps) {
     super(ctx);
@@ -131,10 +143,7 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
         .onMessage(SendCancel.class, m -> send(new NodeOutbound.JobCancel(m.jobId(), m.traceId(), m.reason())))
         .onMessage(CloseWith.class, m -> close(m.code(), m.message()))
         .onMessage(RegisterAgain.class, this::onRegisterAgain)
-        .onMessage(Taken.class, m -> {
-          if (nodeId != null && flow.taken(nodeId, m.seq())) timers.cancel(MarkRetry.INSTANCE);
-          return this;
-        })
+        .onMessage(Taken.class, this::onTaken)
         .onMessageEquals(MarkRetry.INSTANCE, this::onMarkRetry)
         .onMessageEquals(InstanceStopping.INSTANCE, () -> close(null, null))
         .onMessage(RegisterTimeout.class, this::onRegisterTimeout)
@@ -143,10 +152,19 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
 
   private Behavior<Command> onFrame(Frame f) {
     forwarded = false;
+    pendingResult = null;
     if (!closing) handle(f.in());
     String to = forwarded ? nodeId : null;
     if (to != null) {
       InboundFlow.Mark mark = flow.forwarded(to, f.in() instanceof SocketIn.Text t ? t.text().length() : 0);
+      if (pendingResult != null) {
+        // a result is kept until confirmed, and confirmed promptly
+        unconfirmed.addLast(new Unconfirmed(flow.lastSent(to), pendingResult, deps.clock().monoMillis()));
+        if (mark == null) mark = new InboundFlow.Mark(to, flow.lastSent(to));
+        if (!timers.isTimerActive(MarkRetry.INSTANCE)) {
+          timers.startTimerWithFixedDelay(MarkRetry.INSTANCE, MarkRetry.INSTANCE, deps.settings().flow().markRetry());
+        }
+      }
       if (mark != null) entity().tell(new NodeEntity.Mark(mark.seq(), getContext().getSelf()));
     }
     if (flow.handled(f.ackTo(), to)) {
@@ -156,14 +174,39 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
     return this;
   }
 
+  private Behavior<Command> onTaken(Taken t) {
+    if (nodeId == null) return this;
+    while (!unconfirmed.isEmpty() && unconfirmed.peekFirst().seq() <= t.seq()) unconfirmed.pollFirst();
+    boolean recreated = entityIncarnation != 0 && t.incarnation() != entityIncarnation;
+    entityIncarnation = t.incarnation();
+    if (recreated && !unconfirmed.isEmpty()) {
+      getContext().getLog().info("node entity of {} was re-created: sending {} unconfirmed results again", nodeId,
+          unconfirmed.size());
+      metrics.inc("node_results_resent_total", "reason", "entity_recreated");
+      for (Unconfirmed u : unconfirmed) entity().tell(u.result());
+      entity().tell(new NodeEntity.Mark(flow.lastSent(nodeId), getContext().getSelf()));
+    }
+    if (flow.taken(nodeId, t.seq()) && unconfirmed.isEmpty()) timers.cancel(MarkRetry.INSTANCE);
+    return this;
+  }
+
+  /**
+   * A full window's confirmation, or the confirmation of results, has not come: ask again, and send the unconfirmed
+   * results again (their entity may have died with its instance; a result that arrives twice is dropped by its session).
+   */
   private Behavior<Command> onMarkRetry() {
     InboundFlow.Mark m = flow.remark();
-    if (m == null) {
+    if (m == null && unconfirmed.isEmpty()) {
       timers.cancel(MarkRetry.INSTANCE);
-    } else {
-      metrics.inc("inbound_mark_retries_total", "socket", SOCKET);
-      entity().tell(new NodeEntity.Mark(m.seq(), getContext().getSelf()));
+      return this;
     }
+    metrics.inc("inbound_mark_retries_total", "socket", SOCKET);
+    long stale = deps.clock().monoMillis() - deps.settings().flow().markRetry().toMillis();
+    if (!unconfirmed.isEmpty() && unconfirmed.peekFirst().sentAtMono() <= stale) {
+      metrics.inc("node_results_resent_total", "reason", "unconfirmed");
+      for (Unconfirmed u : unconfirmed) entity().tell(u.result());
+    }
+    entity().tell(new NodeEntity.Mark(m != null ? m.seq() : flow.lastSent(nodeId), getContext().getSelf()));
     return this;
   }
 
@@ -214,7 +257,9 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
     if (m instanceof NodeInbound.Heartbeat h) {
       onHeartbeat(h);
     } else if (m instanceof NodeInbound.JobResult r) {
-      forward(new NodeEntity.ResultFromNode(toResult(r), getContext().getSelf()));
+      NodeEntity.ResultFromNode result = new NodeEntity.ResultFromNode(toResult(r), getContext().getSelf(), r.sessionId());
+      forward(result);
+      pendingResult = result;
     } else if (m instanceof NodeInbound.AsrPartial p) {
       forward(new NodeEntity.PartialFromNode(p.jobId(), p.text(), p.isFinal(), getContext().getSelf()));
     } else if (m instanceof NodeInbound.JobAck a) {

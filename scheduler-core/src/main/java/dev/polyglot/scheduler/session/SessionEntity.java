@@ -62,10 +62,23 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
 
   public record Init(InitData data, ActorRef<SessionSocket.Command> socket) implements Command {}
 
-  public record Audio(byte[] payload, boolean isFinal, Long clientTimestampMs, ActorRef<SessionSocket.Command> socket)
-      implements Command {}
+  /**
+   * {@code seq} numbers the socket's audio-carrying messages ({@code audio_chunk}, {@code utterance}) to this session
+   * from 1 without gaps, so a re-created session can tell a replay it already holds from one it lacks (P9); 0 = not
+   * numbered (applied as it comes).
+   */
+  public record Audio(byte[] payload, boolean isFinal, Long clientTimestampMs, ActorRef<SessionSocket.Command> socket,
+                      long seq) implements Command {
+    public Audio(byte[] payload, boolean isFinal, Long clientTimestampMs, ActorRef<SessionSocket.Command> socket) {
+      this(payload, isFinal, clientTimestampMs, socket, 0);
+    }
+  }
 
-  public record Utterance(UtteranceData data, ActorRef<SessionSocket.Command> socket) implements Command {}
+  public record Utterance(UtteranceData data, ActorRef<SessionSocket.Command> socket, long seq) implements Command {
+    public Utterance(UtteranceData data, ActorRef<SessionSocket.Command> socket) {
+      this(data, socket, 0);
+    }
+  }
 
   public record ClientHeartbeat(ActorRef<SessionSocket.Command> socket) implements Command {}
 
@@ -111,14 +124,14 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   /** The ledger write of a new job finished (or failed): now it may be placed. */
   private record Durable(Dispatcher.PlacementRequest request, Throwable failure) implements Command {}
 
-  /** The ledger confirmed (or failed) the write of a sealed utterance's job. */
-  private record SealDurable(String jobId, Throwable failure) implements Command {}
+  /** The ledger confirmed (or failed) the write of a sealed utterance's job, which covers audio up to {@code seq}. */
+  private record SealDurable(String jobId, Throwable failure, long seq) implements Command {}
 
   /** The ledger did not confirm a new job within {@code jobs.durable-wait}: place it anyway. */
   private record DurableWaitOver(Dispatcher.PlacementRequest request) implements Command {}
 
-  /** The ledger answered the idempotency claim of an {@code utterance}. */
-  private record Claimed(UtteranceData data, String jobId, boolean fresh, Throwable failure) implements Command {}
+  /** The ledger answered the idempotency claim of an {@code utterance} (numbered {@code seq} by its socket). */
+  private record Claimed(UtteranceData data, String jobId, boolean fresh, Throwable failure, long seq) implements Command {}
 
   public record Deps(SchedulerSettings settings, SchedulerClock clock, Entities entities,
                      ActorRef<Dispatcher.Command> dispatcher, Ledger ledger) {}
@@ -222,6 +235,19 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   private Long lastBusyMono;
   /** A confirmation held back while the session has too many unfinished jobs. */
   private Mark deferredMark;
+  /** Tells this incarnation from an earlier one that died: the socket replays what it kept when it changes (P9). */
+  private final long incarnation = java.util.concurrent.ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
+  /** The last numbered audio message applied; a recovered session starts at what the ledger holds. */
+  private long appliedSeq;
+  /** How far the socket's audio is durable in the ledger; the socket forgets what it covers. */
+  private DurableCursor durable = DurableCursor.empty();
+  /** The audio sequence each job not yet known durable covers, by job id. */
+  private final java.util.Map<String, Long> coveredSeq = new java.util.HashMap<>();
+  /** Sealed utterances' audio sequences, by index, until their job id is given. */
+  private final java.util.Map<Integer, Long> sealedSeq = new java.util.HashMap<>();
+  /** The gap the socket was last asked to fill, and when (monotonic ms). */
+  private long replayAskedFrom;
+  private long replayAskedAt;
   private final Set<String> waitingForCapacity = new HashSet<>();
   private final ActorRef<ClusterSharding.ShardCommand> shard;
   /** Client events produced while the client's connection is unknown (after a recovery), delivered once it is. */
@@ -330,6 +356,8 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
         null, FeatureFlags.empty(), null, snap.traceId());
     start();
     for (int i = 0; i < snap.nextIndex(); i++) segmenter = segmenter.reserveIndex(i);
+    appliedSeq = snap.durableSeq();
+    durable = DurableCursor.at(snap.durableSeq());
     for (Ledger.JobRecord r : jobs) {
       JobOrder o = r.order();
       segmenter = segmenter.reserveIndex(o.utteranceIndex());
@@ -345,12 +373,39 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   }
 
   private Behavior<Command> onAudio(Audio m) {
-    if (!accepts(m.socket())) return this;
+    if (!accepts(m.socket()) || !inSequence(m.seq(), m.socket())) return this;
     return segment(segmenter.onChunk(m.payload(), m.isFinal(), m.clientTimestampMs(), mono(), newTurnId));
   }
 
+  /**
+   * At-least-once delivery from the socket (P9): a numbered message is applied once, in order. One already applied
+   * (or held by the ledger, for a re-created session) is dropped; one past a gap is dropped and the socket is asked to
+   * send again from the gap, at most once a second.
+   */
+  private boolean inSequence(long seq, ActorRef<SessionSocket.Command> from) {
+    if (seq <= 0) return true;
+    if (seq <= appliedSeq) {
+      metrics.inc("session_replay_duplicates_total");
+      return false;
+    }
+    if (seq > appliedSeq + 1) {
+      long now = mono();
+      if (replayAskedFrom != appliedSeq + 1 || now - replayAskedAt >= 1_000) {
+        replayAskedFrom = appliedSeq + 1;
+        replayAskedAt = now;
+        metrics.inc("session_replay_requests_total");
+        getContext().getLog().info("session {} asks its socket to send again from audio message {} (got {})", sessionId,
+            appliedSeq + 1, seq);
+        from.tell(new SessionSocket.Replay(sessionId, appliedSeq + 1, incarnation));
+      }
+      return false;
+    }
+    appliedSeq = seq;
+    return true;
+  }
+
   private Behavior<Command> onUtterance(Utterance m) {
-    if (!accepts(m.socket())) return this;
+    if (!accepts(m.socket()) || !inSequence(m.seq(), m.socket())) return this;
     UtteranceData u = m.data();
     if (book.hasIndex(u.index())) {
       metrics.inc("duplicate_utterance_total");
@@ -361,7 +416,7 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
     String jobId = Ids.jobId();
     pendingClaims++;
     getContext().pipeToSelf(deps.ledger().claimUtterance(sessionId, u.index(), jobId),
-        (fresh, ex) -> new Claimed(u, jobId, Boolean.TRUE.equals(fresh), ex));
+        (fresh, ex) -> new Claimed(u, jobId, Boolean.TRUE.equals(fresh), ex, m.seq()));
     return this;
   }
 
@@ -373,7 +428,15 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
       metrics.inc("ledger_write_failed_total", "op", "claim_utterance");
     } else if (!c.fresh() || book.hasIndex(c.data().index())) {
       metrics.inc("duplicate_utterance_total");
+      if (c.seq() > 0) {
+        durable = durable.issued(c.seq()); // its audio is the job the ledger already holds
+        confirmDurable(c.seq());
+      }
       return this;
+    }
+    if (c.seq() > 0) {
+      coveredSeq.put(c.jobId(), c.seq());
+      durable = durable.issued(c.seq());
     }
     UtteranceData u = c.data();
     String src = u.srcLang() != null ? u.srcLang() : init.srcLang();
@@ -434,14 +497,17 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
     return end();
   }
 
+  /** Recovered: the client's connection is re-learnt from its next message (or its socket's probe). */
+  private void relearn(ActorRef<SessionSocket.Command> from) {
+    socket = from;
+    timers.cancel(Linger.INSTANCE);
+    getContext().getLog().info("session {} re-learnt its client connection", sessionId);
+    while (!undelivered.isEmpty()) socket.tell(new SessionSocket.Deliver(sessionId, undelivered.poll()));
+  }
+
   /** Messages only the live session's own socket may send; anything else is answered INVALID_SESSION. */
   private boolean accepts(ActorRef<SessionSocket.Command> from) {
-    if (phase == Phase.ACTIVE && socket == null) {
-      socket = from; // recovered: the client's connection is re-learnt from its next message
-      timers.cancel(Linger.INSTANCE);
-      getContext().getLog().info("session {} re-learnt its client connection", sessionId);
-      while (!undelivered.isEmpty()) socket.tell(new SessionSocket.Deliver(sessionId, undelivered.poll()));
-    }
+    if (phase == Phase.ACTIVE && socket == null) relearn(from);
     if (phase == Phase.ACTIVE && from.equals(socket)) return true;
     from.tell(new SessionSocket.Deliver(sessionId, new ClientEvent.Error("INVALID_SESSION",
         phase == Phase.CLOSING ? "session is closed" : "unknown session", null, null)));
@@ -465,10 +531,25 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
     if (outcome == Segmenter.Outcome.EMPTY_FINALIZE || outcome == Segmenter.Outcome.CHUNK_TOO_LARGE_AND_EMPTY_FINALIZE) {
       metrics.inc("empty_finalize_total");
     }
+    noteSealedAudio(step.ready());
     for (Segmenter.Utterance u : step.ready()) createJob(jobFor(u), u.firstClientTs(), "stream");
     recordSealed();
     if (phase == Phase.ACTIVE) armSegmenterTimers();
     return this;
+  }
+
+  /**
+   * Which client audio messages the utterances sealed by the last step hold: all applied so far, or all but the last
+   * when that one already went into the next utterance (a gap cut).
+   */
+  private void noteSealedAudio(List<Segmenter.Utterance> ready) {
+    if (appliedSeq == 0) return;
+    long covered = segmenter.bufferedBytes() == 0 ? appliedSeq : appliedSeq - 1;
+    List<Segmenter.Utterance> sealedNow = new java.util.ArrayList<>(ready);
+    sealedNow.addAll(segmenter.waiting());
+    for (Segmenter.Utterance u : sealedNow) {
+      if (!sealedJobIds.containsKey(u.index()) && !sealedSeq.containsKey(u.index())) sealedSeq.put(u.index(), covered);
+    }
   }
 
   /**
@@ -481,12 +562,23 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
       String jobId = Ids.jobId();
       sealedJobIds.put(u.index(), jobId);
       JobOrder o = jobFor(u, jobId).withTurnId(Ids.uuid()); // a recovery of a job never released starts a turn
+      long seq = sealedSeq.getOrDefault(u.index(), 0L);
+      sealedSeq.remove(u.index());
+      if (seq > 0) {
+        coveredSeq.put(jobId, seq);
+        durable = durable.issued(seq);
+      }
       getContext().pipeToSelf(deps.ledger().recordJob(sessionId, new Ledger.JobRecord(o, poolOf(o.srcLang(), o.tgtLang()),
-          requiredTypes(o.pipeline()), deps.clock().wallMillis(), u.firstClientTs())), (ok, ex) -> new SealDurable(jobId, ex));
+          requiredTypes(o.pipeline()), deps.clock().wallMillis(), u.firstClientTs(), List.of(), seq)),
+          (ok, ex) -> new SealDurable(jobId, ex, seq));
     }
   }
 
   private Behavior<Command> onSealDurable(SealDurable d) {
+    if (d.failure() == null) {
+      confirmDurable(d.seq());
+      coveredSeq.remove(d.jobId());
+    }
     if (d.failure() != null) {
       ledgerDirty = true;
       metrics.inc("ledger_write_failed_total", "op", "record_sealed");
@@ -497,10 +589,29 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
     return this;
   }
 
+  /** The ledger holds the audio up to {@code seq}: once every record below is held too, the socket may forget it. */
+  private void confirmDurable(long seq) {
+    if (seq <= 0) return;
+    long before = durable.acked();
+    durable = durable.confirmed(seq);
+    if (durable.acked() > before && socket != null) {
+      socket.tell(new SessionSocket.Durable(sessionId, durable.acked(), incarnation));
+    }
+  }
+
   private JobOrder jobFor(Segmenter.Utterance u) {
     metrics.inc("finalize_total", "reason", u.reason().name().toLowerCase(java.util.Locale.ROOT));
     String jobId = sealedJobIds.remove(u.index());
-    return jobFor(u, jobId != null ? jobId : Ids.jobId());
+    if (jobId == null) {
+      // created without a record at its seal (no hangover): its job's record covers its audio
+      jobId = Ids.jobId();
+      Long seq = sealedSeq.remove(u.index());
+      if (seq != null && seq > 0) {
+        coveredSeq.put(jobId, seq);
+        durable = durable.issued(seq);
+      }
+    }
+    return jobFor(u, jobId);
   }
 
   private JobOrder jobFor(Segmenter.Utterance u, String jobId) {
@@ -639,18 +750,19 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
     if (deferredMark != null && book.liveJobs() < settings.flow().maxLiveJobs()) {
       Mark m = deferredMark;
       deferredMark = null;
-      m.socket().tell(new SessionSocket.Taken(sessionId, m.seq()));
+      m.socket().tell(new SessionSocket.Taken(sessionId, m.seq(), incarnation));
     }
     return phase == Phase.CLOSING ? stopIfDone() : this;
   }
 
   private Behavior<Command> onMark(Mark m) {
-    if (phase == Phase.ACTIVE && book.liveJobs() >= settings.flow().maxLiveJobs()) {
+    if (phase == Phase.ACTIVE && socket == null) relearn(m.socket());
+    if (m.seq() > 0 && phase == Phase.ACTIVE && book.liveJobs() >= settings.flow().maxLiveJobs()) {
       if (deferredMark == null) metrics.inc("session_input_paused_total");
       deferredMark = m;
       return this;
     }
-    m.socket().tell(new SessionSocket.Taken(sessionId, m.seq()));
+    m.socket().tell(new SessionSocket.Taken(sessionId, m.seq(), incarnation));
     return this;
   }
 
@@ -732,6 +844,10 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   }
 
   private Behavior<Command> onDurable(Durable d) {
+    if (d.failure() == null) {
+      Long seq = coveredSeq.remove(d.request().jobId());
+      if (seq != null) confirmDurable(seq);
+    }
     if (d.failure() != null) {
       ledgerDirty = true;
       metrics.inc("ledger_write_failed_total", "op", "record_job");
@@ -774,9 +890,10 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   }
 
   /** What the ledger keeps of a live job: its content at {@code attempt} and the nodes its attempts were given. */
-  private static Ledger.JobRecord recordOf(JobBook.Job j, int attempt) {
+  private Ledger.JobRecord recordOf(JobBook.Job j, int attempt) {
     return new Ledger.JobRecord(j.order().withAttempt(attempt), j.pool(), j.requiredTypes(), j.createdWall(),
-        j.firstClientTs(), j.attempts().stream().map(JobBook.Attempt::nodeId).toList());
+        j.firstClientTs(), j.attempts().stream().map(JobBook.Attempt::nodeId).toList(),
+        coveredSeq.getOrDefault(j.jobId(), 0L));
   }
 
   private void ledgerWrite(java.util.concurrent.CompletionStage<Void> write, String op) {

@@ -6,6 +6,7 @@ import dev.polyglot.scheduler.config.SchedulerClock;
 import dev.polyglot.scheduler.config.SchedulerSettings;
 import dev.polyglot.scheduler.edge.ErrorReplies;
 import dev.polyglot.scheduler.edge.InboundFlow;
+import dev.polyglot.scheduler.edge.ReplayBuffer;
 import dev.polyglot.scheduler.edge.Ids;
 import dev.polyglot.scheduler.edge.SocketAck;
 import dev.polyglot.scheduler.edge.SocketIn;
@@ -17,6 +18,7 @@ import dev.polyglot.scheduler.protocol.SessionOutbound;
 import dev.polyglot.scheduler.protocol.Decoded;
 import dev.polyglot.scheduler.protocol.WireCodec;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -57,10 +59,19 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
    */
   public enum InstanceStopping implements Command { INSTANCE }
 
-  /** The session took every message this socket sent it up to {@code seq} (flow control). */
-  public record Taken(String sessionId, long seq) implements Command {}
+  /**
+   * The session took every message this socket sent it up to {@code seq} (flow control); {@code incarnation} tells
+   * which life of the session entity answered.
+   */
+  public record Taken(String sessionId, long seq, long incarnation) implements Command {}
 
-  /** A full window's confirmation has not come: ask again. */
+  /** The session holds this socket's audio messages up to {@code seq} in the ledger: they need not be kept (P9). */
+  public record Durable(String sessionId, long seq, long incarnation) implements Command {}
+
+  /** The session missed audio messages: send again every kept one from {@code fromSeq} on. */
+  public record Replay(String sessionId, long fromSeq, long incarnation) implements Command {}
+
+  /** A full window's confirmation has not come, or kept audio waits for news: ask again. */
   private enum MarkRetry implements Command { INSTANCE }
 
   public record Deps(SchedulerSettings settings, SchedulerClock clock, Entities entities, WireCodec codec) {}
@@ -75,6 +86,10 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
   private final ActorRef<SocketOut> out;
   private final Deps deps;
   private final InboundFlow flow;
+  /** Per session: the audio messages not yet durable in the ledger, to send again to a re-created session (P9). */
+  private final java.util.Map<String, ReplayBuffer<SessionEntity.Command>> kept = new java.util.HashMap<>();
+  /** Per session: when it last answered (monotonic ms), to probe one that went quiet while audio is kept. */
+  private final java.util.Map<String, Long> lastAnswer = new java.util.HashMap<>();
   /** The session the frame being handled was forwarded to, if any. */
   private String forwardedTo;
   private final Metrics metrics;
@@ -103,6 +118,8 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
         .onMessage(Deliver.class, this::onDeliver)
         .onMessage(Ended.class, this::onEnded)
         .onMessage(Taken.class, this::onTaken)
+        .onMessage(Durable.class, this::onDurable)
+        .onMessage(Replay.class, this::onReplay)
         .onMessageEquals(MarkRetry.INSTANCE, this::onMarkRetry)
         .onMessageEquals(InstanceStopping.INSTANCE, this::onInstanceStopping)
         .onMessageEquals(StreamEnded.INSTANCE, this::onStreamEnded)
@@ -132,24 +149,74 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
   }
 
   private Behavior<Command> onTaken(Taken t) {
-    if (flow.taken(t.sessionId(), t.seq())) timers.cancel(MarkRetry.INSTANCE);
+    answered(t.sessionId(), t.incarnation());
+    if (flow.taken(t.sessionId(), t.seq()) && kept.values().stream().allMatch(ReplayBuffer::isEmpty)) {
+      timers.cancel(MarkRetry.INSTANCE);
+    }
     return this;
   }
 
+  private Behavior<Command> onDurable(Durable d) {
+    ReplayBuffer<SessionEntity.Command> k = kept.get(d.sessionId());
+    if (k != null) k.safeUpTo(d.seq());
+    answered(d.sessionId(), d.incarnation());
+    return this;
+  }
+
+  private Behavior<Command> onReplay(Replay r) {
+    ReplayBuffer<SessionEntity.Command> k = kept.get(r.sessionId());
+    if (k == null) return this;
+    k.answeredBy(r.incarnation());
+    resend(r.sessionId(), k.from(r.fromSeq()));
+    return this;
+  }
+
+  /** News from a session: a different incarnation than before means it was re-created and gets the kept audio again. */
+  private void answered(String sessionId, long incarnation) {
+    lastAnswer.put(sessionId, deps.clock().monoMillis());
+    ReplayBuffer<SessionEntity.Command> k = kept.get(sessionId);
+    if (k != null && k.answeredBy(incarnation)) {
+      getContext().getLog().info("session {} was re-created: sending its unsaved audio again", sessionId);
+      resend(sessionId, k.from(1));
+    }
+  }
+
+  private void resend(String sessionId, List<SessionEntity.Command> messages) {
+    if (messages.isEmpty()) return;
+    metrics.inc("session_audio_replayed_total", "socket", SOCKET);
+    for (SessionEntity.Command m : messages) session(sessionId).tell(m);
+    mark(new InboundFlow.Mark(sessionId, 0));
+  }
+
+  /**
+   * Asks again: a full window's confirmation, and for every session that keeps unsaved audio and has been quiet for
+   * the retry interval, a probe (its answer names the session's incarnation, so a re-created one gets the audio).
+   */
   private Behavior<Command> onMarkRetry() {
     InboundFlow.Mark m = flow.remark();
-    if (m == null) {
-      timers.cancel(MarkRetry.INSTANCE);
-    } else {
+    if (m != null) {
       metrics.inc("inbound_mark_retries_total", "socket", SOCKET);
       mark(m);
     }
+    long now = deps.clock().monoMillis();
+    long quiet = deps.settings().flow().markRetry().toMillis();
+    boolean keeping = false;
+    for (var e : kept.entrySet()) {
+      if (e.getValue().isEmpty()) continue;
+      keeping = true;
+      if (now - lastAnswer.getOrDefault(e.getKey(), 0L) >= quiet && (m == null || !m.key().equals(e.getKey()))) {
+        mark(new InboundFlow.Mark(e.getKey(), 0));
+      }
+    }
+    if (m == null && !keeping) timers.cancel(MarkRetry.INSTANCE);
     return this;
   }
 
   private Behavior<Command> onEnded(Ended m) {
     live.remove(m.sessionId());
     opened.remove(m.sessionId());
+    kept.remove(m.sessionId());
+    lastAnswer.remove(m.sessionId());
     if (flow.forget(m.sessionId())) timers.cancel(MarkRetry.INSTANCE);
     return this;
   }
@@ -185,16 +252,22 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
       if (!owned(a.sessionId())) return;
       if (a.payloadInvalid()) reject("INVALID_MESSAGE", "field payload: invalid base64", "invalid audio payload");
       if (a.payloadInvalid() && !a.isFinal()) return;
-      forward(a.sessionId(), new SessionEntity.Audio(a.payload(), a.isFinal(), a.clientTimestampMs(), self));
+      ReplayBuffer<SessionEntity.Command> k = keptFor(a.sessionId());
+      SessionEntity.Audio audio = new SessionEntity.Audio(a.payload(), a.isFinal(), a.clientTimestampMs(), self, k.nextSeq());
+      k.keep(audio, a.payload().length + 64L);
+      forward(a.sessionId(), audio);
     } else if (m instanceof SessionInbound.Utterance u) {
       if (!owned(u.sessionId())) return;
       if (u.audio().length == 0) {
         reject("INVALID_MESSAGE", "field audio: must not be empty", "invalid message");
         return;
       }
-      forward(u.sessionId(), new SessionEntity.Utterance(new SessionEntity.UtteranceData(u.utteranceIndex(),
+      ReplayBuffer<SessionEntity.Command> k = keptFor(u.sessionId());
+      SessionEntity.Utterance utt = new SessionEntity.Utterance(new SessionEntity.UtteranceData(u.utteranceIndex(),
           u.audio(), u.audioFormat() == null ? "opus" : u.audioFormat(), u.sampleRate(), u.manualCut(), u.srcLang(), u.tgtLang(), u.dialect(), u.features(), u.pipeline(),
-          u.traceId()), self));
+          u.traceId()), self, k.nextSeq());
+      k.keep(utt, u.audio().length + 256L);
+      forward(u.sessionId(), utt);
     } else if (m instanceof SessionInbound.ClientHeartbeat h) {
       if (owned(h.sessionId())) forward(h.sessionId(), new SessionEntity.ClientHeartbeat(self));
     } else if (m instanceof SessionInbound.Close c) {
@@ -228,6 +301,15 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
     forward(id, new SessionEntity.Init(new SessionEntity.InitData(i.srcLang(), i.tgtLang(), i.clientVersion(),
         i.platform(), i.mode(), i.langA(), i.langB(), i.autoLangs(), i.dialect(), i.features(), i.tenantId(), trace),
         getContext().getSelf()));
+  }
+
+  /** The kept audio of one session; the retry timer runs while any is kept. */
+  private ReplayBuffer<SessionEntity.Command> keptFor(String sessionId) {
+    if (!timers.isTimerActive(MarkRetry.INSTANCE)) {
+      timers.startTimerWithFixedDelay(MarkRetry.INSTANCE, MarkRetry.INSTANCE, deps.settings().flow().markRetry());
+    }
+    lastAnswer.putIfAbsent(sessionId, deps.clock().monoMillis());
+    return kept.computeIfAbsent(sessionId, k -> new ReplayBuffer<>(deps.settings().flow().keptAudioBytes()));
   }
 
   /** Tells the session, counting the message in its inbound window. */

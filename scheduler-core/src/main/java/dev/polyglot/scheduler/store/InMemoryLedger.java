@@ -35,6 +35,8 @@ public final class InMemoryLedger implements Ledger {
   }
   private final Map<String, Map<String, JobRecord>> jobs = new ConcurrentHashMap<>();
   private final Map<String, Map<Integer, String>> utteranceKeys = new ConcurrentHashMap<>();
+  /** Per session: {next index floor, durable sequence floor}, raised by every recorded job. */
+  private final Map<String, long[]> floors = new ConcurrentHashMap<>();
 
   @Override
   public CompletionStage<Void> saveSession(SessionSnapshot snapshot) {
@@ -44,12 +46,24 @@ public final class InMemoryLedger implements Ledger {
 
   @Override
   public CompletionStage<Optional<SessionSnapshot>> loadSession(String sessionId) {
-    return CompletableFuture.completedFuture(Optional.ofNullable(sessions.get(sessionId)));
+    SessionSnapshot snap = sessions.get(sessionId);
+    long[] f = floors.get(sessionId);
+    if (snap != null && f != null) {
+      synchronized (f) {
+        snap = snap.atLeast((int) f[0], f[1]);
+      }
+    }
+    return CompletableFuture.completedFuture(Optional.ofNullable(snap));
   }
 
   @Override
   public CompletionStage<Void> recordJob(String sessionId, JobRecord job) {
     jobs.computeIfAbsent(sessionId, k -> new ConcurrentHashMap<>()).put(job.order().jobId(), job);
+    long[] f = floors.computeIfAbsent(sessionId, k -> new long[2]);
+    synchronized (f) {
+      f[0] = Math.max(f[0], job.order().utteranceIndex() + 1L);
+      f[1] = Math.max(f[1], job.lastSeq());
+    }
     return done();
   }
 
@@ -78,6 +92,7 @@ public final class InMemoryLedger implements Ledger {
     sessions.remove(sessionId);
     jobs.remove(sessionId);
     utteranceKeys.remove(sessionId);
+    floors.remove(sessionId);
     return done();
   }
 

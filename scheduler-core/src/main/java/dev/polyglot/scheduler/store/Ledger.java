@@ -17,22 +17,39 @@ import java.util.concurrent.CompletionStage;
  */
 public interface Ledger {
 
-  /** A session's recoverable state besides its jobs. */
+  /**
+   * A session's recoverable state besides its jobs. {@code durableSeq}: the client socket's audio messages up to this
+   * number are in the ledger (as sealed utterances), so a new incarnation drops them when the socket replays them.
+   * {@link #loadSession} raises {@code nextIndex} and {@code durableSeq} to what recorded jobs show (their floors).
+   */
   record SessionSnapshot(String sessionId, String srcLang, String tgtLang, String mode, String langA, String langB,
-                         String traceId, int nextIndex, String turnId, int resultCursor) implements ClusterMessage {}
+                         String traceId, int nextIndex, String turnId, int resultCursor, long durableSeq)
+      implements ClusterMessage {
+    public SessionSnapshot(String sessionId, String srcLang, String tgtLang, String mode, String langA, String langB,
+                           String traceId, int nextIndex, String turnId, int resultCursor) {
+      this(sessionId, srcLang, tgtLang, mode, langA, langB, traceId, nextIndex, turnId, resultCursor, 0);
+    }
+
+    /** The snapshot with its index and sequence raised to the floors the recorded jobs left. */
+    public SessionSnapshot atLeast(int indexFloor, long seqFloor) {
+      if (indexFloor <= nextIndex && seqFloor <= durableSeq) return this;
+      return new SessionSnapshot(sessionId, srcLang, tgtLang, mode, langA, langB, traceId, Math.max(nextIndex, indexFloor),
+          turnId, resultCursor, Math.max(durableSeq, seqFloor));
+    }
+  }
 
   /**
    * An accepted job not yet finished, with its audio and placement facts; {@code triedNodes} are the nodes its
    * attempts were given, in attempt order (a recovery excludes them and still accepts their answers).
    */
   record JobRecord(JobOrder order, String pool, Set<String> requiredTypes, long createdAtMs, Long firstClientTs,
-                   List<String> triedNodes) implements ClusterMessage {
+                   List<String> triedNodes, long lastSeq) implements ClusterMessage {
     public JobRecord {
       triedNodes = triedNodes == null ? List.of() : List.copyOf(triedNodes);
     }
 
     public JobRecord(JobOrder order, String pool, Set<String> requiredTypes, long createdAtMs, Long firstClientTs) {
-      this(order, pool, requiredTypes, createdAtMs, firstClientTs, List.of());
+      this(order, pool, requiredTypes, createdAtMs, firstClientTs, List.of(), 0);
     }
   }
 
@@ -51,7 +68,11 @@ public interface Ledger {
 
   CompletionStage<Optional<SessionSnapshot>> loadSession(String sessionId);
 
-  /** Records an accepted job; completes once it is durable. */
+  /**
+   * Records an accepted job; completes once it is durable. Atomically raises the session's floors: its next index
+   * to above the job's index and its durable sequence to the job's {@code lastSeq} (the last client audio message
+   * in the job), so a recovery never reuses an index the job may have shown and never replays its audio again.
+   */
   CompletionStage<Void> recordJob(String sessionId, JobRecord job);
 
   /** The job reached its terminal state: it no longer needs recovery. */

@@ -90,9 +90,17 @@ public final class RedisLedger implements Ledger {
   private static final String SAVE_SESSION =
       "redis.call('SET', KEYS[1], ARGV[2]) " + REFRESH_ALL + "return 1";
 
-  /** KEYS = snapshot, jobs, utterances; ARGV = ttl, jobId, record JSON. */
+  /**
+   * KEYS = snapshot, jobs, utterances; ARGV = ttl, jobId, record JSON, index + 1, last audio seq. The floors live in
+   * the utterances hash under {@code ~next} and {@code ~seq} (claims use numeric fields) and only ever rise.
+   */
   private static final String RECORD_JOB =
-      "redis.call('HSET', KEYS[2], ARGV[2], ARGV[3]) " + REFRESH_ALL + "return 1";
+      "redis.call('HSET', KEYS[2], ARGV[2], ARGV[3]) "
+          + "if tonumber(ARGV[4]) > tonumber(redis.call('HGET', KEYS[3], '~next') or '0') then "
+          + "redis.call('HSET', KEYS[3], '~next', ARGV[4]) end "
+          + "if tonumber(ARGV[5]) > tonumber(redis.call('HGET', KEYS[3], '~seq') or '0') then "
+          + "redis.call('HSET', KEYS[3], '~seq', ARGV[5]) end "
+          + REFRESH_ALL + "return 1";
 
   /** KEYS = snapshot, jobs, utterances; ARGV = ttl, jobId. */
   private static final String FINISH_JOB =
@@ -256,16 +264,22 @@ public final class RedisLedger implements Ledger {
 
   @Override
   public CompletionStage<Optional<SessionSnapshot>> loadSession(String sessionId) {
-    return run(cmd -> cmd.get(snapshotKey(sessionId))
-        .thenApply(value -> value == null ? Optional.<SessionSnapshot>empty()
-            : Optional.of(read(value, SessionSnapshot.class))));
+    return run(cmd -> cmd.get(snapshotKey(sessionId)).thenCombine(cmd.hmget(utterancesKey(sessionId), "~next", "~seq"),
+        (value, floors) -> {
+          if (value == null) return Optional.<SessionSnapshot>empty();
+          SessionSnapshot snap = read(value, SessionSnapshot.class);
+          int next = floors.get(0).hasValue() ? Integer.parseInt(floors.get(0).getValue()) : 0;
+          long seq = floors.get(1).hasValue() ? Long.parseLong(floors.get(1).getValue()) : 0;
+          return Optional.of(snap.atLeast(next, seq));
+        }));
   }
 
   @Override
   public CompletionStage<Void> recordJob(String sessionId, JobRecord job) {
     return run(cmd -> {
       String value = write(job);
-      return cmd.<Long>eval(RECORD_JOB, ScriptOutputType.INTEGER, keys(sessionId), ttl(), job.order().jobId(), value)
+      return cmd.<Long>eval(RECORD_JOB, ScriptOutputType.INTEGER, keys(sessionId), ttl(), job.order().jobId(), value,
+              Integer.toString(job.order().utteranceIndex() + 1), Long.toString(job.lastSeq()))
           .thenApply(x -> (Void) null);
     });
   }

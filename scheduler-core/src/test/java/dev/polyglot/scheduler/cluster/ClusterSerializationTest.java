@@ -89,7 +89,7 @@ class ClusterSerializationTest {
     assertSurvives(new NodeEntity.Reserve("job-1", 1, "s-1", 0, Set.of("asr"), Set.of("node-a"), reply));
     assertSurvives(new NodeEntity.Reserved("node-a", "job-1", 1, 9));
     assertSurvives(new NodeEntity.Mark(64, socket));
-    assertSurvives(new NodeSocket.Taken(64));
+    assertSurvives(new NodeSocket.Taken(64, 5));
     assertSurvives(new NodeEntity.Refused("node-a", "job-1", 1, "full"));
     assertSurvives(new NodeEntity.Cancel("job-1", 1, "trace", "superseded"));
     assertSurvives(NodeEntity.Reannounce.INSTANCE);
@@ -105,6 +105,7 @@ class ClusterSerializationTest {
     NodeResult r = new NodeResult("job-1", 1, true, "a", "b", "TAB4", "opus",
         new ExtraResult(null, 1.5, null, new ServiceTimings(1, 2, 3, 6), 0.9, null, null), 10, null, 1L, "good",
         List.of("x"), 0.5, 0, null, 99);
+    assertSurvives(new NodeEntity.ResultFromNode(r, kit.createTestProbe(NodeSocket.Command.class).getRef(), "s-1"));
     for (var m : List.of(new Dispatcher.Placed("job-1", 1, "node-a", 3), new Dispatcher.NoEligible("job-1", 1, "zh:en"),
         new Dispatcher.Queued("job-1", 1, "zh:en"), new NodeEntity.AttemptDispatched("job-1", 1, "node-a", 5),
         new NodeEntity.AttemptLost("job-1", 1, "node-a", "socket closed"), new NodeEntity.ResultReceived("job-1", "node-a", r),
@@ -113,7 +114,9 @@ class ClusterSerializationTest {
     }
     ActorRef<SessionSocket.Command> socket = kit.createTestProbe(SessionSocket.Command.class).getRef();
     assertSurvives(new SessionEntity.Mark(16, socket));
-    assertSurvives(new SessionSocket.Taken("s-1", 16));
+    assertSurvives(new SessionSocket.Taken("s-1", 16, 7));
+    assertSurvives(new SessionSocket.Durable("s-1", 16, 7));
+    assertSurvives(new SessionSocket.Replay("s-1", 3, 7));
     byte[] audio = new byte[1000];
     Arrays.fill(audio, (byte) 3);
     SessionEntity.Audio a = (SessionEntity.Audio) roundTrip(new SessionEntity.Audio(audio, true, 5L, socket));

@@ -254,6 +254,28 @@ class NodeEntityTest {
     assertEquals(NodeStatus.READY, summary.receiveMessage().status());
   }
 
+  /** Issue 11: a result is not lost because the node entity that gave its job died with its instance. */
+  @Test
+  void anEntityReCreatedAfterItsInstanceDiedPassesAResultForAJobItNeverGaveToTheSessionTheResultNames() {
+    readyNode(TestSettings.with(""));
+    ActorRef<NodeEntity.Command> reborn = spawn(TestSettings.with(""));
+    var r = new dev.polyglot.scheduler.job.NodeResult("job-9", 1, true, "a", "b", "", "opus", null, 10, null, null, null,
+        null, null, null, null, 0);
+    reborn.tell(new NodeEntity.ResultFromNode(r, socket.getRef(), "s-9"));
+    NodeEntity.ResultReceived got = sessions.expectMessageClass(NodeEntity.ResultReceived.class);
+    assertEquals("job-9", got.jobId());
+    assertEquals("node-1", got.nodeId(), "the session checks this node really got the job");
+  }
+
+  @Test
+  void anEntityThatNeverDiedDropsAResultForAJobItNeverGave() {
+    ActorRef<NodeEntity.Command> node = readyNode(TestSettings.with(""));
+    var r = new dev.polyglot.scheduler.job.NodeResult("job-9", 1, true, "a", "b", "", "opus", null, 10, null, null, null,
+        null, null, null, null, 0);
+    node.tell(new NodeEntity.ResultFromNode(r, socket.getRef(), "s-9"));
+    sessions.expectNoMessage(Duration.ofMillis(200));
+  }
+
   /** Regression: a duplicate grant released by the dispatcher freed the running job's slot. */
   @Test
   void releasingAnAttemptAlreadyDispatchedKeepsItsSlot() {

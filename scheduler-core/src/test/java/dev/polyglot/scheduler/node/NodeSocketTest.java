@@ -175,7 +175,40 @@ class NodeSocketTest {
     acks.expectNoMessage(Duration.ofMillis(100));
     time.timePasses(Duration.ofSeconds(2));
     assertEquals(64, entity.expectMessageClass(NodeEntity.Mark.class).seq(), "a full window asks again");
-    s.tell(new NodeSocket.Taken(16));
+    s.tell(new NodeSocket.Taken(16, 5));
     assertEquals(SocketAck.INSTANCE, acks.receiveMessage(), "room again: the next frame may be read");
+  }
+
+  /** Issue 11: results sent to a node entity that died are sent again to its next incarnation. */
+  @Test
+  void unconfirmedResultsGoAgainToAReCreatedNodeEntity() {
+    ManualClock clock = new ManualClock(time);
+    ActorRef<NodeSocket.Command> s = kit.spawn(NodeSocket.create(out.getRef(), new NodeSocket.Deps(
+        TestSettings.with("scheduler.nodes.require-gpu = false"), clock, new TestEntities(entity.getRef(), null, null),
+        new WireCodec())));
+    s.tell(new NodeSocket.Frame(new SocketIn.Text(
+        "{\"type\":\"node_register\",\"node_id\":\"gpu-7\",\"capability_schema_version\":\"2.0\"}"), acks.getRef()));
+    acks.receiveMessage();
+    entity.expectMessageClass(NodeEntity.Register.class);
+    s.tell(new NodeSocket.Registered("gpu-7", NodeStatus.REGISTERING));
+    out.receiveMessage(); // the ack
+    String result = "{\"type\":\"job_result\",\"job_id\":\"job-1\",\"attempt_id\":1,\"node_id\":\"gpu-7\","
+        + "\"session_id\":\"s-1\",\"utterance_index\":0,\"success\":true,\"text_asr\":\"a\",\"text_translated\":\"b\"}";
+    s.tell(new NodeSocket.Frame(new SocketIn.Text(result), acks.getRef()));
+    acks.receiveMessage();
+    NodeEntity.ResultFromNode sent = entity.expectMessageClass(NodeEntity.ResultFromNode.class);
+    assertEquals("s-1", sent.claimedSessionId());
+    assertEquals(1, entity.expectMessageClass(NodeEntity.Mark.class).seq(), "a result is confirmed promptly");
+    s.tell(new NodeSocket.Taken(0, 111)); // an answer of the entity's first life, before the result
+    clock.advance(Duration.ofSeconds(2));
+    assertEquals("job-1", entity.expectMessageClass(NodeEntity.ResultFromNode.class).result().jobId(),
+        "unconfirmed after the retry interval: sent again");
+    entity.expectMessageClass(NodeEntity.Mark.class);
+    s.tell(new NodeSocket.Taken(0, 222)); // a new life of the entity answers
+    assertEquals("job-1", entity.expectMessageClass(NodeEntity.ResultFromNode.class).result().jobId());
+    entity.expectMessageClass(NodeEntity.Mark.class);
+    s.tell(new NodeSocket.Taken(1, 222));
+    clock.advance(Duration.ofSeconds(4));
+    entity.expectNoMessage(Duration.ofMillis(100));
   }
 }

@@ -242,16 +242,92 @@ class SessionEntityTest {
         null, null, null, null, FeatureFlags.empty(), null, "trace-2"), client.getRef()));
     limited.tell(new SessionEntity.Mark(1, client.getRef()));
     client.expectMessageClass(SessionSocket.Deliver.class); // the ack
-    assertEquals(new SessionSocket.Taken("s-00000002", 1), client.expectMessageClass(SessionSocket.Taken.class));
+    assertEquals(1, client.expectMessageClass(SessionSocket.Taken.class).seq());
     var data = new SessionEntity.UtteranceData(0, new byte[] {1, 2}, "opus", 16000, true, null, null, null, null,
         dev.polyglot.scheduler.protocol.PipelineConfig.streamingDefault(), null);
     limited.tell(new SessionEntity.Utterance(data, client.getRef()));
-    limited.tell(new SessionEntity.Mark(2, client.getRef()));
     Dispatcher.PlacementRequest r = ((Dispatcher.Place) dispatcher.receiveMessage()).request();
+    limited.tell(new SessionEntity.Mark(2, client.getRef()));
     client.expectNoMessage(Duration.ofMillis(200));
+    limited.tell(new SessionEntity.Mark(0, client.getRef()));
+    assertEquals(0, client.expectMessageClass(SessionSocket.Taken.class).seq(), "a probe is answered at once");
     limited.tell(new SessionEntity.Notify(new Dispatcher.NoEligible(r.jobId(), 1, r.pool())));
     client.fishForMessage(Duration.ofSeconds(3), m -> m instanceof SessionSocket.Taken t && t.seq() == 2
         ? org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.complete()
         : org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.continueAndIgnore());
+  }
+
+  // ---------------------------------------------------------------- at-least-once audio (P9, issue 11)
+
+  private SessionSocket.Command next(Class<? extends SessionSocket.Command> type) {
+    return socket.fishForMessage(Duration.ofSeconds(3), m -> type.isInstance(m)
+        ? org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.complete()
+        : org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.continueAndIgnore()).get(0);
+  }
+
+  /** Speaks one numbered utterance (one frame, then the final chunk) and waits for its job to be recorded. */
+  private void speakNumbered(long firstSeq, int marker) {
+    byte[] frame = new byte[806];
+    java.util.Arrays.fill(frame, (byte) marker);
+    session.tell(new SessionEntity.Audio(frame, false, null, socket.getRef(), firstSeq));
+    session.tell(new SessionEntity.Audio(new byte[0], true, null, socket.getRef(), firstSeq + 1));
+  }
+
+  @Test
+  void aReplayedAudioMessageIsAppliedOnceAndTheSocketHearsWhenItIsDurable() {
+    byte[] frame = new byte[806];
+    session.tell(new SessionEntity.Audio(frame, false, null, socket.getRef(), 1));
+    session.tell(new SessionEntity.Audio(frame, false, null, socket.getRef(), 1)); // sent again: dropped
+    session.tell(new SessionEntity.Audio(new byte[0], true, null, socket.getRef(), 2));
+    SessionSocket.Durable d = (SessionSocket.Durable) next(SessionSocket.Durable.class);
+    assertEquals(2, d.seq(), "the sealed utterance holds both messages");
+    var recorded = ledger.unfinishedJobs("s-00000001").toCompletableFuture().join();
+    assertEquals(1, recorded.size());
+    assertEquals(806, recorded.get(0).order().audio().length, "the repeated chunk was not appended twice");
+    assertEquals(2, ledger.loadSession("s-00000001").toCompletableFuture().join().orElseThrow().durableSeq());
+  }
+
+  @Test
+  void anAudioMessagePastAGapIsDroppedAndTheSocketAskedToSendAgainFromTheGap() {
+    session.tell(new SessionEntity.Audio(new byte[806], false, null, socket.getRef(), 3));
+    SessionSocket.Replay r = (SessionSocket.Replay) next(SessionSocket.Replay.class);
+    assertEquals(1, r.fromSeq());
+    sync();
+    assertEquals(0, ledger.unfinishedJobs("s-00000001").toCompletableFuture().join().size());
+  }
+
+  @Test
+  void aReCreatedSessionDropsReplaysTheLedgerHoldsAndRebuildsTheUtteranceItLost() {
+    speakNumbered(1, 1);
+    next(SessionSocket.Durable.class);
+    // the first incarnation dies with a half-spoken utterance (message 3); its successor reads the ledger
+    session.tell(new SessionEntity.Audio(new byte[806], false, null, socket.getRef(), 3));
+    sync();
+    testKitStop(session);
+    ActorRef<SessionEntity.Command>[] self = new ActorRef[1];
+    Entities entities = new Entities() {
+      @Override public RecipientRef<NodeEntity.Command> node(String nodeId) { return node.getRef(); }
+
+      @Override public RecipientRef<SessionEntity.Command> session(String sessionId) { return self[0]; }
+    };
+    self[0] = kit.spawn(SessionEntity.create("s-00000001",
+        new SessionEntity.Deps(TestSettings.with(""), clock, entities, dispatcher.getRef(), ledger)));
+    session = self[0];
+    dispatcher.receiveMessage(); // the recovered job 0 is placed again
+    // the socket replays everything it kept (1..3) and the client goes on (4 = the final chunk)
+    for (long seq = 1; seq <= 3; seq++) {
+      session.tell(new SessionEntity.Audio(seq == 2 ? new byte[0] : new byte[806], seq == 2, null, socket.getRef(), seq));
+    }
+    session.tell(new SessionEntity.Audio(new byte[0], true, null, socket.getRef(), 4));
+    SessionSocket.Durable d = (SessionSocket.Durable) next(SessionSocket.Durable.class);
+    assertEquals(4, d.seq());
+    var recorded = ledger.unfinishedJobs("s-00000001").toCompletableFuture().join();
+    assertEquals(java.util.List.of(0, 1), recorded.stream().map(j -> j.order().utteranceIndex()).toList(),
+        "one new utterance from the lost message, none from the replays the ledger held");
+    assertEquals(806, recorded.get(1).order().audio().length);
+  }
+
+  private static void testKitStop(ActorRef<SessionEntity.Command> ref) {
+    kit.stop(ref);
   }
 }

@@ -193,6 +193,22 @@ class RedisLedgerTest {
       assertEquals(null, jobs.get(1).firstClientTs());
     }
 
+    /** Issue 11: a recovery never reuses an index a recorded job may have shown, nor replays audio it holds. */
+    @Test
+    void recorded_jobs_raise_the_sessions_index_and_audio_floors_even_after_they_finish() {
+      String s = newSession();
+      await(ledger.saveSession(snapshot(s)));
+      JobRecord j = job(s, "j-9", 9);
+      await(ledger.recordJob(s, new JobRecord(j.order(), j.pool(), j.requiredTypes(), j.createdAtMs(), j.firstClientTs(),
+          List.of(), 40)));
+      await(ledger.recordJob(s, new JobRecord(j.order().withAttempt(2), j.pool(), j.requiredTypes(), j.createdAtMs(),
+          j.firstClientTs(), List.of("node-a"), 0)));
+      await(ledger.finishJob(s, "j-9"));
+      SessionSnapshot loaded = await(ledger.loadSession(s)).orElseThrow();
+      assertEquals(10, loaded.nextIndex(), "above the recorded index 9, though the snapshot said 7");
+      assertEquals(40, loaded.durableSeq(), "floors only rise");
+    }
+
     @Test
     void recording_the_same_job_again_replaces_it() {
       String s = newSession();
