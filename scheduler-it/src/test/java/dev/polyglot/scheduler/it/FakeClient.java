@@ -51,6 +51,22 @@ final class FakeClient {
     return b;
   }
 
+  /** A recorder frame whose first packet carries {@code tag} (4 bytes, big-endian): a node can tell utterances apart. */
+  static byte[] taggedFrame(int tag) {
+    byte[] b = opusFrame(tag);
+    b[2] = (byte) (tag >>> 24);
+    b[3] = (byte) (tag >>> 16);
+    b[4] = (byte) (tag >>> 8);
+    b[5] = (byte) tag;
+    return b;
+  }
+
+  /** The tag of {@link #taggedFrame} at the start of an utterance's audio (base64, as in job_assign). */
+  static int tagOf(String audioBase64) {
+    byte[] a = Base64.getDecoder().decode(audioBase64);
+    return ((a[2] & 0xff) << 24) | ((a[3] & 0xff) << 16) | ((a[4] & 0xff) << 8) | (a[5] & 0xff);
+  }
+
   void chunk(String sessionId, byte[] audio) {
     audioOut.accept("{\"type\":\"audio_chunk\",\"session_id\":\"" + sessionId + "\",\"seq\":" + (seq++)
         + ",\"is_final\":false,\"payload\":\"" + Base64.getEncoder().encodeToString(audio) + "\"}");

@@ -82,6 +82,33 @@ final class FakeNode {
         + "\"error\":{\"code\":\"" + code + "\",\"message\":\"" + message + "\"},\"trace_id\":\"" + job.path("trace_id").asText() + "\"}");
   }
 
+  /** job_id → the tag of its audio ({@link FakeClient#taggedFrame}), for every job this node was given. */
+  final java.util.Map<String, Integer> tags = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * Answers every job, after {@code delayMs}, with {@code text_asr} naming the tag its audio starts with, so a client
+   * can count outcomes by content; records the tag of every job it was given.
+   */
+  void autoRespondWithTags(long delayMs) {
+    Thread t = new Thread(() -> {
+      while (!peer.closed.isDone()) {
+        try {
+          JsonNode job = awaitJob();
+          int tag = FakeClient.tagOf(job.path("audio").asText());
+          tags.put(job.path("job_id").asText(), tag);
+          Thread.sleep(delayMs);
+          succeed(job, "tag:" + tag, "translation " + job.path("attempt_id").asInt());
+        } catch (AssertionError idle) {
+          // no job within the wait: keep waiting
+        } catch (Exception e) {
+          return;
+        }
+      }
+    }, "fake-node-" + nodeId);
+    t.setDaemon(true);
+    t.start();
+  }
+
   /** Answers every job with a success after {@code delayMs}, on a daemon thread, until closed. */
   void autoRespond(long delayMs) {
     Thread t = new Thread(() -> {

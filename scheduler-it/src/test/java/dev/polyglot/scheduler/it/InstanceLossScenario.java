@@ -8,17 +8,16 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 /**
  * Three scheduler JVMs and a real redis-server. Node entities live on instance 1 (where nodes and clients
  * connect), session entities on instances 2 and 3. The instance hosting most sessions is lost mid-stream
- * (killed or stopped, by the subclass): every utterance the scheduler accepted (its job was dispatched, which
- * happens only after the job was written to the ledger) must end at its client with exactly one
- * {@code translation_result} or an explicit error, and the moved sessions must go on serving.
+ * (killed or stopped, by the subclass). The oracle is the clients' own record (RELIABILITY.md P9): each client tags
+ * every utterance it speaks, the nodes answer with the tag they find in the audio, and every tag sent must come back
+ * exactly once, as a {@code translation_result} or an explicit error (zero lost, zero duplicated), counted by
+ * content, not by index; the moved sessions must go on serving.
  */
 abstract class InstanceLossScenario {
   static RedisServerProcess redis;
@@ -61,17 +60,19 @@ abstract class InstanceLossScenario {
     }
   }
 
-  /** One client streaming utterances and heartbeats (so a recovered session re-learns its connection). */
+  /** One client streaming tagged utterances and heartbeats; it records every tag it sent. */
   static final class Talker extends Thread {
     final FakeClient client;
     final String sid;
+    final int base;
     volatile boolean speaking = true;
     volatile boolean running = true;
-    int sent;
+    final List<Integer> sentTags = java.util.Collections.synchronizedList(new ArrayList<>());
 
-    Talker(FakeClient client, String sid) {
+    Talker(FakeClient client, String sid, int base) {
       this.client = client;
       this.sid = sid;
+      this.base = base;
       setDaemon(true);
     }
 
@@ -79,9 +80,10 @@ abstract class InstanceLossScenario {
     public void run() {
       while (running) {
         if (speaking) {
-          client.chunk(sid, FakeClient.opusFrame(sent));
+          int tag = base + sentTags.size();
+          client.chunk(sid, FakeClient.taggedFrame(tag));
           client.finalChunk(sid);
-          sent++;
+          sentTags.add(tag);
         }
         client.heartbeat(sid);
         try {
@@ -93,9 +95,21 @@ abstract class InstanceLossScenario {
     }
   }
 
-  static Set<Integer> indices(List<JsonNode> messages, String field) {
-    Set<Integer> out = new TreeSet<>();
-    for (JsonNode m : messages) out.add(field.isEmpty() ? m.path("utterance_index").asInt() : m.path("details").path(field).asInt());
+
+
+  /** How many times each tag came back to the client: in a result's text, or as an error for a job a node saw. */
+  static Map<Integer, Integer> outcomesByTag(Talker t, FakeNode... nodes) {
+    Map<String, Integer> jobTags = new HashMap<>();
+    for (FakeNode n : nodes) jobTags.putAll(n.tags);
+    Map<Integer, Integer> out = new HashMap<>();
+    for (JsonNode r : t.client.peer.all("translation_result")) {
+      String text = r.path("text_asr").asText();
+      if (text.startsWith("tag:")) out.merge(Integer.parseInt(text.substring(4)), 1, Integer::sum);
+    }
+    for (JsonNode e : t.client.peer.all("error")) {
+      Integer tag = jobTags.get(e.path("details").path("job_id").asText());
+      if (tag != null) out.merge(tag, 1, Integer::sum);
+    }
     return out;
   }
 
@@ -113,12 +127,12 @@ abstract class InstanceLossScenario {
   void runScenario() throws Exception {
     FakeNode n1 = FakeNode.ready(one.httpPort, List.of("p1", "q1"));
     FakeNode n2 = FakeNode.ready(one.httpPort, List.of("p1", "q1"));
-    n1.autoRespond(50);
-    n2.autoRespond(50);
+    n1.autoRespondWithTags(50);
+    n2.autoRespondWithTags(50);
     List<Talker> talkers = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
       FakeClient c = FakeClient.connect(one.httpPort);
-      talkers.add(new Talker(c, c.initOneWay("p1", "q1")));
+      talkers.add(new Talker(c, c.initOneWay("p1", "q1"), (i + 1) * 100_000));
     }
     Server.await("sessions placed", () -> talkers.stream().allMatch(t -> two.logged(t.sid) || three.logged(t.sid)));
     talkers.forEach(Thread::start);
@@ -149,28 +163,31 @@ abstract class InstanceLossScenario {
     afterLoss(victim, killedAt);
     talkers.forEach(t -> t.speaking = false);
 
-    // every dispatched (so durable) utterance ends with exactly one result or an error
-    for (Talker t : talkers) {
-      Server.await("all accepted utterances of " + t.sid + " answered", () -> {
-        Set<Integer> accepted = indices(t.client.peer.all("ui_event").stream()
-            .filter(m -> "DISPATCHED".equals(m.path("event").asText())).toList(), "");
-        Set<Integer> answered = indices(t.client.peer.all("translation_result"), "");
-        answered.addAll(indices(t.client.peer.all("error"), "utterance_index"));
-        return answered.containsAll(accepted);
-      }, java.time.Duration.ofSeconds(60));
-    }
-    int accepted = 0;
+    // the oracle: every tag a client sent comes back exactly once, as a result or an error
+    int sentInAll = 0;
     for (Talker t : talkers) {
       t.running = false;
-      List<JsonNode> results = t.client.peer.all("translation_result");
-      Set<Integer> unique = indices(results, "");
-      assertEquals(unique.size(), results.size(), "no utterance answered twice in " + t.sid + ": " + results);
-      accepted += indices(t.client.peer.all("ui_event").stream()
-          .filter(m -> "DISPATCHED".equals(m.path("event").asText())).toList(), "").size();
+      t.join(5_000);
+      List<Integer> sent = List.copyOf(t.sentTags);
+      sentInAll += sent.size();
+      Map<Integer, Integer>[] outcomes = new Map[1];
+      try {
+        Server.await("every utterance of " + t.sid + " answered", () -> {
+          outcomes[0] = outcomesByTag(t, n1, n2);
+          return outcomes[0].keySet().containsAll(sent);
+        }, java.time.Duration.ofSeconds(60));
+      } catch (AssertionError e) {
+        List<Integer> lost = sent.stream().filter(tag -> !outcomes[0].containsKey(tag)).toList();
+        fail(t.sid + " lost " + lost.size() + " of " + sent.size() + " utterances: " + lost);
+      }
+      Map<Integer, Integer> finalOutcomes = outcomesByTag(t, n1, n2);
+      List<Integer> duplicated = finalOutcomes.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey).toList();
+      assertTrue(duplicated.isEmpty(), t.sid + " got these utterances answered more than once: " + duplicated);
+      assertTrue(sent.containsAll(finalOutcomes.keySet()), t.sid + " got outcomes for utterances it never sent");
     }
-    System.out.printf("%s: %s lost with %d of 4 sessions; %d utterances accepted in all, none lost; "
-        + "the moved sessions delivered again within %d ms (recovery time)%n", how(), victim.name, moved.size(), accepted,
-        recoveredAfter);
+    System.out.printf("%s: %s lost with %d of 4 sessions; %d utterances sent in all, every one answered exactly once "
+        + "(by content); the moved sessions delivered again within %d ms (recovery time)%n", how(), victim.name,
+        moved.size(), sentInAll, recoveredAfter);
     assertFalse(moved.isEmpty());
     talkers.forEach(t -> t.client.close());
     n1.close();
