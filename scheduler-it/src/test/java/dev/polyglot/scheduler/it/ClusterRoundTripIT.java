@@ -111,4 +111,27 @@ class ClusterRoundTripIT {
     client.close();
     node.close();
   }
+
+  /** Issue 11: a result with more TTS audio than Artery's ordinary 2 MiB frame crosses instances twice, intact. */
+  @Test
+  void aResultWithThreeMebibytesOfTtsAudioCrossesTwoInstancesIntact() {
+    FakeNode node = FakeNode.ready(one.port, List.of("g3", "h3"));
+    Server.await("node known to the session's instance", () -> two.directoryView(node.nodeId)
+        .map(v -> v.status().name().equals("READY")).orElse(false));
+    FakeClient client = FakeClient.connect(three.port);
+    String sid = client.initOneWay("g3", "h3");
+    client.speak(sid, 3);
+    JsonNode job = node.awaitJob();
+    byte[] tts = new byte[3 * 1024 * 1024];
+    new Random(13).nextBytes(tts);
+    String b64 = Base64.getEncoder().encodeToString(tts);
+    node.peer.send("{\"type\":\"job_result\",\"job_id\":\"" + job.path("job_id").asText() + "\",\"attempt_id\":"
+        + job.path("attempt_id").asInt() + ",\"node_id\":\"" + node.nodeId + "\",\"session_id\":\"" + sid
+        + "\",\"utterance_index\":" + job.path("utterance_index").asInt() + ",\"success\":true,\"text_asr\":\"big\","
+        + "\"text_translated\":\"audio\",\"tts_audio\":\"" + b64 + "\",\"tts_format\":\"opus\",\"processing_time_ms\":9}");
+    JsonNode r = client.awaitResult(sid);
+    assertArrayEquals(tts, Base64.getDecoder().decode(r.path("tts_audio").asText()), "the TTS audio arrives intact");
+    client.close();
+    node.close();
+  }
 }
