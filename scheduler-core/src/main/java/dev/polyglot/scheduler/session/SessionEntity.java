@@ -131,7 +131,11 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   private record DurableWaitOver(Dispatcher.PlacementRequest request) implements Command {}
 
   /** The ledger answered the idempotency claim of an {@code utterance} (numbered {@code seq} by its socket). */
-  private record Claimed(UtteranceData data, String jobId, boolean fresh, Throwable failure, long seq) implements Command {}
+  private record Claimed(UtteranceData data, String jobId, boolean fresh, Throwable failure, long seq, int attempt)
+      implements Command {}
+
+  /** Claim the idempotency key of an {@code utterance} again after a failed try. */
+  private record ClaimAgain(UtteranceData data, String jobId, long seq, int attempt) implements Command {}
 
   public record Deps(SchedulerSettings settings, SchedulerClock clock, Entities entities,
                      ActorRef<Dispatcher.Command> dispatcher, Ledger ledger) {}
@@ -144,8 +148,11 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
       implements Command {}
 
   private static final int STASH_CAPACITY = 1_000;
-  private static final int LOAD_ATTEMPTS = 5;
+  /** The first retry of a failed ledger read; each next one waits twice as long, up to {@link #LOAD_RETRY_MAX}. */
   private static final Duration LOAD_RETRY = Duration.ofMillis(300);
+  private static final Duration LOAD_RETRY_MAX = Duration.ofSeconds(5);
+  /** Retries of a failed idempotency claim before the client is told to send the utterance again. */
+  private static final int CLAIM_ATTEMPTS = 4;
 
   private enum Reload implements Command { INSTANCE }
   private static final int UNDELIVERED_CAPACITY = 256;
@@ -167,15 +174,23 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   private static Behavior<Command> loading(String sessionId, Deps deps, ActorRef<ClusterSharding.ShardCommand> shard) {
     return Behaviors.withStash(STASH_CAPACITY, stash -> Behaviors.setup(ctx -> {
       int[] tries = {0};
+      long startedAt = deps.clock().monoMillis();
+      long giveUpAfter = deps.settings().sessions().closeLinger().toMillis();
       Runnable load = () -> ctx.pipeToSelf(deps.ledger().loadSession(sessionId).thenCombine(
           deps.ledger().unfinishedJobs(sessionId), (snap, jobs) -> new Loaded(snap, jobs, null)),
           (loaded, ex) -> loaded != null ? loaded : new Loaded(Optional.empty(), List.of(), ex));
       load.run();
       return Behaviors.receive(Command.class)
           .onMessage(Loaded.class, l -> {
-            if (l.failure() != null && ++tries[0] < LOAD_ATTEMPTS) {
-              // the ledger did not answer: a session accepted before a crash must not be taken for a new one
-              ctx.scheduleOnce(LOAD_RETRY, ctx.getSelf(), Reload.INSTANCE);
+            boolean created = stash.anyMatch(m -> m instanceof Init); // a new id from its socket: nothing to recover
+            if (l.failure() != null && !created && deps.clock().monoMillis() - startedAt < giveUpAfter) {
+              // the ledger did not answer: a session accepted before a crash must not be taken for a new one, and
+              // its jobs are worth recovering while its client can still be waiting (the close linger)
+              long delay = Math.min(LOAD_RETRY_MAX.toMillis(), LOAD_RETRY.toMillis() << Math.min(10, tries[0]++));
+              Metrics.get(ctx.getSystem()).inc("session_load_retries_total");
+              ctx.getLog().info("session {} could not read the ledger ({}); trying again in {} ms", sessionId,
+                  l.failure().toString(), delay);
+              ctx.scheduleOnce(Duration.ofMillis(delay), ctx.getSelf(), Reload.INSTANCE);
               return Behaviors.same();
             }
             return stash.unstashAll(Behaviors.withTimers(t -> new SessionEntity(ctx, t, sessionId, deps, shard, l)));
@@ -310,6 +325,7 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
         .onMessage(DurableWaitOver.class, this::onDurableWaitOver)
         .onMessage(SealDurable.class, this::onSealDurable)
         .onMessage(Claimed.class, this::onClaimed)
+        .onMessage(ClaimAgain.class, this::claim)
         .build();
   }
 
@@ -415,18 +431,47 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
     segmenter = segmenter.reserveIndex(u.index());
     String jobId = Ids.jobId();
     pendingClaims++;
-    getContext().pipeToSelf(deps.ledger().claimUtterance(sessionId, u.index(), jobId),
-        (fresh, ex) -> new Claimed(u, jobId, Boolean.TRUE.equals(fresh), ex, m.seq()));
+    return claim(new ClaimAgain(u, jobId, m.seq(), 1));
+  }
+
+  private Behavior<Command> claim(ClaimAgain c) {
+    getContext().pipeToSelf(deps.ledger().claimUtterance(sessionId, c.data().index(), c.jobId()),
+        (fresh, ex) -> new Claimed(c.data(), c.jobId(), Boolean.TRUE.equals(fresh), ex, c.seq(), c.attempt()));
     return this;
   }
 
   /** The ledger is the authority on {@code (session, utterance_index)}; a failed claim still serves the client. */
+  /**
+   * The ledger is the authority on {@code (session, utterance_index)}: a claim that failed is tried again, and one that
+   * keeps failing is answered with an error (send it again) rather than risk a second job for the index.
+   */
   private Behavior<Command> onClaimed(Claimed c) {
-    pendingClaims--;
-    if (phase != Phase.ACTIVE && phase != Phase.CLOSING) return this;
+    if (phase != Phase.ACTIVE && phase != Phase.CLOSING) {
+      pendingClaims--;
+      return this;
+    }
     if (c.failure() != null) {
       metrics.inc("ledger_write_failed_total", "op", "claim_utterance");
-    } else if (!c.fresh() || book.hasIndex(c.data().index())) {
+      if (c.attempt() < CLAIM_ATTEMPTS) {
+        timers.startSingleTimer("claim-" + c.jobId(), new ClaimAgain(c.data(), c.jobId(), c.seq(), c.attempt() + 1),
+            Duration.ofMillis(200L << c.attempt()));
+        return this;
+      }
+      pendingClaims--;
+      getContext().getLog().warn("utterance {} refused: its idempotency claim failed {} times", c.data().index(),
+          c.attempt());
+      com.fasterxml.jackson.databind.node.ObjectNode details = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
+          .objectNode().put("utterance_index", c.data().index());
+      toClient(new ClientEvent.Error("SCHEDULER_DEPENDENCY_DOWN",
+          "the utterance could not be recorded (the ledger is unavailable); send it again", details, c.data().traceId()));
+      if (c.seq() > 0) {
+        durable = durable.issued(c.seq()); // the client was told: nothing of it is owed any more
+        confirmDurable(c.seq());
+      }
+      return phase == Phase.CLOSING ? stopIfDone() : this;
+    }
+    pendingClaims--;
+    if (!c.fresh() || book.hasIndex(c.data().index())) {
       metrics.inc("duplicate_utterance_total");
       if (c.seq() > 0) {
         durable = durable.issued(c.seq()); // its audio is the job the ledger already holds

@@ -330,4 +330,65 @@ class SessionEntityTest {
   private static void testKitStop(ActorRef<SessionEntity.Command> ref) {
     kit.stop(ref);
   }
+
+  // ---------------------------------------------------------------- ledger trouble during recovery (issue 11)
+
+  private ActorRef<SessionEntity.Command> spawnOn(dev.polyglot.scheduler.store.Ledger l, String id,
+                                                  TestProbe<SessionSocket.Command> client) {
+    ActorRef<SessionEntity.Command>[] self = new ActorRef[1];
+    Entities entities = new Entities() {
+      @Override public RecipientRef<NodeEntity.Command> node(String nodeId) { return node.getRef(); }
+
+      @Override public RecipientRef<SessionEntity.Command> session(String sessionId) { return self[0]; }
+    };
+    self[0] = kit.spawn(SessionEntity.create(id, new SessionEntity.Deps(TestSettings.with(""), clock, entities,
+        dispatcher.getRef(), l)));
+    return self[0];
+  }
+
+  @Test
+  void aSessionWhoseLedgerReadFailsKeepsTryingWithBackoffAndThenRecoversItsJobs() {
+    var flaky = new dev.polyglot.scheduler.testkit.FlakyLedger();
+    flaky.inner.saveSession(new dev.polyglot.scheduler.store.Ledger.SessionSnapshot("s-0000000A", "zh", "en", "one_way",
+        null, null, "trace-a", 3, null, 0));
+    flaky.inner.recordJob("s-0000000A", new dev.polyglot.scheduler.store.Ledger.JobRecord(
+        dev.polyglot.scheduler.testkit.Fixtures.order("job-a", 2, dev.polyglot.scheduler.job.Cut.MANUAL), "zh:en",
+        java.util.Set.of("asr"), 1L, null));
+    flaky.failingLoads.set(8); // far more than the five tries of old
+    TestProbe<SessionSocket.Command> client = kit.createTestProbe();
+    spawnOn(flaky, "s-0000000A", client);
+    for (int i = 0; i < 12 && flaky.loads.get() <= 8; i++) {
+      int tries = i + 1;
+      kit.createTestProbe().awaitAssert(Duration.ofSeconds(3), () -> {
+        assertTrue(flaky.loads.get() >= tries);
+        return null;
+      });
+      clock.advance(Duration.ofSeconds(5));
+    }
+    Dispatcher.PlacementRequest r = ((Dispatcher.Place) dispatcher.receiveMessage(Duration.ofSeconds(3))).request();
+    assertEquals("job-a", r.jobId(), "the unfinished job is placed again once the ledger answers");
+    assertTrue(flaky.loads.get() >= 9);
+  }
+
+  @Test
+  void aClaimThatKeepsFailingIsAnsweredWithAnErrorAndCreatesNoJob() {
+    var flaky = new dev.polyglot.scheduler.testkit.FlakyLedger();
+    TestProbe<SessionSocket.Command> client = kit.createTestProbe();
+    ActorRef<SessionEntity.Command> s = spawnOn(flaky, "s-0000000B", client);
+    s.tell(new SessionEntity.Init(new SessionEntity.InitData("zh", "en", "web-client-v1.0", "web", "one_way",
+        null, null, null, null, FeatureFlags.empty(), null, "trace-b"), client.getRef()));
+    client.expectMessageClass(SessionSocket.Deliver.class);
+    flaky.failingClaims.set(100);
+    var data = new SessionEntity.UtteranceData(4, new byte[] {1, 2}, "opus", 16000, true, null, null, null, null,
+        dev.polyglot.scheduler.protocol.PipelineConfig.streamingDefault(), null);
+    s.tell(new SessionEntity.Utterance(data, client.getRef()));
+    for (int i = 0; i < 4; i++) {
+      clock.advance(Duration.ofSeconds(4));
+    }
+    ClientEvent e = ((SessionSocket.Deliver) client.fishForMessage(Duration.ofSeconds(3), m -> m instanceof SessionSocket.Deliver
+        ? org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.complete()
+        : org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.continueAndIgnore()).get(0)).event();
+    assertEquals("SCHEDULER_DEPENDENCY_DOWN", ((ClientEvent.Error) e).code());
+    dispatcher.expectNoMessage(Duration.ofMillis(100));
+  }
 }
