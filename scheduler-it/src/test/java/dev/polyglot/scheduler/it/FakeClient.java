@@ -24,6 +24,10 @@ final class FakeClient {
     return new FakeClient(Peer.connect(port, "/ws/session"));
   }
 
+  static FakeClient connect(String host, int port) {
+    return new FakeClient(Peer.connect(host, port, "/ws/session"));
+  }
+
   /** One-way {@code session_init} exactly as the web client sends it; returns the session id. */
   String initOneWay(String src, String tgt) {
     peer.send("{\"type\":\"session_init\",\"client_version\":\"web-client-v1.0\",\"platform\":\"web\",\"src_lang\":\"" + src

@@ -16,6 +16,10 @@ final class FakeNode {
     return new FakeNode(Peer.connect(port, "/ws/node"));
   }
 
+  static FakeNode connect(String host, int port) {
+    return new FakeNode(Peer.connect(host, port, "/ws/node"));
+  }
+
   /** Connects, registers (id null = let the scheduler choose), heartbeats once and returns when acked. */
   static FakeNode ready(int port, List<String> languages) {
     FakeNode n = connect(port);

@@ -37,9 +37,13 @@ class Peer implements WebSocket.Listener, AutoCloseable {
   private volatile java.util.function.Consumer<JsonNode> observer = m -> {};
 
   static Peer connect(int port, String path) {
+    return connect("127.0.0.1", port, path);
+  }
+
+  static Peer connect(String host, int port, String path) {
     Peer p = new Peer();
     p.ws = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(WAIT)
-        .buildAsync(URI.create("ws://127.0.0.1:" + port + path), p).join();
+        .buildAsync(URI.create("ws://" + host + ":" + port + path), p).join();
     return p;
   }
 

@@ -21,24 +21,31 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 final class SchedulerProcess implements AutoCloseable {
   final String name;
+  /** The loopback address the instance listens on and announces to the cluster. */
+  final String host;
   final int httpPort;
   final int arteryPort;
   private final Process process;
   final List<String> log = new CopyOnWriteArrayList<>();
 
-  private SchedulerProcess(String name, int httpPort, int arteryPort, List<String> settings) throws Exception {
+  private SchedulerProcess(String name, String host, int httpPort, int arteryPort, List<String> settings)
+      throws Exception {
     this.name = name;
+    this.host = host;
     this.httpPort = httpPort;
     this.arteryPort = arteryPort;
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m",
         "-Dlogback.configurationFile=" + Path.of("..", "conf", "logback.xml").toAbsolutePath(),
+        // the runnable application's configuration, so its environment variables are what this test uses
+        "-Dconfig.file=" + Path.of("..", "conf", "application.conf").toAbsolutePath(),
         "-Dscheduler.instance-id=" + name,
-        "-Dscheduler.http.host=127.0.0.1", "-Dscheduler.http.port=" + httpPort,
-        "-Dpekko.remote.artery.canonical.port=" + arteryPort));
+        "-Dscheduler.http.host=" + host, "-Dscheduler.http.port=" + httpPort));
     for (String s : settings) cmd.add("-D" + s);
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.polyglot.scheduler.http.Main"));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().put("SCHEDULER_HOST", host);
+    pb.environment().put("SCHEDULER_ARTERY_PORT", Integer.toString(arteryPort));
     process = pb.start();
     Thread reader = new Thread(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
@@ -51,20 +58,25 @@ final class SchedulerProcess implements AutoCloseable {
     reader.start();
   }
 
-  /** Ports chosen before the start, so seeds can name an instance before it runs. */
-  record Ports(int http, int artery) {
+  /** Address and ports chosen before the start, so seeds can name an instance before it runs. */
+  record Ports(String host, int http, int artery) {
     static Ports free() {
-      return new Ports(RedisServerProcess.freePort(), RedisServerProcess.freePort());
+      return on("127.0.0.1");
+    }
+
+    /** Free ports on another loopback address (127.0.0.2, …: Linux routes all of 127/8 to loopback). */
+    static Ports on(String host) {
+      return new Ports(host, RedisServerProcess.freePort(), RedisServerProcess.freePort());
     }
 
     String address() {
-      return "pekko://scheduler@127.0.0.1:" + artery;
+      return "pekko://scheduler@" + host + ":" + artery;
     }
   }
 
   static SchedulerProcess start(String name, Ports ports, List<String> settings) {
     try {
-      return new SchedulerProcess(name, ports.http(), ports.artery(), settings);
+      return new SchedulerProcess(name, ports.host(), ports.http(), ports.artery(), settings);
     } catch (Exception e) {
       throw new AssertionError("could not start " + name, e);
     }
@@ -73,7 +85,7 @@ final class SchedulerProcess implements AutoCloseable {
   /** The body of {@code GET /ready} when it answers 200, else null. */
   String ready() {
     try {
-      var r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/ready"))
+      var r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + httpPort + "/ready"))
           .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
       return r.statusCode() == 200 ? r.body() : null;
     } catch (Exception e) {
