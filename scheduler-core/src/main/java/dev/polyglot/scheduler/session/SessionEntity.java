@@ -286,7 +286,8 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
         s.paddingManualMs(), s.opusBytesPerFrame(),
         "current-utterance".equals(s.gapChunkGoesTo()) ? Segmenter.GapMode.CURRENT_UTTERANCE : Segmenter.GapMode.NEXT_UTTERANCE,
         s.playbackWindowMax().toMillis()), "opus");
-    book = JobBook.empty(new JobBook.Settings(settings.jobs().maxAttempts(), settings.jobs().retainFinished().toMillis()));
+    book = JobBook.empty(new JobBook.Settings(settings.jobs().maxAttempts(), settings.jobs().retainFinished().toMillis(),
+        settings.jobs().retainFinishedMax()));
     order = ResultOrder.create("arrival".equals(settings.results().order()) ? ResultOrder.Mode.ARRIVAL : ResultOrder.Mode.INDEX,
         settings.results().maxHold().toMillis());
     timers.startTimerWithFixedDelay(Sweep.INSTANCE, Sweep.INSTANCE, settings.sessions().sweepInterval());
