@@ -258,6 +258,15 @@ public final class JobBook {
     return fail(j, code, "no node serves " + j.pool(), null, now);
   }
 
+  /** The dispatcher's queue was full: the job fails at once rather than wait for its pending timeout. */
+  public Step queueFull(String jobId, int attemptId, int maxQueued, Now now) {
+    Job j = lookup(jobId);
+    if (j == null || j.state() != JobState.PENDING || j.placing() != attemptId) return step();
+    String code = j.failoverCode() == null ? "NO_AVAILABLE_NODE" : j.failoverCode();
+    return fail(j, code, "no node of " + j.pool() + " has a free slot and the scheduler's placement queue is full ("
+        + maxQueued + " waiting)", null, now);
+  }
+
   public Step queued(String jobId, int attemptId) {
     Job j = lookup(jobId);
     if (j == null || j.state() != JobState.PENDING || j.placing() != attemptId) return step();

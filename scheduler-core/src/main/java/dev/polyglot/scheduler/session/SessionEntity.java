@@ -558,6 +558,9 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
     } else if (m instanceof Dispatcher.NoEligible p) {
       waitingForCapacity.remove(p.jobId());
       return jobs(book.noEligible(p.jobId(), p.attemptId(), now()));
+    } else if (m instanceof Dispatcher.QueueFull f) {
+      waitingForCapacity.remove(f.jobId());
+      return jobs(book.queueFull(f.jobId(), f.attemptId(), f.maxQueued(), now()));
     } else if (m instanceof Dispatcher.Queued q) {
       boolean waiting = book.job(q.jobId())
           .map(j -> j.state() == JobBook.JobState.PENDING && j.placing() == q.attemptId()).orElse(false);

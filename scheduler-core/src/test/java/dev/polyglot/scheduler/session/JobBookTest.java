@@ -385,4 +385,16 @@ class JobBookTest {
     assertEquals(JobBook.JobState.DISPATCHED, book.job("job-999").orElseThrow().state());
     assertTrue(perEvent < 32_768, "allocated " + perEvent + " bytes per event");
   }
+
+  @Test
+  void aRequestRefusedByAFullPlacementQueueFailsTheJobAtOnceWithNoAvailableNode() {
+    apply(book.create(order("job-1", 0), "zh:en", CORE, "en", null, "stream", null, now()));
+    apply(book.queueFull("job-1", 1, 10_000, now()));
+    assertEquals(JobBook.JobState.FAILED, book.job("job-1").orElseThrow().state());
+    assertEquals(List.of("ERROR", "error:NO_AVAILABLE_NODE"), clientEvents());
+    ClientEvent.Error e = (ClientEvent.Error) of(Effect.Client.class).get(1).event();
+    assertTrue(e.message().contains("placement queue is full (10000 waiting)"), e.message());
+    apply(book.queueFull("job-1", 1, 10_000, now()));
+    assertEquals(List.of(), fx, "a second refusal of a finished job changes nothing");
+  }
 }
