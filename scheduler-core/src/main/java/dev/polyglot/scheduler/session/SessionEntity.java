@@ -201,10 +201,8 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   private final java.util.ArrayDeque<ClientEvent> undelivered = new java.util.ArrayDeque<>();
   /** {@code utterance} messages whose idempotency claim is on its way: the session does not end before them. */
   private int pendingClaims;
-  /** Job ids given to sealed utterances still in their hangover, by utterance index. */
-  private final java.util.Map<Integer, String> sealedJobIds = new java.util.HashMap<>();
-  /** Jobs whose sealed utterance the ledger confirmed before the job was created. */
-  private final Set<String> durableSealed = new HashSet<>();
+  /** Job ids given to sealed utterances still in their hangover, and the ledger's early confirmations. */
+  private SealedJobs sealed = SealedJobs.empty();
   /** Placements waiting for the ledger, by job id (a confirmation of the sealed write also releases them). */
   private final java.util.Map<String, Dispatcher.PlacementRequest> pendingPlacement = new java.util.HashMap<>();
   /** New jobs whose ledger write is not confirmed yet: placed on confirmation or after the durable wait. */
@@ -450,9 +448,9 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
    */
   private void recordSealed() {
     for (Segmenter.Utterance u : segmenter.waiting()) {
-      if (sealedJobIds.containsKey(u.index())) continue;
+      if (sealed.sealed(u.index())) continue;
       String jobId = Ids.jobId();
-      sealedJobIds.put(u.index(), jobId);
+      sealed = sealed.seal(u.index(), jobId);
       JobOrder o = jobFor(u, jobId).withTurnId(Ids.uuid()); // a recovery of a job never released starts a turn
       getContext().pipeToSelf(deps.ledger().recordJob(sessionId, new Ledger.JobRecord(o, poolOf(o.srcLang(), o.tgtLang()),
           requiredTypes(o.pipeline()), deps.clock().wallMillis(), u.firstClientTs())), (ok, ex) -> new SealDurable(jobId, ex));
@@ -463,17 +461,18 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
     if (d.failure() != null) {
       ledgerDirty = true;
       metrics.inc("ledger_write_failed_total", "op", "record_sealed");
-    } else if (book.job(d.jobId()).map(j -> j.state() == JobBook.JobState.PENDING).orElse(true)) {
-      durableSealed.add(d.jobId());
-      placeOnce(pendingPlacement.remove(d.jobId()));
+    } else {
+      sealed = sealed.confirmed(d.jobId()); // kept only while its job is not created yet
+      placeOnce(pendingPlacement.remove(d.jobId())); // created and waiting for its own write: this one suffices
     }
     return this;
   }
 
   private JobOrder jobFor(Segmenter.Utterance u) {
     metrics.inc("finalize_total", "reason", u.reason().name().toLowerCase(java.util.Locale.ROOT));
-    String jobId = sealedJobIds.remove(u.index());
-    return jobFor(u, jobId != null ? jobId : Ids.jobId());
+    SealedJobs.Released released = sealed.release(u.index());
+    sealed = released.next();
+    return jobFor(u, released.jobId() != null ? released.jobId() : Ids.jobId());
   }
 
   private JobOrder jobFor(Segmenter.Utterance u, String jobId) {
@@ -649,6 +648,7 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
         dropped(d);
       } else if (e instanceof JobBook.Effect.Finished f) {
         waitingForCapacity.remove(f.jobId());
+        sealed = sealed.forget(f.jobId());
         ledgerWrite(deps.ledger().finishJob(sessionId, f.jobId()), "finish_job");
         metrics.inc("jobs_finished_total", "outcome", outcome(f.state()), "code", f.code() == null ? "" : f.code());
       } else if (e instanceof JobBook.Effect.AttemptStarted a) {
@@ -679,7 +679,9 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
     }
     book.job(r.jobId()).ifPresent(j -> {
       awaitingDurable.add(r.jobId());
-      if (durableSealed.remove(r.jobId())) {
+      SealedJobs.Taken taken = sealed.take(r.jobId());
+      sealed = taken.next();
+      if (taken.durable()) {
         // written when sealed: place now, the record only learns its turn id
         ledgerWrite(deps.ledger().recordJob(sessionId, recordOf(j, r.attemptId())), "record_job");
         placeOnce(r);
@@ -753,6 +755,7 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   /** Forgets old terminal jobs; after a failed ledger write, writes the live state again. */
   private Behavior<Command> onSweep() {
     book = book.sweep(now());
+    sealed = sealed.sweep();
     if (ledgerDirty && phase == Phase.ACTIVE) {
       ledgerDirty = false;
       getContext().getLog().info("session {} writes its live state to the ledger again", sessionId);
