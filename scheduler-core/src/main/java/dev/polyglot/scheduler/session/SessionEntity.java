@@ -209,6 +209,8 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   private final Set<String> awaitingDurable = new HashSet<>();
   /** Set when a ledger write failed; the next sweep writes the live state again (Redis came back). */
   private boolean ledgerDirty;
+  /** foreign_node drops are counted every time and logged at most once per interval per node. */
+  private final dev.polyglot.scheduler.metrics.LogThrottle foreignLog;
 
   private SessionEntity(ActorContext<Command> ctx, TimerScheduler<Command> timers, String sessionId, Deps deps,
                         ActorRef<ClusterSharding.ShardCommand> shard, Loaded loaded) {
@@ -220,6 +222,8 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
     this.settings = deps.settings();
     this.metrics = Metrics.get(ctx.getSystem());
     this.groups = Groups.create(sessionId, settings.results().groupWindow().toMillis());
+    this.foreignLog = new dev.polyglot.scheduler.metrics.LogThrottle(
+        settings.jobs().foreignResultLogInterval().toMillis(), 64);
     if (loaded.failure() != null) {
       metrics.inc("ledger_write_failed_total", "op", "load_session");
       ctx.getLog().warn("session {} could not read the ledger: {}", sessionId, loaded.failure().toString());
@@ -777,8 +781,10 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
 
   private void dropped(JobBook.Effect.Dropped d) {
     metrics.inc("result_dropped_total", "reason", d.reason());
-    if ("foreign_node".equals(d.reason())) {
-      getContext().getLog().warn("result dropped: {} job {} from node {}", d.reason(), d.jobId(), d.nodeId());
+    long notLogged = "foreign_node".equals(d.reason()) ? foreignLog.allow(String.valueOf(d.nodeId()), mono()) : -1;
+    if (notLogged >= 0) {
+      getContext().getLog().warn("result dropped: {} job {} from node {} ({} more from this node not logged since "
+          + "the previous warning)", d.reason(), d.jobId(), d.nodeId(), notLogged);
     } else {
       getContext().getLog().debug("result dropped: {} job {} from node {}", d.reason(), d.jobId(), d.nodeId());
     }
