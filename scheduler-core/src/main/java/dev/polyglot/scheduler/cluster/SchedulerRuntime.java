@@ -48,7 +48,9 @@ public final class SchedulerRuntime {
     this.system = system;
     this.settings = settings;
     this.clock = clock;
-    this.codec = new WireCodec();
+    // utterance audio is capped by the utterance buffer (spec: reject above segmentation.max-buffer-bytes)
+    this.codec = new WireCodec(dev.polyglot.scheduler.protocol.InputLimits.DEFAULT
+        .withMaxAudioBytes(settings.segmentation().maxBufferBytes()));
     this.ledger = ledgerFor(settings.store(), system);
     ClusterSharding sharding = ClusterSharding.get(system);
     this.entities = new Entities() {

@@ -38,11 +38,13 @@ public record SchedulerSettings(
 
   public record Pools(Duration publishInterval) {}
 
+  /** {@code maxQueued}: requests waiting for capacity; one more is refused ({@code NO_AVAILABLE_NODE}). */
   public record Dispatch(Duration reserveAskTimeout, Duration placementDeadline, int maxCandidates,
-                         Duration pendingRetryInterval, int sampleSize, Duration ownGrantTtl) {}
+                         Duration pendingRetryInterval, int sampleSize, Duration ownGrantTtl, int maxQueued) {}
 
   public record Jobs(Duration pendingTimeout, Duration dispatchedTimeout, int maxAttempts, Duration retainFinished,
-                     boolean enableStreamingAsr, Duration partialUpdateInterval, Duration durableWait) {}
+                     int retainFinishedMax, boolean enableStreamingAsr, Duration partialUpdateInterval,
+                     Duration durableWait, Duration foreignResultLogInterval) {}
 
   public record Segmentation(Duration pause, Duration maxDuration, int maxBufferBytes, Duration hangoverAuto,
                              Duration hangoverManual, int paddingAutoMs, int paddingManualMs, int opusBytesPerFrame,
@@ -101,10 +103,11 @@ public record SchedulerSettings(
         new Pools(c.getDuration("pools.publish-interval")),
         new Dispatch(d.getDuration("reserve-ask-timeout"), d.getDuration("placement-deadline"),
             d.getInt("max-candidates"), d.getDuration("pending-retry-interval"), d.getInt("sample-size"),
-            d.getDuration("own-grant-ttl")),
+            d.getDuration("own-grant-ttl"), d.getInt("max-queued")),
         new Jobs(j.getDuration("pending-timeout"), j.getDuration("dispatched-timeout"), j.getInt("max-attempts"),
-            j.getDuration("retain-finished"), j.getBoolean("enable-streaming-asr"),
-            j.getDuration("partial-update-interval"), j.getDuration("durable-wait")),
+            j.getDuration("retain-finished"), j.getInt("retain-finished-max"), j.getBoolean("enable-streaming-asr"),
+            j.getDuration("partial-update-interval"), j.getDuration("durable-wait"),
+            j.getDuration("foreign-result-log-interval")),
         new Segmentation(s.getDuration("pause"), s.getDuration("max-duration"), s.getInt("max-buffer-bytes"),
             s.getDuration("hangover-auto"), s.getDuration("hangover-manual"), s.getInt("padding-auto-ms"),
             s.getInt("padding-manual-ms"), s.getInt("opus-bytes-per-frame"), s.getString("gap-chunk-goes-to"),

@@ -34,7 +34,10 @@ import org.apache.pekko.actor.typed.pubsub.Topic;
  *
  * <p>Answers go to the requesting session through sharding: {@link Placed}, {@link NoEligible}, or
  * {@link Queued} followed later by {@link Placed} (or nothing, if the session withdraws at its pending timeout).
- * A grant that arrives after the dispatcher moved on is released at once.
+ * A grant that arrives after the dispatcher moved on is released at once. The queue is bounded: a request that would
+ * have to wait while {@code dispatch.max-queued} requests already wait is answered {@link QueueFull} at once (its
+ * session fails the job with {@code NO_AVAILABLE_NODE}), logged and counted; a request that already waited keeps its
+ * turn.
  *
  * <p>Lost when it stops: the queue and in-flight placements. Their sessions' pending timeouts fail those jobs
  * with {@code JOB_TIMEOUT}; unused grants expire by the nodes' reservation TTL.
@@ -74,6 +77,9 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
   public record NoEligible(String jobId, int attemptId, String pool) implements Reply {}
 
   public record Queued(String jobId, int attemptId, String pool) implements Reply {}
+
+  /** No free slot now and {@code maxQueued} requests already wait on this instance: the request is refused. */
+  public record QueueFull(String jobId, int attemptId, String pool, int maxQueued) implements Reply {}
 
   private record ViewUpdate(PoolUpdate update) implements Command {}
 
@@ -131,6 +137,8 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
   private boolean directoryReached;
   private OwnPlacements own;
   private long nextSeq;
+  /** The queue reached its bound and that was logged; logged again once it has room and fills again. */
+  private boolean fullLogged;
 
   private Dispatcher(ActorContext<Command> ctx, TimerScheduler<Command> timers, Deps deps) {
     super(ctx);
@@ -274,6 +282,12 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
 
   private void enqueue(PlacementRequest req, long seq) {
     String k = key(req.jobId(), req.attemptId());
+    int max = deps.settings().maxQueued();
+    if (!announcedQueued.contains(k) && queue.size() >= max) {
+      refuseQueueFull(req, max);
+      return;
+    }
+    if (queue.size() < max) fullLogged = false;
     boolean first = announcedQueued.add(k);
     queue.put(seq, new Waiting(req, seq));
     queuedByKey.put(k, seq);
@@ -284,6 +298,19 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
     if (!timers.isTimerActive(RetryTick.INSTANCE)) {
       timers.startTimerWithFixedDelay(RetryTick.INSTANCE, RetryTick.INSTANCE, deps.settings().pendingRetryInterval());
     }
+  }
+
+  /** A deliberate refusal: counted every time, logged as a warning once each time the queue fills up. */
+  private void refuseQueueFull(PlacementRequest req, int max) {
+    metrics.inc("placements_total", "outcome", "queue_full");
+    if (!fullLogged) {
+      fullLogged = true;
+      getContext().getLog().warn("placement queue full: {} requests wait for capacity; new ones are refused "
+          + "(NO_AVAILABLE_NODE) until one leaves", max);
+    }
+    getContext().getLog().debug("placement queue full: job {} attempt {} in {} refused", req.jobId(), req.attemptId(),
+        req.pool());
+    reply(req, new QueueFull(req.jobId(), req.attemptId(), req.pool(), max));
   }
 
   /**

@@ -15,6 +15,7 @@ import dev.polyglot.scheduler.node.NodeEntity;
     @JsonSubTypes.Type(value = Dispatcher.Placed.class, name = "placed"),
     @JsonSubTypes.Type(value = Dispatcher.NoEligible.class, name = "no-eligible"),
     @JsonSubTypes.Type(value = Dispatcher.Queued.class, name = "queued"),
+    @JsonSubTypes.Type(value = Dispatcher.QueueFull.class, name = "queue-full"),
     @JsonSubTypes.Type(value = NodeEntity.AttemptDispatched.class, name = "attempt-dispatched"),
     @JsonSubTypes.Type(value = NodeEntity.AttemptLost.class, name = "attempt-lost"),
     @JsonSubTypes.Type(value = NodeEntity.ResultReceived.class, name = "result-received"),

@@ -293,11 +293,7 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
       close(null, null);
       return;
     }
-    String supplied = r.nodeId();
-    if (supplied != null && supplied.length() > 128) {
-      reject("INVALID_MESSAGE", "field node_id: longer than 128 characters", "invalid message");
-      return;
-    }
+    String supplied = r.nodeId(); // length and charset checked by the codec (InputLimits)
     boolean generated = supplied == null || supplied.isEmpty();
     pending = r;
     dialect = WireDialect.of(r.languageCapabilities());

@@ -6,14 +6,18 @@ import dev.polyglot.scheduler.dispatch.Dispatcher;
 import dev.polyglot.scheduler.job.JobOrder;
 import dev.polyglot.scheduler.job.NodeResult;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import scala.collection.immutable.HashMap;
+import scala.collection.immutable.Vector;
+import scala.collection.immutable.VectorMap;
+import scala.collection.immutable.HashMap$;
+import scala.collection.immutable.Vector$;
+import scala.collection.immutable.VectorMap$;
+import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * The jobs of one session and their attempts (spec/BEHAVIOUR.md §9–§10), as an immutable value. Every event
@@ -25,6 +29,10 @@ import java.util.Set;
  * cancelled; a failure counts only from the live attempt; a job is never placed on a node that already
  * received it or its utterance slot; at most {@code maxAttempts} attempts are made; a job the agent silently
  * absorbed is completed without failover (§9.5).
+ *
+ * <p>Bounded: a terminal job is forgotten after {@code retainMs} (at the next {@link #sweep}) and, besides, as soon as
+ * more than {@code retainFinishedMax} terminal jobs are kept, oldest finished first. An event costs O(log n), not a
+ * copy of the book: the maps are persistent (Scala's immutable collections, as {@code PoolView}).
  */
 public final class JobBook {
 
@@ -74,7 +82,21 @@ public final class JobBook {
     }
   }
 
-  public record Settings(int maxAttempts, long retainMs) {}
+  /**
+   * {@code retainMs}: how long a terminal job is remembered (late results are dropped as {@code already_finished},
+   * a replayed utterance index as a duplicate); {@code retainFinishedMax}: at most this many terminal jobs at once.
+   */
+  public record Settings(int maxAttempts, long retainMs, int retainFinishedMax) {
+    public static final int DEFAULT_RETAIN_FINISHED_MAX = 256;
+
+    public Settings {
+      if (retainFinishedMax <= 0) throw new IllegalArgumentException("retainFinishedMax must be > 0");
+    }
+
+    public Settings(int maxAttempts, long retainMs) {
+      this(maxAttempts, retainMs, DEFAULT_RETAIN_FINISHED_MAX);
+    }
+  }
 
   public record Now(long mono, long wall) {}
 
@@ -136,39 +158,53 @@ public final class JobBook {
   private record Answer(int index, long atMono) {}
 
   private final Settings settings;
-  private final Map<String, Job> jobs;
-  private final Map<Integer, String> byIndex;
-  private final Map<String, List<Answer>> answers;
+  /** Every job, in creation order. */
+  private final VectorMap<String, Job> jobs;
+  private final HashMap<Integer, String> byIndex;
+  private final HashMap<String, List<Answer>> answers;
+  /** Ids of the terminal jobs, oldest finished first. */
+  private final Vector<String> finished;
 
-  private JobBook(Settings settings, Map<String, Job> jobs, Map<Integer, String> byIndex,
-                  Map<String, List<Answer>> answers) {
+  private JobBook(Settings settings, VectorMap<String, Job> jobs, HashMap<Integer, String> byIndex,
+                  HashMap<String, List<Answer>> answers, Vector<String> finished) {
     this.settings = settings;
     this.jobs = jobs;
     this.byIndex = byIndex;
     this.answers = answers;
+    this.finished = finished;
   }
 
   public static JobBook empty(Settings settings) {
-    return new JobBook(settings, Map.of(), Map.of(), Map.of());
+    return new JobBook(settings, emptyVectorMap(), emptyMap(), emptyMap(), emptyVector());
   }
 
   public Optional<Job> job(String jobId) {
-    return Optional.ofNullable(jobs.get(jobId));
+    return Optional.ofNullable(lookup(jobId));
+  }
+
+  private Job lookup(String jobId) {
+    scala.Option<Job> j = jobs.get(jobId);
+    return j.isDefined() ? j.get() : null;
   }
 
   /** Whether a job (live, or terminal and retained) exists for this utterance index. */
   public boolean hasIndex(int index) {
-    return byIndex.containsKey(index);
+    return byIndex.contains(index);
   }
 
+  /** Every job, in creation order: a read-only view, not a copy. */
   public Map<String, Job> jobs() {
-    return jobs;
+    return CollectionConverters.asJava(jobs);
   }
 
   public int liveJobs() {
     int n = 0;
-    for (Job j : jobs.values()) if (!j.state().terminal()) n++;
+    for (Job j : all()) if (!j.state().terminal()) n++;
     return n;
+  }
+
+  private Iterable<Job> all() {
+    return jobs().values();
   }
 
   // ---------------------------------------------------------------- creation and placement
@@ -182,9 +218,7 @@ public final class JobBook {
     fx.add(new Effect.AttemptStarted(j.jobId(), 1, "initial"));
     fx.add(new Effect.ArmPending(j.jobId(), 1));
     fx.add(new Effect.Place(request(j, 1, affinity, turnNode(j))));
-    Map<Integer, String> idx = new HashMap<>(byIndex);
-    idx.put(order.utteranceIndex(), order.jobId());
-    return new Step(put(j).withIndex(idx), fx);
+    return new Step(put(j).withIndex(order.utteranceIndex(), order.jobId()), fx);
   }
 
   /**
@@ -201,14 +235,12 @@ public final class JobBook {
     int attempt = Math.max(order.attemptId(), triedNodes.size()) + 1;
     Job j = new Job(order.withAttempt(attempt), pool, Set.copyOf(requiredTypes), stream, JobState.PENDING,
         List.copyOf(earlier), attempt, null, now.mono(), createdWall, firstClientTs, null, null, "recovery");
-    Map<Integer, String> idx = new HashMap<>(byIndex);
-    idx.put(order.utteranceIndex(), order.jobId());
-    return new Step(put(j).withIndex(idx), List.of(new Effect.AttemptStarted(j.jobId(), attempt, "recovery"),
+    return new Step(put(j).withIndex(order.utteranceIndex(), order.jobId()), List.of(new Effect.AttemptStarted(j.jobId(), attempt, "recovery"),
         new Effect.ArmPending(j.jobId(), attempt), new Effect.Place(request(j, attempt, null, null))));
   }
 
   public Step placed(String jobId, int attemptId, String nodeId, Now now) {
-    Job j = jobs.get(jobId);
+    Job j = lookup(jobId);
     if (j == null || j.state() != JobState.PENDING || j.placing() != attemptId) {
       return step(new Effect.ReleaseOnNode(nodeId, jobId, attemptId), new Effect.Dropped("stale_grant", jobId, nodeId));
     }
@@ -220,20 +252,29 @@ public final class JobBook {
   }
 
   public Step noEligible(String jobId, int attemptId, Now now) {
-    Job j = jobs.get(jobId);
+    Job j = lookup(jobId);
     if (j == null || j.state() != JobState.PENDING || j.placing() != attemptId) return step();
     String code = j.failoverCode() == null ? "NO_AVAILABLE_NODE" : j.failoverCode();
     return fail(j, code, "no node serves " + j.pool(), null, now);
   }
 
+  /** The dispatcher's queue was full: the job fails at once rather than wait for its pending timeout. */
+  public Step queueFull(String jobId, int attemptId, int maxQueued, Now now) {
+    Job j = lookup(jobId);
+    if (j == null || j.state() != JobState.PENDING || j.placing() != attemptId) return step();
+    String code = j.failoverCode() == null ? "NO_AVAILABLE_NODE" : j.failoverCode();
+    return fail(j, code, "no node of " + j.pool() + " has a free slot and the scheduler's placement queue is full ("
+        + maxQueued + " waiting)", null, now);
+  }
+
   public Step queued(String jobId, int attemptId) {
-    Job j = jobs.get(jobId);
+    Job j = lookup(jobId);
     if (j == null || j.state() != JobState.PENDING || j.placing() != attemptId) return step();
     return step(new Effect.Busy(j.pool()));
   }
 
   public Step pendingTimeout(String jobId, int attemptId, Now now) {
-    Job j = jobs.get(jobId);
+    Job j = lookup(jobId);
     if (j == null || j.state() != JobState.PENDING || j.placing() != attemptId) return step();
     Step s = fail(j, "JOB_TIMEOUT", "job was not placed within the pending timeout", null, now);
     List<Effect> fx = new ArrayList<>(s.effects());
@@ -244,7 +285,7 @@ public final class JobBook {
   // ---------------------------------------------------------------- attempts on nodes
 
   public Step dispatched(String jobId, int attemptId, String nodeId, long dispatchedAtWall, Now now) {
-    Job j = jobs.get(jobId);
+    Job j = lookup(jobId);
     if (j == null) return step();
     Optional<Attempt> a = attempt(j, attemptId, nodeId);
     if (a.isEmpty()) return step();
@@ -261,7 +302,7 @@ public final class JobBook {
 
   /** The node went Offline (or the reservation vanished before dispatch): fail over at once. */
   public Step lost(String jobId, int attemptId, String nodeId, Now now) {
-    Job j = jobs.get(jobId);
+    Job j = lookup(jobId);
     if (j == null || j.state() != JobState.DISPATCHED) return step();
     Optional<Attempt> a = attempt(j, attemptId, nodeId);
     if (a.isEmpty() || !a.get().live()) return step();
@@ -273,7 +314,7 @@ public final class JobBook {
    * utterance of this session (§9.5); otherwise {@code job_cancel} and failover.
    */
   public Step dispatchedTimeout(String jobId, int attemptId, Now now) {
-    Job j = jobs.get(jobId);
+    Job j = lookup(jobId);
     if (j == null || j.state() != JobState.DISPATCHED) return step();
     Optional<Attempt> live = j.liveAttempt();
     if (live.isEmpty() || live.get().attemptId() != attemptId) return step();
@@ -292,7 +333,7 @@ public final class JobBook {
 
   private boolean answeredLater(Attempt a, int index) {
     if (a.dispatchedAtMono() == null) return false;
-    for (Answer ans : answers.getOrDefault(a.nodeId(), List.of())) {
+    for (Answer ans : answersOf(a.nodeId())) {
       if (ans.index() > index && ans.atMono() >= a.dispatchedAtMono()) return true;
     }
     return false;
@@ -323,7 +364,7 @@ public final class JobBook {
   /** A {@code job_result} routed here by the node entity of {@code nodeId} (§9.6). */
   public Step result(String nodeId, NodeResult r, Now now) {
     JobBook book = remember(nodeId, r, now);
-    Job j = jobs.get(r.jobId());
+    Job j = lookup(r.jobId());
     if (j == null) return book.step(new Effect.Dropped("unknown_job", r.jobId(), nodeId));
     if (!j.sentTo(nodeId)) return book.step(new Effect.Dropped("foreign_node", r.jobId(), nodeId));
     if (j.state().terminal()) return book.step(new Effect.Dropped("already_finished", r.jobId(), nodeId));
@@ -393,7 +434,7 @@ public final class JobBook {
     String turn = answered.order().turnId();
     if (turn == null) return List.of();
     List<Job> out = new ArrayList<>();
-    for (Job other : jobs.values()) {
+    for (Job other : all()) {
       if (other.state() != JobState.DISPATCHED || other.index() >= answered.index()
           || !other.stream().equals(answered.stream()) || !turn.equals(other.order().turnId())
           || !other.order().maxDurationTriggered()) {
@@ -435,7 +476,7 @@ public final class JobBook {
   public Step cancelAll(String reason, Now now) {
     JobBook book = this;
     List<Effect> fx = new ArrayList<>();
-    for (Job j : jobs.values()) {
+    for (Job j : all()) {
       if (j.state().terminal()) continue;
       fx.add(new Effect.Disarm(j.jobId()));
       List<Attempt> as = new ArrayList<>();
@@ -454,30 +495,27 @@ public final class JobBook {
     return new Step(book, fx);
   }
 
-  /** Forgets terminal jobs older than the retention. */
+  /** Forgets terminal jobs older than the retention (a look at the terminal jobs only, at most retainFinishedMax). */
   public JobBook sweep(Now now) {
-    Map<String, Job> keep = new LinkedHashMap<>();
-    Map<Integer, String> idx = new HashMap<>();
-    for (Job j : jobs.values()) {
-      if (j.state().terminal() && j.finishedMono() != null && now.mono() - j.finishedMono() >= settings.retainMs()) continue;
-      keep.put(j.jobId(), j);
-      idx.put(j.index(), j.jobId());
+    JobBook book = this;
+    for (String id : CollectionConverters.asJava(finished)) {
+      Job j = lookup(id);
+      if (j != null && j.finishedMono() != null && now.mono() - j.finishedMono() >= settings.retainMs()) {
+        book = book.forget(id);
+      }
     }
-    if (keep.size() == jobs.size()) return this;
-    return new JobBook(settings, Collections.unmodifiableMap(keep), Map.copyOf(idx), answers);
+    return book;
   }
 
   // ---------------------------------------------------------------- helpers
 
   private JobBook remember(String nodeId, NodeResult r, Now now) {
-    Job j = jobs.get(r.jobId());
+    Job j = lookup(r.jobId());
     if (j == null) return this;
-    List<Answer> list = new ArrayList<>(answers.getOrDefault(nodeId, List.of()));
+    List<Answer> list = new ArrayList<>(answersOf(nodeId));
     list.add(new Answer(j.index(), now.mono()));
     if (list.size() > RESULTS_REMEMBERED_PER_NODE) list = list.subList(list.size() - RESULTS_REMEMBERED_PER_NODE, list.size());
-    Map<String, List<Answer>> a = new HashMap<>(answers);
-    a.put(nodeId, List.copyOf(list));
-    return new JobBook(settings, jobs, byIndex, Map.copyOf(a));
+    return new JobBook(settings, jobs, byIndex, answers.updated(nodeId, List.copyOf(list)), finished);
   }
 
   /**
@@ -487,7 +525,7 @@ public final class JobBook {
    */
   private String turnNode(Job j) {
     Job latest = null;
-    for (Job other : jobs.values()) {
+    for (Job other : all()) {
       if (other.index() < j.index() && other.stream().equals(j.stream()) && !other.attempts().isEmpty()
           && j.order().turnId() != null && j.order().turnId().equals(other.order().turnId())
           && (latest == null || other.index() > latest.index())) {
@@ -502,7 +540,7 @@ public final class JobBook {
   private Dispatcher.PlacementRequest request(Job j, int attemptId, String affinity, String turnNode) {
     Set<String> excluded = new LinkedHashSet<>();
     for (Attempt a : j.attempts()) excluded.add(a.nodeId());
-    for (Job other : jobs.values()) {
+    for (Job other : all()) {
       if (other.index() == j.index() && !other.jobId().equals(j.jobId())) {
         for (Attempt a : other.attempts()) excluded.add(a.nodeId());
       }
@@ -540,14 +578,69 @@ public final class JobBook {
     return out;
   }
 
-  private JobBook put(Job j) {
-    Map<String, Job> m = new LinkedHashMap<>(jobs);
-    m.put(j.jobId(), j);
-    return new JobBook(settings, Collections.unmodifiableMap(m), byIndex, answers);
+  private List<Answer> answersOf(String nodeId) {
+    scala.Option<List<Answer>> a = answers.get(nodeId);
+    return a.isDefined() ? a.get() : List.of();
   }
 
-  private JobBook withIndex(Map<Integer, String> idx) {
-    return new JobBook(settings, jobs, Map.copyOf(idx), answers);
+  /**
+   * The book with {@code j} in it: O(log n). A job that just became terminal joins the finished ones, and the oldest
+   * finished are forgotten beyond {@code retainFinishedMax}.
+   */
+  private JobBook put(Job j) {
+    Job before = lookup(j.jobId());
+    Vector<String> fin = finished;
+    if (j.state().terminal() && (before == null || !before.state().terminal())) fin = appended(fin, j.jobId());
+    JobBook book = new JobBook(settings, jobs.updated(j.jobId(), j), byIndex, answers, fin);
+    while (book.finished.size() > settings.retainFinishedMax()) book = book.forget(book.finished.head());
+    return book;
+  }
+
+  /** The book without the terminal job {@code jobId} (and its utterance index, if the index is still its own). */
+  private JobBook forget(String jobId) {
+    Job j = lookup(jobId);
+    Vector<String> fin = !finished.isEmpty() && finished.head().equals(jobId) ? tail(finished)
+        : filterNot(finished, jobId);
+    if (j == null) return new JobBook(settings, jobs, byIndex, answers, fin);
+    scala.Option<String> owner = byIndex.get(j.index());
+    HashMap<Integer, String> idx = owner.isDefined() && owner.get().equals(jobId) ? byIndex.removed(j.index()) : byIndex;
+    return new JobBook(settings, jobs.removed(jobId), idx, answers, fin);
+  }
+
+  private JobBook withIndex(int index, String jobId) {
+    return new JobBook(settings, jobs, byIndex.updated(index, jobId), answers, finished);
+  }
+
+  // javac sees Vector's own generic methods and AbstractSeq's erased bridges as ambiguous overloads (as in PoolView)
+
+  @SuppressWarnings("unchecked")
+  private static Vector<String> appended(Vector<String> v, String id) {
+    return (Vector<String>) ((scala.collection.immutable.IndexedSeq<String>) v).appended(id);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Vector<String> tail(Vector<String> v) {
+    return (Vector<String>) ((scala.collection.immutable.IndexedSeq<String>) v).tail();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Vector<String> filterNot(Vector<String> v, String id) {
+    return (Vector<String>) ((scala.collection.immutable.IndexedSeq<String>) v).filterNot(x -> x.equals(id));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> Vector<T> emptyVector() {
+    return (Vector<T>) Vector$.MODULE$.empty();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <K, V> HashMap<K, V> emptyMap() {
+    return (HashMap<K, V>) HashMap$.MODULE$.empty();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <K, V> VectorMap<K, V> emptyVectorMap() {
+    return (VectorMap<K, V>) VectorMap$.MODULE$.empty();
   }
 
   private Step step(Effect... fx) {

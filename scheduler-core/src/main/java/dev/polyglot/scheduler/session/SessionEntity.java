@@ -269,16 +269,16 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   private final java.util.ArrayDeque<ClientEvent> undelivered = new java.util.ArrayDeque<>();
   /** {@code utterance} messages whose idempotency claim is on its way: the session does not end before them. */
   private int pendingClaims;
-  /** Job ids given to sealed utterances still in their hangover, by utterance index. */
-  private final java.util.Map<Integer, String> sealedJobIds = new java.util.HashMap<>();
-  /** Jobs whose sealed utterance the ledger confirmed before the job was created. */
-  private final Set<String> durableSealed = new HashSet<>();
+  /** Job ids given to sealed utterances still in their hangover, and the ledger's early confirmations. */
+  private SealedJobs sealed = SealedJobs.empty();
   /** Placements waiting for the ledger, by job id (a confirmation of the sealed write also releases them). */
   private final java.util.Map<String, Dispatcher.PlacementRequest> pendingPlacement = new java.util.HashMap<>();
   /** New jobs whose ledger write is not confirmed yet: placed on confirmation or after the durable wait. */
   private final Set<String> awaitingDurable = new HashSet<>();
   /** Set when a ledger write failed; the next sweep writes the live state again (Redis came back). */
   private boolean ledgerDirty;
+  /** foreign_node drops are counted every time and logged at most once per interval per node. */
+  private final dev.polyglot.scheduler.metrics.LogThrottle foreignLog;
 
   private SessionEntity(ActorContext<Command> ctx, TimerScheduler<Command> timers, String sessionId, Deps deps,
                         ActorRef<ClusterSharding.ShardCommand> shard, Loaded loaded) {
@@ -290,6 +290,8 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
     this.settings = deps.settings();
     this.metrics = Metrics.get(ctx.getSystem());
     this.groups = Groups.create(sessionId, settings.results().groupWindow().toMillis());
+    this.foreignLog = new dev.polyglot.scheduler.metrics.LogThrottle(
+        settings.jobs().foreignResultLogInterval().toMillis(), 64);
     if (loaded.failure() != null) {
       metrics.inc("ledger_write_failed_total", "op", "load_session");
       ctx.getLog().warn("session {} could not read the ledger: {}", sessionId, loaded.failure().toString());
@@ -356,7 +358,8 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
         s.paddingManualMs(), s.opusBytesPerFrame(),
         "current-utterance".equals(s.gapChunkGoesTo()) ? Segmenter.GapMode.CURRENT_UTTERANCE : Segmenter.GapMode.NEXT_UTTERANCE,
         s.playbackWindowMax().toMillis()), "opus");
-    book = JobBook.empty(new JobBook.Settings(settings.jobs().maxAttempts(), settings.jobs().retainFinished().toMillis()));
+    book = JobBook.empty(new JobBook.Settings(settings.jobs().maxAttempts(), settings.jobs().retainFinished().toMillis(),
+        settings.jobs().retainFinishedMax()));
     order = ResultOrder.create("arrival".equals(settings.results().order()) ? ResultOrder.Mode.ARRIVAL : ResultOrder.Mode.INDEX,
         settings.results().maxHold().toMillis());
     timers.startTimerWithFixedDelay(Sweep.INSTANCE, Sweep.INSTANCE, settings.sessions().sweepInterval());
@@ -593,7 +596,7 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
     List<Segmenter.Utterance> sealedNow = new java.util.ArrayList<>(ready);
     sealedNow.addAll(segmenter.waiting());
     for (Segmenter.Utterance u : sealedNow) {
-      if (!sealedJobIds.containsKey(u.index()) && !sealedSeq.containsKey(u.index())) sealedSeq.put(u.index(), covered);
+      if (!sealed.sealed(u.index()) && !sealedSeq.containsKey(u.index())) sealedSeq.put(u.index(), covered);
     }
   }
 
@@ -603,9 +606,9 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
    */
   private void recordSealed() {
     for (Segmenter.Utterance u : segmenter.waiting()) {
-      if (sealedJobIds.containsKey(u.index())) continue;
+      if (sealed.sealed(u.index())) continue;
       String jobId = Ids.jobId();
-      sealedJobIds.put(u.index(), jobId);
+      sealed = sealed.seal(u.index(), jobId);
       JobOrder o = jobFor(u, jobId).withTurnId(Ids.uuid()); // a recovery of a job never released starts a turn
       long seq = sealedSeq.getOrDefault(u.index(), 0L);
       sealedSeq.remove(u.index());
@@ -627,9 +630,9 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
     if (d.failure() != null) {
       ledgerDirty = true;
       metrics.inc("ledger_write_failed_total", "op", "record_sealed");
-    } else if (book.job(d.jobId()).map(j -> j.state() == JobBook.JobState.PENDING).orElse(true)) {
-      durableSealed.add(d.jobId());
-      placeOnce(pendingPlacement.remove(d.jobId()));
+    } else {
+      sealed = sealed.confirmed(d.jobId()); // kept only while its job is not created yet
+      placeOnce(pendingPlacement.remove(d.jobId())); // created and waiting for its own write: this one suffices
     }
     return this;
   }
@@ -646,7 +649,9 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
 
   private JobOrder jobFor(Segmenter.Utterance u) {
     metrics.inc("finalize_total", "reason", u.reason().name().toLowerCase(java.util.Locale.ROOT));
-    String jobId = sealedJobIds.remove(u.index());
+    SealedJobs.Released released = sealed.release(u.index());
+    sealed = released.next();
+    String jobId = released.jobId();
     if (jobId == null) {
       // created without a record at its seal (no hangover): its job's record covers its audio
       jobId = Ids.jobId();
@@ -741,6 +746,9 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
     } else if (m instanceof Dispatcher.NoEligible p) {
       waitingForCapacity.remove(p.jobId());
       return jobs(book.noEligible(p.jobId(), p.attemptId(), now()));
+    } else if (m instanceof Dispatcher.QueueFull f) {
+      waitingForCapacity.remove(f.jobId());
+      return jobs(book.queueFull(f.jobId(), f.attemptId(), f.maxQueued(), now()));
     } else if (m instanceof Dispatcher.Queued q) {
       boolean waiting = book.job(q.jobId())
           .map(j -> j.state() == JobBook.JobState.PENDING && j.placing() == q.attemptId()).orElse(false);
@@ -845,6 +853,7 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
         dropped(d);
       } else if (e instanceof JobBook.Effect.Finished f) {
         waitingForCapacity.remove(f.jobId());
+        sealed = sealed.forget(f.jobId());
         ledgerWrite(deps.ledger().finishJob(sessionId, f.jobId()), "finish_job");
         metrics.inc("jobs_finished_total", "outcome", outcome(f.state()), "code", f.code() == null ? "" : f.code());
       } else if (e instanceof JobBook.Effect.AttemptStarted a) {
@@ -875,7 +884,9 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
     }
     book.job(r.jobId()).ifPresent(j -> {
       awaitingDurable.add(r.jobId());
-      if (durableSealed.remove(r.jobId())) {
+      SealedJobs.Taken taken = sealed.take(r.jobId());
+      sealed = taken.next();
+      if (taken.durable()) {
         // written when sealed: place now, the record only learns its turn id
         ledgerWrite(deps.ledger().recordJob(sessionId, recordOf(j, r.attemptId())), "record_job");
         placeOnce(r);
@@ -954,6 +965,7 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   /** Forgets old terminal jobs; after a failed ledger write, writes the live state again. */
   private Behavior<Command> onSweep() {
     book = book.sweep(now());
+    sealed = sealed.sweep();
     if (ledgerDirty && phase == Phase.ACTIVE) {
       ledgerDirty = false;
       getContext().getLog().info("session {} writes its live state to the ledger again", sessionId);
@@ -975,8 +987,10 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
 
   private void dropped(JobBook.Effect.Dropped d) {
     metrics.inc("result_dropped_total", "reason", d.reason());
-    if ("foreign_node".equals(d.reason())) {
-      getContext().getLog().warn("result dropped: {} job {} from node {}", d.reason(), d.jobId(), d.nodeId());
+    long notLogged = "foreign_node".equals(d.reason()) ? foreignLog.allow(String.valueOf(d.nodeId()), mono()) : -1;
+    if (notLogged >= 0) {
+      getContext().getLog().warn("result dropped: {} job {} from node {} ({} more from this node not logged since "
+          + "the previous warning)", d.reason(), d.jobId(), d.nodeId(), notLogged);
     } else {
       getContext().getLog().debug("result dropped: {} job {} from node {}", d.reason(), d.jobId(), d.nodeId());
     }

@@ -30,7 +30,8 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * One client WebSocket: decodes and validates frames, admits sessions (at most
- * {@code sessions.max-per-connection} live ones), checks that every message names a live session of this
+ * {@code sessions.max-per-connection} live or closing ones: a closed session keeps its jobs, timers and memory until
+ * it ends), checks that every message names a live session of this
  * socket, and forwards to the SessionEntity; it turns the entity's {@link ClientEvent}s into wire messages.
  * Bad input gets an {@code error} frame (rate-limited per code), a log line with a stable phrase and a
  * counter, and never reaches an entity.
@@ -289,9 +290,9 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
   }
 
   private void onInit(SessionInbound.Init i) {
-    if (live.size() >= deps.settings().sessions().maxPerConnection()) {
+    if (opened.size() >= deps.settings().sessions().maxPerConnection()) {
       reject("INVALID_MESSAGE", "too many sessions on this connection (max "
-          + deps.settings().sessions().maxPerConnection() + ")", "session limit reached");
+          + deps.settings().sessions().maxPerConnection() + ", closing ones included)", "session limit reached");
       return;
     }
     String id = Ids.sessionId();

@@ -107,7 +107,8 @@ class ClusterSerializationTest {
         List.of("x"), 0.5, 0, null, 99);
     assertSurvives(new NodeEntity.ResultFromNode(r, kit.createTestProbe(NodeSocket.Command.class).getRef(), "s-1"));
     for (var m : List.of(new Dispatcher.Placed("job-1", 1, "node-a", 3), new Dispatcher.NoEligible("job-1", 1, "zh:en"),
-        new Dispatcher.Queued("job-1", 1, "zh:en"), new NodeEntity.AttemptDispatched("job-1", 1, "node-a", 5),
+        new Dispatcher.Queued("job-1", 1, "zh:en"), new Dispatcher.QueueFull("job-1", 1, "zh:en", 10_000),
+        new NodeEntity.AttemptDispatched("job-1", 1, "node-a", 5),
         new NodeEntity.AttemptLost("job-1", 1, "node-a", "socket closed"), new NodeEntity.ResultReceived("job-1", "node-a", r),
         new NodeEntity.PartialReceived("job-1", "node-a", "hi", false), new NodeEntity.AckReceived("job-1", 1, "node-a", true))) {
       assertSurvives(new SessionEntity.Notify(m));

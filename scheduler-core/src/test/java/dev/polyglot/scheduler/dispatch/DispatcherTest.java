@@ -42,11 +42,15 @@ class DispatcherTest {
   }
 
   private ActorRef<Dispatcher.Command> dispatcherWithOneNode() {
+    return dispatcherWithOneNode("");
+  }
+
+  private ActorRef<Dispatcher.Command> dispatcherWithOneNode(String overrides) {
     Entities entities = new TestEntities(sharded.getRef(), shardedSessions.getRef(), null);
     TestProbe<PoolDirectory.Command> directory = kit.createTestProbe();
     TestProbe<Topic.Command<PoolUpdate>> topic = kit.createTestProbe();
     ActorRef<Dispatcher.Command> d = kit.spawn(Dispatcher.create(new Dispatcher.Deps(
-        TestSettings.with("").dispatch(), new ManualClock(time), entities, directory.getRef(), topic.getRef(),
+        TestSettings.with(overrides).dispatch(), new ManualClock(time), entities, directory.getRef(), topic.getRef(),
         new SplittableRandom(1))));
     NodeView node = new NodeView("n1", 1, true, NodeStatus.READY, false, Set.of("zh:en"), Set.of("asr"), false, 0, 0,
         0, 4);
@@ -90,5 +94,32 @@ class DispatcherTest {
     time.timePasses(Duration.ofMillis(200)); // scheduler.dispatch.reserve-ask-timeout: no other candidate
     assertEquals(new Dispatcher.Queued("job-2", 1, "zh:en"),
         ((SessionEntity.Notify) shardedSessions.receiveMessage()).message());
+  }
+
+  /** Review finding: the queue of requests waiting for capacity had no bound. */
+  @Test
+  void aRequestThatWouldWaitBeyondMaxQueuedIsRefusedAtOnceAndCounted() {
+    assertEquals(10_000, TestSettings.with("").dispatch().maxQueued(), "the documented default");
+    var metrics = dev.polyglot.scheduler.metrics.Metrics.get(kit.system());
+    long refusedBefore = metrics.value("placements_total", "outcome", "queue_full");
+    ActorRef<Dispatcher.Command> d = dispatcherWithOneNode("scheduler.dispatch.max-queued = 2");
+    for (String job : List.of("job-1", "job-2")) {
+      d.tell(new Dispatcher.Place(request(job)));
+      reserveAt(sharded).replyTo().tell(new NodeEntity.Refused("n1", job, 1, "full"));
+      assertEquals(new Dispatcher.Queued(job, 1, "zh:en"), ((SessionEntity.Notify) shardedSessions.receiveMessage()).message());
+    }
+    d.tell(new Dispatcher.Place(request("job-3")));
+    reserveAt(sharded).replyTo().tell(new NodeEntity.Refused("n1", "job-3", 1, "full"));
+    assertEquals(new Dispatcher.QueueFull("job-3", 1, "zh:en", 2),
+        ((SessionEntity.Notify) shardedSessions.receiveMessage()).message());
+    assertEquals(refusedBefore + 1, metrics.value("placements_total", "outcome", "queue_full"));
+    TestProbe<Dispatcher.Status> status = kit.createTestProbe();
+    d.tell(new Dispatcher.GetStatus(status.getRef()));
+    assertEquals(2, status.receiveMessage().queued());
+    // one leaves (its session withdrew it): a new request may wait again
+    d.tell(new Dispatcher.Withdraw("job-1", 1));
+    d.tell(new Dispatcher.Place(request("job-4")));
+    reserveAt(sharded).replyTo().tell(new NodeEntity.Refused("n1", "job-4", 1, "full"));
+    assertEquals(new Dispatcher.Queued("job-4", 1, "zh:en"), ((SessionEntity.Notify) shardedSessions.receiveMessage()).message());
   }
 }

@@ -326,4 +326,75 @@ class JobBookTest {
     assertEquals(2, r.attemptId());
     assertNull(r.turnNode());
   }
+
+  /** Review finding: terminal jobs were bounded only by time, so a fast session kept every finished job for 5 min. */
+  @Test
+  void keepsAtMostRetainFinishedMaxTerminalJobsForgettingTheOldestFinishedFirst() {
+    assertEquals(256, JobBook.Settings.DEFAULT_RETAIN_FINISHED_MAX);
+    for (int i = 0; i < 300; i++) {
+      apply(book.create(order("job-" + i, i), "zh:en", CORE, "en", null, "stream", null, now()));
+      apply(book.noEligible("job-" + i, 1, now()));
+    }
+    apply(book.create(order("job-live", 300), "zh:en", CORE, "en", null, "stream", null, now()));
+    assertEquals(257, book.jobs().size(), "256 finished jobs and the live one");
+    assertFalse(book.hasIndex(43));
+    assertTrue(book.job("job-43").isEmpty());
+    assertTrue(book.hasIndex(44));
+    assertTrue(book.hasIndex(299));
+    assertEquals(1, book.liveJobs());
+    apply(book.result("node-a", success("job-0", 1), now()));
+    assertEquals("unknown_job", of(Effect.Dropped.class).get(0).reason(), "a forgotten job is unknown");
+  }
+
+  @Test
+  void theCountCapNeverForgetsALiveJob() {
+    book = JobBook.empty(new JobBook.Settings(3, 300_000, 2));
+    for (int i = 0; i < 5; i++) apply(book.create(order("live-" + i, i), "zh:en", CORE, "en", null, "stream", null, now()));
+    for (int i = 5; i < 10; i++) {
+      apply(book.create(order("job-" + i, i), "zh:en", CORE, "en", null, "stream", null, now()));
+      apply(book.noEligible("job-" + i, 1, now()));
+    }
+    assertEquals(5, book.liveJobs());
+    assertEquals(7, book.jobs().size());
+    assertEquals(List.of("live-0", "live-1", "live-2", "live-3", "live-4", "job-8", "job-9"),
+        List.copyOf(book.jobs().keySet()), "creation order is kept");
+    t += 300_000;
+    book = book.sweep(now());
+    assertEquals(5, book.jobs().size(), "the time retention still applies");
+    assertFalse(book.hasIndex(9));
+  }
+
+  /**
+   * Review finding: every event copied the whole job map. Measured as bytes allocated per event on a book of 5,000
+   * jobs (a copy of that map alone allocates more than 200 KB), not as time.
+   */
+  @Test
+  void anEventOnALargeBookAllocatesAFewKilobytesNotACopyOfTheBook() {
+    com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    assertTrue(mx.isThreadAllocatedMemorySupported() && mx.isThreadAllocatedMemoryEnabled(), "allocation counter available");
+    int jobs = 5_000;
+    for (int i = 0; i < jobs; i++) {
+      apply(book.create(order("job-" + i, i), "zh:en", CORE, "en", null, "stream", null, now()));
+    }
+    int events = 1_000;
+    long tid = Thread.currentThread().getId();
+    long before = mx.getThreadAllocatedBytes(tid);
+    for (int i = 0; i < events; i++) apply(book.placed("job-" + i, 1, "node-a", now()));
+    long perEvent = (mx.getThreadAllocatedBytes(tid) - before) / events;
+    System.out.println("bytes allocated per placed() on a book of " + jobs + " jobs: " + perEvent);
+    assertEquals(JobBook.JobState.DISPATCHED, book.job("job-999").orElseThrow().state());
+    assertTrue(perEvent < 32_768, "allocated " + perEvent + " bytes per event");
+  }
+
+  @Test
+  void aRequestRefusedByAFullPlacementQueueFailsTheJobAtOnceWithNoAvailableNode() {
+    apply(book.create(order("job-1", 0), "zh:en", CORE, "en", null, "stream", null, now()));
+    apply(book.queueFull("job-1", 1, 10_000, now()));
+    assertEquals(JobBook.JobState.FAILED, book.job("job-1").orElseThrow().state());
+    assertEquals(List.of("ERROR", "error:NO_AVAILABLE_NODE"), clientEvents());
+    ClientEvent.Error e = (ClientEvent.Error) of(Effect.Client.class).get(1).event();
+    assertTrue(e.message().contains("placement queue is full (10000 waiting)"), e.message());
+    apply(book.queueFull("job-1", 1, 10_000, now()));
+    assertEquals(List.of(), fx, "a second refusal of a finished job changes nothing");
+  }
 }

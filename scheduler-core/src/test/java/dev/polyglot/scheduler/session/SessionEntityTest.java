@@ -391,4 +391,32 @@ class SessionEntityTest {
     assertEquals("SCHEDULER_DEPENDENCY_DOWN", ((ClientEvent.Error) e).code());
     dispatcher.expectNoMessage(Duration.ofMillis(100));
   }
+
+  /** Review finding: every foreign_node result was a warning, so one misbehaving node could flood the log. */
+  @Test
+  void foreignNodeResultsAreCountedEveryTimeButWarnedAtMostOncePerIntervalPerNode() {
+    Dispatcher.PlacementRequest r = utteranceCut();
+    session.tell(new SessionEntity.Notify(new Dispatcher.Placed(r.jobId(), 1, "node-a", 1)));
+    node.receiveMessage();
+    session.tell(new SessionEntity.Notify(new NodeEntity.AttemptDispatched(r.jobId(), 1, "node-a", clock.wallMillis())));
+    event();
+    var metrics = dev.polyglot.scheduler.metrics.Metrics.get(kit.system());
+    long before = metrics.value("result_dropped_total", "reason", "foreign_node");
+    NodeResult forged = new NodeResult(r.jobId(), 1, true, "x", "forged", "", "opus", null, 1, null, null, null, null,
+        null, null, null, clock.wallMillis());
+    org.apache.pekko.actor.testkit.typed.javadsl.LoggingTestKit.warn("result dropped: foreign_node").withOccurrences(1)
+        .expect(kit.system(), () -> {
+          for (int i = 0; i < 5; i++) session.tell(new SessionEntity.Notify(new NodeEntity.ResultReceived(r.jobId(), "node-evil", forged)));
+          sync();
+          return null;
+        });
+    assertEquals(before + 5, metrics.value("result_dropped_total", "reason", "foreign_node"), "counted every time");
+    clock.advance(Duration.ofSeconds(60)); // jobs.foreign-result-log-interval
+    org.apache.pekko.actor.testkit.typed.javadsl.LoggingTestKit.warn("(4 more from this node not logged").withOccurrences(1)
+        .expect(kit.system(), () -> {
+          session.tell(new SessionEntity.Notify(new NodeEntity.ResultReceived(r.jobId(), "node-evil", forged)));
+          sync();
+          return null;
+        });
+  }
 }

@@ -45,7 +45,7 @@ class SessionFlowIT {
     FakeNode node = FakeNode.ready(server.port, List.of("a1", "b1"));
     FakeClient client = FakeClient.connect(server.port);
     String sid = client.initOneWay("a1", "b1");
-    assertTrue(sid.matches("s-[0-9A-F]{8}"), sid);
+    assertTrue(sid.matches("s-[0-9A-F]{32}"), sid);
     ByteArrayOutputStream sent = new ByteArrayOutputStream();
     for (int i = 0; i < 4; i++) {
       byte[] frame = FakeClient.opusFrame(i);
