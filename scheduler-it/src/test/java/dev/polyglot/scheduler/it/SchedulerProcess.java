@@ -28,14 +28,14 @@ final class SchedulerProcess implements AutoCloseable {
   private final Process process;
   final List<String> log = new CopyOnWriteArrayList<>();
 
-  private SchedulerProcess(String name, String host, int httpPort, int arteryPort, List<String> settings)
+  private SchedulerProcess(String name, String host, int httpPort, int arteryPort, List<String> settings, String heap)
       throws Exception {
     this.name = name;
     this.host = host;
     this.httpPort = httpPort;
     this.arteryPort = arteryPort;
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m",
+        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx" + heap,
         "-Dlogback.configurationFile=" + Path.of("..", "conf", "logback.xml").toAbsolutePath(),
         // the runnable application's configuration, so its environment variables are what this test uses
         "-Dconfig.file=" + Path.of("..", "conf", "application.conf").toAbsolutePath(),
@@ -75,11 +75,44 @@ final class SchedulerProcess implements AutoCloseable {
   }
 
   static SchedulerProcess start(String name, Ports ports, List<String> settings) {
+    return start(name, ports, settings, "256m");
+  }
+
+  /** With a given maximum heap ({@code -Xmx}), e.g. {@code 512m}. */
+  static SchedulerProcess start(String name, Ports ports, List<String> settings, String heap) {
     try {
-      return new SchedulerProcess(name, ports.host(), ports.http(), ports.artery(), settings);
+      return new SchedulerProcess(name, ports.host(), ports.http(), ports.artery(), settings, heap);
     } catch (Exception e) {
       throw new AssertionError("could not start " + name, e);
     }
+  }
+
+  /**
+   * The heap in use right after a full collection, in bytes, read from outside with the JDK's own tools ({@code jcmd
+   * GC.run}, then {@code jstat -gc}: survivor, eden and old generation in use).
+   */
+  long heapUsedAfterGc() {
+    try {
+      Path bin = Path.of(System.getProperty("java.home"), "bin");
+      run(bin.resolve("jcmd").toString(), Long.toString(process.pid()), "GC.run");
+      List<String> out = run(bin.resolve("jstat").toString(), "-gc", Long.toString(process.pid()));
+      String[] head = out.get(0).trim().split("\\s+");
+      String[] vals = out.get(1).trim().split("\\s+");
+      double kb = 0;
+      for (int i = 0; i < head.length; i++) {
+        if (List.of("S0U", "S1U", "EU", "OU").contains(head[i])) kb += Double.parseDouble(vals[i]);
+      }
+      return (long) (kb * 1024);
+    } catch (Exception e) {
+      throw new AssertionError("could not read the heap of " + name, e);
+    }
+  }
+
+  private static List<String> run(String... cmd) throws Exception {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    List<String> lines = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+    if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) p.destroyForcibly();
+    return lines;
   }
 
   /** The body of {@code GET /ready} when it answers 200, else null. */
