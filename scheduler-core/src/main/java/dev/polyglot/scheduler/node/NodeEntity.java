@@ -46,8 +46,13 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
 
   public sealed interface Command extends ClusterMessage {}
 
-  /** A registration the socket has validated (schema, GPU). */
-  public record Register(NodeFacts facts, boolean generatedId, ActorRef<NodeSocket.Command> socket) implements Command {}
+  /**
+   * A registration the socket has validated (schema, GPU). {@code trusted}: the connection presented the node
+   * credential, so it may take over the id from a live connection at once; an untrusted one must wait and see
+   * whether the live connection is still heartbeating ({@code nodes.takeover-wait}).
+   */
+  public record Register(NodeFacts facts, boolean generatedId, boolean trusted, ActorRef<NodeSocket.Command> socket)
+      implements Command {}
 
   /** A heartbeat from the connection; {@code null} lists mean "unchanged". */
   public record Heartbeat(ResourceUsage usage, List<InstalledService> installedServices,
@@ -128,6 +133,9 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
 
   private enum ForgetOffline implements Command { INSTANCE }
 
+  /** The live connection did not heartbeat while an untrusted second connection waited for the id. */
+  private enum TakeoverWait implements Command { INSTANCE }
+
   /** The shard's stop message after this entity asked to be passivated (its record was forgotten). */
   public enum Stop implements Command { INSTANCE }
 
@@ -176,6 +184,9 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
   private long viewVersion;
   private long lastHeartbeatMono;
   private long lastReportMono = Long.MIN_VALUE / 2;
+  /** An untrusted second connection that registered this id while the live one is connected, and its facts. */
+  private ActorRef<NodeSocket.Command> contender;
+  private NodeFacts contenderFacts;
 
   private NodeEntity(ActorContext<Command> ctx, TimerScheduler<Command> timers, String nodeId, Deps deps,
                      ActorRef<ClusterSharding.ShardCommand> shard, Loaded loaded) {
@@ -217,6 +228,7 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
         .onMessageEquals(HeartbeatTimeout.INSTANCE, this::onHeartbeatTimeout)
         .onMessageEquals(WarmupTimeout.INSTANCE, () -> apply(state.warmupExpired(now())))
         .onMessageEquals(ForgetOffline.INSTANCE, this::onForget)
+        .onMessageEquals(TakeoverWait.INSTANCE, this::onTakeoverWait)
         .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
         .onMessage(ReservationExpired.class, this::onReservationExpired)
         .build();
@@ -236,21 +248,95 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
       return this;
     }
     if (socket != null && state.connected()) {
-      getContext().getLog().info("node connection replaced by a newer one; keeping {} reservations",
-          state.reservations().size());
-      socket.tell(new NodeSocket.CloseWith("NODE_CONNECTION_REPLACED", "a newer connection registered this node id"));
-      metrics.inc("node_connection_replaced_total");
+      if (!m.trusted()) return contend(m);
+      replaceLiveConnection();
     }
-    socket = m.socket();
+    accept(m.socket(), m.facts());
+    return this;
+  }
+
+  /** Registers the connection: it becomes this node's one connection. */
+  private void accept(ActorRef<NodeSocket.Command> connection, NodeFacts facts) {
+    if (contender != null && !contender.equals(connection)) refuseContender("another connection registered this node id");
+    clearContender();
+    socket = connection;
     timers.cancel(ForgetOffline.INSTANCE);
     NodeState before = state;
-    state = state.register(m.facts(), now());
+    state = state.register(facts, now());
     socket.tell(new NodeSocket.Registered(state.nodeId(), NodeStatus.REGISTERING));
     saveSnapshot();
     restartHeartbeatTimer();
     timers.startSingleTimer(WarmupTimeout.INSTANCE, WarmupTimeout.INSTANCE, deps.settings().warmupTimeout());
     afterChange(before);
+  }
+
+  /** The live connection is closed for a newer one; reservations and live attempts are kept (B§2.1 step 5). */
+  private void replaceLiveConnection() {
+    getContext().getLog().info("node connection replaced by a newer one; keeping {} reservations",
+        state.reservations().size());
+    socket.tell(new NodeSocket.CloseWith("NODE_CONNECTION_REPLACED", "a newer connection registered this node id"));
+    metrics.inc("node_connection_replaced_total");
+  }
+
+  /**
+   * An untrusted connection claims the id of a live one. It could be the agent itself after a reconnect whose old
+   * connection is dead but not yet closed, or someone who read the id from {@code /api/v1/cluster}: it waits. The
+   * live connection heartbeating meanwhile proves it alive and the claim is refused; a silent one is taken over when
+   * {@code nodes.takeover-wait} has passed, and a closed one at once. One claim at a time.
+   */
+  private Behavior<Command> contend(Register m) {
+    if (contender != null && !contender.equals(m.socket())) {
+      metrics.inc("node_takeover_refused_total");
+      m.socket().tell(new NodeSocket.CloseWith("NODE_ID_CONFLICT", "node id " + state.nodeId()
+          + " is held by a live connection and another connection is already waiting for it"));
+      return this;
+    }
+    if (contender == null) {
+      contender = m.socket();
+      metrics.inc("node_takeover_contested_total");
+      getContext().getLog().info("node id claimed by a second connection while the live one is connected; waiting {}"
+          + " for the live one to heartbeat", deps.settings().takeoverWait());
+      timers.startSingleTimer(TakeoverWait.INSTANCE, TakeoverWait.INSTANCE, deps.settings().takeoverWait());
+    }
+    contenderFacts = m.facts();
     return this;
+  }
+
+  /** The live connection stayed silent while the claim waited: the claimant takes over. */
+  private Behavior<Command> onTakeoverWait() {
+    if (contender == null) return this;
+    getContext().getLog().info("node takeover: the live connection did not heartbeat within {}; the newer one takes over",
+        deps.settings().takeoverWait());
+    ActorRef<NodeSocket.Command> next = contender;
+    NodeFacts facts = contenderFacts;
+    clearContender();
+    if (socket != null && state.connected()) replaceLiveConnection();
+    accept(next, facts);
+    return this;
+  }
+
+  private void refuseContender(String why) {
+    metrics.inc("node_takeover_refused_total");
+    getContext().getLog().info("node takeover refused: {}", why);
+    contender.tell(new NodeSocket.CloseWith("NODE_ID_CONFLICT", "node id " + state.nodeId() + " is held by a live"
+        + " connection (" + why + ")"));
+    clearContender();
+  }
+
+  private void clearContender() {
+    contender = null;
+    contenderFacts = null;
+    timers.cancel(TakeoverWait.INSTANCE);
+  }
+
+  /** The live connection went away while a claim waited: the claimant registers now. */
+  private void promoteContender() {
+    if (contender == null) return;
+    ActorRef<NodeSocket.Command> next = contender;
+    NodeFacts facts = contenderFacts;
+    clearContender();
+    getContext().getLog().info("node takeover: the live connection went away; the waiting one registers");
+    accept(next, facts);
   }
 
   private Behavior<Command> onHeartbeat(Heartbeat m) {
@@ -276,6 +362,7 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
       return this;
     }
     metrics.inc("node_heartbeats_total");
+    if (contender != null) refuseContender("the live connection is still heartbeating");
     restartHeartbeatTimer();
     NodeFacts facts = state.facts().withHeartbeat(m.installedServices(), m.capabilityByType(), m.installedModels(),
         m.languageCapabilities(), m.metrics());
@@ -283,9 +370,14 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
   }
 
   private Behavior<Command> onSocketClosed(SocketClosed m) {
+    if (m.socket().equals(contender)) {
+      clearContender();
+      return this;
+    }
     if (!m.socket().equals(socket) || !state.connected()) return this;
     goOffline("socket closed");
     socket = null;
+    promoteContender();
     return this;
   }
 
@@ -303,6 +395,7 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
     if (s != null) s.tell(new NodeSocket.CloseWith("NODE_HEARTBEAT_TIMEOUT", "no heartbeat for "
         + deps.settings().heartbeatTimeout().toSeconds() + " s"));
     socket = null;
+    promoteContender();
     return this;
   }
 

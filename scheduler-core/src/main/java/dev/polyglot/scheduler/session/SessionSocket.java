@@ -4,7 +4,9 @@ import dev.polyglot.scheduler.cluster.ClusterMessage;
 import dev.polyglot.scheduler.cluster.Entities;
 import dev.polyglot.scheduler.config.SchedulerClock;
 import dev.polyglot.scheduler.config.SchedulerSettings;
+import dev.polyglot.scheduler.edge.Admission;
 import dev.polyglot.scheduler.edge.ErrorReplies;
+import dev.polyglot.scheduler.edge.Inbound;
 import dev.polyglot.scheduler.edge.Ids;
 import dev.polyglot.scheduler.edge.SocketAck;
 import dev.polyglot.scheduler.edge.SocketIn;
@@ -23,13 +25,16 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * One client WebSocket: decodes and validates frames, admits sessions (at most
- * {@code sessions.max-per-connection} live ones), checks that every message names a live session of this
- * socket, and forwards to the SessionEntity; it turns the entity's {@link ClientEvent}s into wire messages.
- * Bad input gets an {@code error} frame (rate-limited per code), a log line with a stable phrase and a
- * counter, and never reaches an entity.
+ * {@code sessions.max-per-connection} live ones, and at most {@code admission.max-sessions} on the instance),
+ * checks that every message names a live session of this socket, and forwards to the SessionEntity; it turns the
+ * entity's {@link ClientEvent}s into wire messages. Bad input gets an {@code error} frame (rate-limited per code), a
+ * log line with a stable phrase and a counter, and never reaches an entity. A socket without a {@code session_init}
+ * within {@code websocket.handshake-timeout}, or without any message from its peer for
+ * {@code websocket.idle-timeout}, is told why and closed.
  *
  * <p>Lost when it stops: the connection. Every session it opened hears {@link SessionEntity.SocketClosed}.
  */
@@ -49,30 +54,45 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
   /** The session is over: this socket forgets it. */
   public record Ended(String sessionId) implements Command {}
 
-  public record Deps(SchedulerSettings settings, SchedulerClock clock, Entities entities, WireCodec codec) {}
+  public record Deps(SchedulerSettings settings, SchedulerClock clock, Entities entities, WireCodec codec,
+                     Admission admission) {}
 
   public static Behavior<Command> create(ActorRef<SocketOut> out, Deps deps) {
-    return Behaviors.setup(ctx -> new SessionSocket(ctx, out, deps));
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new SessionSocket(ctx, timers, out, deps)));
   }
+
+  /** The handshake deadline: no {@code session_init} yet. */
+  private enum HandshakeDeadline implements Command { INSTANCE }
+
+  /** Time to see whether the peer has sent anything within the idle timeout. */
+  private enum IdleCheck implements Command { INSTANCE }
 
   private static final String SOCKET = "session";
 
+  private final TimerScheduler<Command> timers;
   private final ActorRef<SocketOut> out;
   private final Deps deps;
   private final Metrics metrics;
   private final ErrorReplies errors;
+  private final Inbound inbound;
+  private boolean initialized;
+  private boolean closing;
   /** Live sessions of this socket, most recent last. */
   private final LinkedHashSet<String> live = new LinkedHashSet<>();
   /** Every session this socket opened, closing ones included: all hear when the socket closes. */
   private final Set<String> opened = new LinkedHashSet<>();
 
-  private SessionSocket(ActorContext<Command> ctx, ActorRef<SocketOut> out, Deps deps) {
+  private SessionSocket(ActorContext<Command> ctx, TimerScheduler<Command> timers, ActorRef<SocketOut> out, Deps deps) {
     super(ctx);
+    this.timers = timers;
     this.out = out;
     this.deps = deps;
     this.metrics = Metrics.get(ctx.getSystem());
     this.errors = new ErrorReplies(deps.settings().websocket().errorReplyInterval().toMillis());
+    this.inbound = new Inbound(deps.settings().websocket().idleTimeout().toMillis(), deps.clock().monoMillis());
     metrics.inc("session_connections_opened_total");
+    timers.startSingleTimer(HandshakeDeadline.INSTANCE, HandshakeDeadline.INSTANCE, deps.settings().websocket().handshakeTimeout());
+    timers.startSingleTimer(IdleCheck.INSTANCE, IdleCheck.INSTANCE, deps.settings().websocket().idleTimeout());
   }
 
   @Override
@@ -81,24 +101,61 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
         .onMessage(Started.class, m -> { m.ackTo().tell(SocketAck.INSTANCE); return this; })
         .onMessage(Frame.class, this::onFrame)
         .onMessage(Deliver.class, this::onDeliver)
-        .onMessage(Ended.class, m -> {
-          live.remove(m.sessionId());
-          opened.remove(m.sessionId());
-          return this;
-        })
+        .onMessage(Ended.class, this::onEnded)
         .onMessageEquals(StreamEnded.INSTANCE, this::onStreamEnded)
+        .onMessageEquals(HandshakeDeadline.INSTANCE, this::onHandshakeDeadline)
+        .onMessageEquals(IdleCheck.INSTANCE, this::onIdleCheck)
         .build();
   }
 
   private Behavior<Command> onFrame(Frame f) {
-    handle(f.in());
+    inbound.seen(deps.clock().monoMillis());
+    if (!closing) handle(f.in());
     f.ackTo().tell(SocketAck.INSTANCE);
+    return this;
+  }
+
+  private Behavior<Command> onEnded(Ended m) {
+    live.remove(m.sessionId());
+    if (opened.remove(m.sessionId())) deps.admission().sessionEnded();
+    return this;
+  }
+
+  private Behavior<Command> onHandshakeDeadline() {
+    if (initialized || closing) return this;
+    metrics.inc("handshake_timeouts_total", "socket", SOCKET);
+    getContext().getLog().info("handshake deadline passed on session socket: no session_init within {}",
+        deps.settings().websocket().handshakeTimeout());
+    return closeWith("INVALID_SESSION", "session_init expected within "
+        + deps.settings().websocket().handshakeTimeout().toSeconds() + " s of connecting; closing");
+  }
+
+  private Behavior<Command> onIdleCheck() {
+    if (closing) return this;
+    long left = inbound.leftMillis(deps.clock().monoMillis());
+    if (left > 0) {
+      timers.startSingleTimer(IdleCheck.INSTANCE, IdleCheck.INSTANCE, java.time.Duration.ofMillis(left));
+      return this;
+    }
+    metrics.inc("idle_closes_total", "socket", SOCKET);
+    getContext().getLog().info("idle session socket closed: no message for {}", deps.settings().websocket().idleTimeout());
+    return closeWith(Inbound.IDLE_TIMEOUT, "no message for " + deps.settings().websocket().idleTimeout().toSeconds()
+        + " s; closing");
+  }
+
+  /** Sends an {@code error} naming why, then closes the connection; what arrives afterwards is ignored. */
+  private Behavior<Command> closeWith(String code, String message) {
+    if (closing) return this;
+    closing = true;
+    out.tell(new SocketOut.Text(deps.codec().encode((SessionOutbound) ErrorFrame.of(code, message))));
+    out.tell(SocketOut.Complete.INSTANCE);
     return this;
   }
 
   private void handle(SocketIn in) {
     if (in instanceof SocketIn.TooBig t) {
       reject("MESSAGE_TOO_BIG", "message larger than " + t.limitBytes() + " bytes", "message too big");
+      closing = true;
       out.tell(SocketOut.Complete.INSTANCE);
       return;
     }
@@ -163,7 +220,18 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
           + deps.settings().sessions().maxPerConnection() + ")", "session limit reached");
       return;
     }
+    java.util.Optional<Admission.Refusal> full = deps.admission().startSession();
+    if (full.isPresent()) {
+      metrics.inc("admission_refused_total", "what", "session", "code", full.get().code());
+      getContext().getLog().info("session refused: {}", full.get().message());
+      // a socket without a session is of no use to its client: closed, so that it reconnects after its back-off
+      if (opened.isEmpty()) closeWith(full.get().code(), full.get().message());
+      else reject(full.get().code(), full.get().message(), "session refused");
+      return;
+    }
     String id = Ids.sessionId();
+    initialized = true;
+    timers.cancel(HandshakeDeadline.INSTANCE);
     live.add(id);
     opened.add(id);
     String trace = i.traceId() != null && !i.traceId().isEmpty() ? i.traceId() : Ids.uuid();
@@ -185,7 +253,11 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
   }
 
   private Behavior<Command> onStreamEnded() {
-    for (String id : opened) session(id).tell(new SessionEntity.SocketClosed(getContext().getSelf()));
+    for (String id : opened) {
+      session(id).tell(new SessionEntity.SocketClosed(getContext().getSelf()));
+      deps.admission().sessionEnded();
+    }
+    opened.clear();
     return Behaviors.stopped();
   }
 
