@@ -136,6 +136,11 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
   /** The live connection did not heartbeat while an untrusted second connection waited for the id. */
   private enum TakeoverWait implements Command { INSTANCE }
 
+  /** While a claim waits: is the live connection's instance still there? */
+  private enum RecheckClaim implements Command { INSTANCE }
+
+  private static final java.time.Duration RECHECK_CLAIM = java.time.Duration.ofSeconds(1);
+
   /** The shard's stop message after this entity asked to be passivated (its record was forgotten). */
   public enum Stop implements Command { INSTANCE }
 
@@ -229,6 +234,7 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
         .onMessageEquals(WarmupTimeout.INSTANCE, () -> apply(state.warmupExpired(now())))
         .onMessageEquals(ForgetOffline.INSTANCE, this::onForget)
         .onMessageEquals(TakeoverWait.INSTANCE, this::onTakeoverWait)
+        .onMessageEquals(RecheckClaim.INSTANCE, this::onRecheckClaim)
         .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
         .onMessage(ReservationExpired.class, this::onReservationExpired)
         .build();
@@ -291,15 +297,37 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
           + " is held by a live connection and another connection is already waiting for it"));
       return this;
     }
+    if (contender == null && connectionInstanceLost()) {
+      // the live connection's instance is unreachable or gone (it crashed): its agent is reconnecting elsewhere
+      getContext().getLog().info("node id claimed while its connection's instance is unreachable; the newer one takes over");
+      replaceLiveConnection();
+      accept(m.socket(), m.facts());
+      return this;
+    }
     if (contender == null) {
       contender = m.socket();
       metrics.inc("node_takeover_contested_total");
       getContext().getLog().info("node id claimed by a second connection while the live one is connected; waiting {}"
           + " for the live one to heartbeat", deps.settings().takeoverWait());
       timers.startSingleTimer(TakeoverWait.INSTANCE, TakeoverWait.INSTANCE, deps.settings().takeoverWait());
+      timers.startTimerWithFixedDelay(RecheckClaim.INSTANCE, RecheckClaim.INSTANCE, RECHECK_CLAIM);
     }
     contenderFacts = m.facts();
     return this;
+  }
+
+  /**
+   * Whether the live connection's socket actor is on another instance that the cluster sees as unreachable, or that
+   * left it: then nothing will come from that connection again. (During a partition the agent may still be connected
+   * there; the claim wins then, as it would have before node credentials existed.)
+   */
+  private boolean connectionInstanceLost() {
+    org.apache.pekko.actor.Address address = socket.path().address();
+    if (address.hasLocalScope()) return false;
+    var cluster = org.apache.pekko.cluster.typed.Cluster.get(getContext().getSystem()).state();
+    for (org.apache.pekko.cluster.Member m : cluster.getUnreachable()) if (m.address().equals(address)) return true;
+    for (org.apache.pekko.cluster.Member m : cluster.getMembers()) if (m.address().equals(address)) return false;
+    return true;
   }
 
   /** The live connection stayed silent while the claim waited: the claimant takes over. */
@@ -327,6 +355,19 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
     contender = null;
     contenderFacts = null;
     timers.cancel(TakeoverWait.INSTANCE);
+    timers.cancel(RecheckClaim.INSTANCE);
+  }
+
+  /** The live connection's instance became unreachable while the claim waited (it crashed): the claimant takes over. */
+  private Behavior<Command> onRecheckClaim() {
+    if (contender == null || socket == null || !state.connected() || !connectionInstanceLost()) return this;
+    getContext().getLog().info("node takeover: the live connection's instance became unreachable; the newer one takes over");
+    ActorRef<NodeSocket.Command> next = contender;
+    NodeFacts facts = contenderFacts;
+    clearContender();
+    replaceLiveConnection();
+    accept(next, facts);
+    return this;
   }
 
   /** The live connection went away while a claim waited: the claimant registers now. */
