@@ -129,6 +129,7 @@ class SessionSocketTest {
 
     first.tell(SessionSocket.StreamEnded.INSTANCE);
     sessions.receiveSeveralMessages(2); // SocketClosed to both sessions
+    kit.createTestProbe().expectTerminated(first);
     assertEquals(0, admission.sessions(), "a closed socket's sessions give their places back");
   }
 
@@ -141,8 +142,10 @@ class SessionSocketTest {
     sessions.expectMessageClass(SessionEntity.Init.class);
     assertEquals(1, admission.sessions());
     s.tell(new SessionSocket.Ended("s-NOT-MINE"));
+    assertEquals(1, admission.sessions());
     s.tell(SessionSocket.StreamEnded.INSTANCE);
     sessions.expectMessageClass(SessionEntity.SocketClosed.class);
+    kit.createTestProbe().expectTerminated(s);
     assertEquals(0, admission.sessions());
   }
 }
