@@ -32,7 +32,7 @@ public final class Admission {
   public static final String TOO_MANY_CONNECTIONS = "TOO_MANY_CONNECTIONS";
   public static final String TOO_MANY_SESSIONS = "TOO_MANY_SESSIONS";
   public static final String REGISTRATION_RATE_LIMITED = "REGISTRATION_RATE_LIMITED";
-  /** Distinct addresses whose registration buckets are kept before the full (idle) ones are dropped. */
+  /** Distinct addresses whose registration buckets are kept before the full (idle) ones are dropped (once a second). */
   private static final int BUCKETS_KEPT = 4_096;
 
   private final SchedulerSettings.Admission settings;
@@ -43,6 +43,7 @@ public final class Admission {
   private final AtomicInteger sessions = new AtomicInteger();
   private final ConcurrentHashMap<String, TokenBucket> buckets = new ConcurrentHashMap<>();
   private final AtomicReference<TokenBucket> global;
+  private final java.util.concurrent.atomic.AtomicLong lastSweepMs = new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE / 2);
 
   public Admission(SchedulerSettings.Admission settings, LongSupplier monoMillis) {
     this.settings = settings;
@@ -141,7 +142,10 @@ public final class Admission {
     int burst = settings.registrationsPerAddressBurst();
     double rate = settings.registrationsPerAddressPerSecond();
     if (burst > 0 && rate > 0) {
-      if (buckets.size() > BUCKETS_KEPT) buckets.values().removeIf(b -> b.fullAt(now, rate, burst));
+      long last = lastSweepMs.get();
+      if (buckets.size() > BUCKETS_KEPT && now - last >= 1_000 && lastSweepMs.compareAndSet(last, now)) {
+        buckets.values().removeIf(b -> b.fullAt(now, rate, burst));
+      }
       boolean[] taken = {false};
       buckets.compute(address, (k, b) -> {
         TokenBucket next = (b == null ? TokenBucket.full(burst, now) : b).take(now, rate, burst);
@@ -167,6 +171,11 @@ public final class Admission {
       }
     }
     return Optional.empty();
+  }
+
+  /** Addresses whose registration bucket is remembered (bounded: full buckets are dropped past a few thousand). */
+  public int registrationBuckets() {
+    return buckets.size();
   }
 
   // ---------------------------------------------------------------- addresses

@@ -160,6 +160,10 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
 
   private Behavior<Command> onIdleCheck() {
     if (closing) return this;
+    if (nodeId == null && pendingId != null) {
+      // the agent waits for our node_register_ack and sends nothing meanwhile (issue 15: keep its socket)
+      inbound.seen(deps.clock().monoMillis());
+    }
     long left = inbound.leftMillis(deps.clock().monoMillis());
     if (left > 0) {
       timers.startSingleTimer(IdleCheck.INSTANCE, IdleCheck.INSTANCE, java.time.Duration.ofMillis(left));

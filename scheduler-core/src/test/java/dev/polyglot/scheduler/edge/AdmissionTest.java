@@ -129,6 +129,16 @@ class AdmissionTest {
   }
 
   @Test
+  void registrationBucketsOfManyAddressesAreForgottenOnceFullAgain() {
+    Admission a = admission("scheduler.admission.registrations-burst = 0");
+    for (int i = 0; i < 5_000; i++) assertTrue(a.register("10.0." + (i / 250) + "." + (i % 250)).isEmpty());
+    assertEquals(5_000, a.registrationBuckets());
+    now.addAndGet(10_000); // 2 per second: a bucket of 20 that gave one token is full again after 500 ms
+    assertTrue(a.register("192.0.2.1").isEmpty());
+    assertEquals(1, a.registrationBuckets(), "only the address that just registered is remembered");
+  }
+
+  @Test
   void anIpv6ClientIsCountedByItsSlash64AndAnIpv4ClientByItsAddress() throws Exception {
     assertEquals("2001:db8:1:2::/64", Admission.key(InetAddress.getByName("2001:db8:1:2:aaaa::1")));
     assertEquals(Admission.key(InetAddress.getByName("2001:db8:1:2::5")),

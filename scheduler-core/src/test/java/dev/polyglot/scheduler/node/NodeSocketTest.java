@@ -223,4 +223,13 @@ class NodeSocketTest {
     registering(shared, "192.0.2.7", kit.createTestProbe());
     entity.expectMessageClass(NodeEntity.Register.class);
   }
+
+  /** Issue 15: a registration the entity does not answer keeps the socket; the agent waits for its ack in silence. */
+  @Test
+  void anAgentWaitingForItsRegistrationAckIsNotClosedForIdleness() {
+    socket();
+    entity.expectMessageClass(NodeEntity.Register.class);
+    for (int i = 0; i < 30; i++) clock.advance(Duration.ofSeconds(10));
+    out.expectNoMessage(Duration.ofMillis(50));
+  }
 }
