@@ -74,7 +74,7 @@ public final class SchedulerRuntime {
             new SplittableRandom()))).onFailure(SupervisorStrategy.restart()),
         "dispatcher", Props.empty());
     this.identity = identity(settings.instanceId(), clock.wallMillis());
-    java.time.Duration reportInterval = system.settings().config().getDuration("scheduler.stats.snapshot-interval");
+    java.time.Duration reportInterval = settings.snapshotInterval();
     ActorRef<Topic.Command<InstanceReports.Report>> reportTopic = system.systemActorOf(
         Topic.create(InstanceReports.Report.class, "instance-reports"), "instance-reports-topic", Props.empty());
     this.instanceReports = system.systemActorOf(InstanceReports.create(identity, reportInterval, dispatcher,

@@ -34,16 +34,20 @@ final class RequestHeaderDeadline extends GraphStage<BidiShape<HttpRequest, Http
   private final BidiShape<HttpRequest, HttpRequest, HttpResponse, HttpResponse> shape =
       BidiShape.of(requestsIn, requestsOut, responsesIn, responsesOut);
   private final Duration timeout;
-  private final Runnable onTimeout;
+  private final java.util.function.Consumer<Boolean> onTimeout;
 
-  private RequestHeaderDeadline(Duration timeout, Runnable onTimeout) {
+  private RequestHeaderDeadline(Duration timeout, java.util.function.Consumer<Boolean> onTimeout) {
     this.timeout = timeout;
     this.onTimeout = onTimeout;
   }
 
-  /** {@code handler} with the deadline in front, for {@code bindFlow} (materialized once per connection). */
+  /**
+   * {@code handler} with the deadline in front, for {@code bindFlow} (materialized once per connection).
+   * {@code onTimeout} hears whether the connection had been answered before ({@code true}: an idle kept-alive
+   * connection; {@code false}: no complete first request, as slowloris).
+   */
   static Flow<HttpRequest, HttpResponse, NotUsed> around(Flow<HttpRequest, HttpResponse, NotUsed> handler,
-                                                          Duration timeout, Runnable onTimeout) {
+                                                          Duration timeout, java.util.function.Consumer<Boolean> onTimeout) {
     return BidiFlow.fromGraph(new RequestHeaderDeadline(timeout, onTimeout)).join(handler);
   }
 
@@ -55,6 +59,8 @@ final class RequestHeaderDeadline extends GraphStage<BidiShape<HttpRequest, Http
   @Override
   public GraphStageLogic createLogic(Attributes inheritedAttributes) {
     return new TimerGraphStageLogic(shape) {
+      private boolean answered;
+
       {
         setHandler(requestsIn, new AbstractInHandler() {
           @Override public void onPush() {
@@ -71,6 +77,7 @@ final class RequestHeaderDeadline extends GraphStage<BidiShape<HttpRequest, Http
           @Override public void onPush() {
             HttpResponse response = grab(responsesIn);
             push(responsesOut, response);
+            answered = true;
             if (response.status().intValue() != 101) scheduleOnce(TIMER, timeout);
           }
         });
@@ -88,7 +95,7 @@ final class RequestHeaderDeadline extends GraphStage<BidiShape<HttpRequest, Http
 
       @Override
       public void onTimer(Object key) {
-        onTimeout.run();
+        onTimeout.accept(answered);
         completeStage();
       }
     };

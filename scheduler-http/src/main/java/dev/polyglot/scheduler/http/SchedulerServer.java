@@ -102,7 +102,8 @@ public final class SchedulerServer {
    */
   public CompletionStage<ServerBinding> bind(String host, int port) {
     Flow<HttpRequest, HttpResponse, NotUsed> handler = RequestHeaderDeadline.around(routes().flow(system),
-        settings.http().requestHeaderTimeout(), () -> metrics.inc("http_request_header_timeouts_total"));
+        settings.http().requestHeaderTimeout(), answered -> metrics.inc("http_request_header_timeouts_total",
+            "waiting_for", answered ? "next_request" : "first_request"));
     return Http.get(system).newServerAt(host, port).bindFlow(handler)
         .thenApply(b -> b.addToCoordinatedShutdown(Duration.ofSeconds(5), system));
   }
