@@ -296,6 +296,7 @@ public final class SchedulerServer {
     InstanceReports.Snapshot snapshot = runtime.clusterSnapshot();
     RenderedCluster rendered = clusterJson.get();
     if (rendered == null || rendered.source() != snapshot) {
+      metrics.inc("api_cluster_renders_total");
       rendered = new RenderedCluster(snapshot,
           ClusterJson.render(snapshot, settings.keyPrefix(), runtime.clock().wallMillis()).toString());
       clusterJson.set(rendered);

@@ -45,6 +45,7 @@ class ObservabilityIT {
     String sid = canary.initOneWay("o1", "o2");
     List<Long> quiet = canaryLatencies(canary, sid, 5, 0);
 
+    long rendersBefore = server.metrics().value("api_cluster_renders_total");
     ExecutorService pool = Executors.newFixedThreadPool(4);
     AtomicInteger ok = new AtomicInteger();
     List<Future<?>> flood = new ArrayList<>();
@@ -69,6 +70,9 @@ class ObservabilityIT {
     long floodMs = (System.nanoTime() - t0) / 1_000_000;
     pool.shutdown();
     assertEquals(1_000, ok.get(), "every request answered 200 with the cluster JSON");
+    long renders = server.metrics().value("api_cluster_renders_total") - rendersBefore;
+    System.out.printf("/api/v1/cluster rendered %d times for 1,000 requests (once per snapshot, every 300 ms)%n", renders);
+    assertTrue(renders <= floodMs / 300 + 5, "rendered per snapshot, not per request: " + renders);
     long[] q = sorted(quiet);
     long[] l = sorted(loaded);
     System.out.printf("canary result latency: quiet p50 %d ms p99 %d ms; during 1,000 /api/v1/cluster requests from 4"
