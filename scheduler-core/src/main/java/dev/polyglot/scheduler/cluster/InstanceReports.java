@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -29,7 +30,8 @@ import org.apache.pekko.cluster.typed.Cluster;
  * push their summary here at most once per snapshot interval (nothing is asked of them: a heartbeat storm must
  * not turn into a storm of asks). Every interval it counts the session entities this instance hosts, reads its
  * dispatcher's queue, and publishes the result to every instance through a Topic; it keeps the newest report
- * of each member. A request is answered from memory and never waits for a refresh.
+ * of each member. Whenever its view changes it publishes an immutable {@link Snapshot} to the holder given at
+ * creation: HTTP requests read that holder and never ask this actor (a flood of requests costs it nothing).
  *
  * <p>Lost when it stops: only the snapshot; the next round rebuilds it.
  */
@@ -45,7 +47,10 @@ public final class InstanceReports extends AbstractBehavior<InstanceReports.Comm
   public record Get(ActorRef<Snapshot> replyTo) implements Command {}
 
   /** The newest report of every member that is still in the cluster, and which of them are Up. */
-  public record Snapshot(List<Report> reports, Set<String> upAddresses) implements ClusterMessage {}
+  public record Snapshot(List<Report> reports, Set<String> upAddresses) implements ClusterMessage {
+    /** What is published before the first round: no instance, no node (PROTOCOL.md §10: the empty skeleton). */
+    public static final Snapshot EMPTY = new Snapshot(List.of(), Set.of());
+  }
 
   private enum Tick implements Command { INSTANCE }
 
@@ -64,9 +69,10 @@ public final class InstanceReports extends AbstractBehavior<InstanceReports.Comm
   public record Identity(String instanceId, String hostname, long pid, String version, long startedAtMs) {}
 
   public static Behavior<Command> create(Identity identity, Duration interval, ActorRef<Dispatcher.Command> dispatcher,
-                                         ActorRef<Topic.Command<Report>> topic, SchedulerClock clock) {
+                                         ActorRef<Topic.Command<Report>> topic, SchedulerClock clock,
+                                         AtomicReference<Snapshot> published) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(t ->
-        new InstanceReports(ctx, t, identity, interval, dispatcher, topic, clock)));
+        new InstanceReports(ctx, t, identity, interval, dispatcher, topic, clock, published)));
   }
 
 
@@ -88,11 +94,13 @@ public final class InstanceReports extends AbstractBehavior<InstanceReports.Comm
   private int pending;
   private final Map<String, NodeRow> rows = new HashMap<>();
   private boolean collecting;
+  private final AtomicReference<Snapshot> published;
 
   private InstanceReports(ActorContext<Command> ctx, TimerScheduler<Command> timers, Identity identity, Duration interval,
                           ActorRef<Dispatcher.Command> dispatcher, ActorRef<Topic.Command<Report>> topic,
-                          SchedulerClock clock) {
+                          SchedulerClock clock, AtomicReference<Snapshot> published) {
     super(ctx);
+    this.published = published;
     this.timers = timers;
     this.identity = identity;
     this.dispatcher = dispatcher;
@@ -129,6 +137,7 @@ public final class InstanceReports extends AbstractBehavior<InstanceReports.Comm
         .onMessageEquals(RoundOver.INSTANCE, this::publish)
         .onMessage(Report.class, r -> {
           reports.put(r.address(), r);
+          published.set(snapshot());
           return this;
         })
         .onMessage(Get.class, this::onGet)
@@ -154,6 +163,7 @@ public final class InstanceReports extends AbstractBehavior<InstanceReports.Comm
 
   private Behavior<Command> publish() {
     collecting = false;
+    published.set(snapshot()); // membership changes show within one interval even without a report
     // a row not refreshed for three intervals belongs to an entity that moved away or stopped
     long now = monoClock.getAsLong();
     rows.values().removeIf(r -> now - r.atMono() > 3 * intervalMs + 1_000);
@@ -167,6 +177,12 @@ public final class InstanceReports extends AbstractBehavior<InstanceReports.Comm
   }
 
   private Behavior<Command> onGet(Get m) {
+    m.replyTo().tell(snapshot());
+    return this;
+  }
+
+  /** The newest report of every current member, and which members are Up. */
+  private Snapshot snapshot() {
     Set<String> members = new java.util.HashSet<>();
     Set<String> up = new java.util.HashSet<>();
     for (org.apache.pekko.cluster.Member member : Cluster.get(getContext().getSystem()).state().getMembers()) {
@@ -174,7 +190,6 @@ public final class InstanceReports extends AbstractBehavior<InstanceReports.Comm
       if (member.status() == MemberStatus.up()) up.add(member.address().toString());
     }
     reports.keySet().retainAll(members);
-    m.replyTo().tell(new Snapshot(List.copyOf(reports.values()), Set.copyOf(up)));
-    return this;
+    return new Snapshot(List.copyOf(reports.values()), Set.copyOf(up));
   }
 }

@@ -43,6 +43,9 @@ public final class SchedulerRuntime {
   private final Ledger ledger;
   private final InstanceReports.Identity identity;
   private final ActorRef<InstanceReports.Command> instanceReports;
+  private final java.util.concurrent.atomic.AtomicReference<InstanceReports.Snapshot> clusterSnapshot =
+      new java.util.concurrent.atomic.AtomicReference<>(InstanceReports.Snapshot.EMPTY);
+  private final dev.polyglot.scheduler.edge.Admission admission;
 
   private SchedulerRuntime(ActorSystem<?> system, SchedulerSettings settings, SchedulerClock clock) {
     this.system = system;
@@ -52,6 +55,7 @@ public final class SchedulerRuntime {
     this.codec = new WireCodec(dev.polyglot.scheduler.protocol.InputLimits.DEFAULT
         .withMaxAudioBytes(settings.segmentation().maxBufferBytes()));
     this.ledger = ledgerFor(settings.store(), system);
+    this.admission = new dev.polyglot.scheduler.edge.Admission(settings.admission(), clock::monoMillis);
     ClusterSharding sharding = ClusterSharding.get(system);
     this.entities = new Entities() {
       @Override public RecipientRef<NodeEntity.Command> node(String nodeId) {
@@ -72,11 +76,11 @@ public final class SchedulerRuntime {
             new SplittableRandom()))).onFailure(SupervisorStrategy.restart()),
         "dispatcher", Props.empty());
     this.identity = identity(settings.instanceId(), clock.wallMillis());
-    java.time.Duration reportInterval = system.settings().config().getDuration("scheduler.stats.snapshot-interval");
+    java.time.Duration reportInterval = settings.snapshotInterval();
     ActorRef<Topic.Command<InstanceReports.Report>> reportTopic = system.systemActorOf(
         Topic.create(InstanceReports.Report.class, "instance-reports"), "instance-reports-topic", Props.empty());
     this.instanceReports = system.systemActorOf(InstanceReports.create(identity, reportInterval, dispatcher,
-        reportTopic, clock), "instance-reports", Props.empty());
+        reportTopic, clock, clusterSnapshot), "instance-reports", Props.empty());
     NodeEntity.Deps nodeDeps = new NodeEntity.Deps(settings.nodes(), clock, directory, entities, ledger, instanceReports,
         reportInterval);
     sharding.init(withRole(Entity.of(NodeEntity.TYPE_KEY, ctx -> NodeEntity.create(ctx.getEntityId(), nodeDeps, ctx.getShard()))
@@ -142,6 +146,10 @@ public final class SchedulerRuntime {
   public Ledger ledger() { return ledger; }
   public InstanceReports.Identity identity() { return identity; }
   public ActorRef<InstanceReports.Command> instanceReports() { return instanceReports; }
+  /** The newest {@code /api/v1/cluster} snapshot, published by {@link InstanceReports}; never waits. */
+  public InstanceReports.Snapshot clusterSnapshot() { return clusterSnapshot.get(); }
+  /** This instance's admission control (connection caps, session cap, registration rates). */
+  public dev.polyglot.scheduler.edge.Admission admission() { return admission; }
 
   /** Members of the cluster that are Up (for {@code /ready}). */
   public int upMembers() {

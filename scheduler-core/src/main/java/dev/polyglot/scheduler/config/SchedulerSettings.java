@@ -22,19 +22,29 @@ public record SchedulerSettings(
     Sessions sessions,
     Backpressure backpressure,
     Flow flow,
+    Admission admission,
+    Duration snapshotInterval,
     String keyPrefix,
     String nodeEntityRole,
     String sessionEntityRole) {
 
-  public record Http(String host, int port) {}
+  public record Http(String host, int port, Duration requestHeaderTimeout, Secret apiToken) {}
 
   public record WebSocket(Duration keepAliveInterval, Duration idleTimeout, long sessionMaxMessage,
-                          long nodeMaxMessage, int outboundQueueSize, Duration errorReplyInterval) {}
+                          long nodeMaxMessage, int outboundQueueSize, Duration errorReplyInterval,
+                          Duration handshakeTimeout) {}
 
+  /** {@code token} is the node credential (empty = nodes are untrusted); {@code takeoverWait} see reference.conf. */
   public record Nodes(boolean requireGpu, int maxConcurrentJobs, double resourceThresholdPercent,
                       Duration heartbeatTimeout, Duration warmupTimeout, int unhealthyHeartbeatsToDegrade,
                       Duration reservationTtl, Duration forgetOfflineAfter, int givenJobsRetained,
-                      Duration registerTimeout) {}
+                      Duration registerTimeout, Secret token, Duration takeoverWait) {}
+
+  /** Caps and rates of {@code scheduler.admission}; 0 = no limit. */
+  public record Admission(int maxSocketsPerAddress, int maxSessionSockets, int maxNodeSockets, int maxSessions,
+                          String clientIpHeader, int registrationsPerAddressBurst,
+                          double registrationsPerAddressPerSecond, int registrationsBurst,
+                          double registrationsPerSecond) {}
 
   public record Pools(Duration publishInterval) {}
 
@@ -88,18 +98,21 @@ public record SchedulerSettings(
     Config j = c.getConfig("jobs");
     Config s = c.getConfig("segmentation");
     Config r = c.getConfig("results");
+    Config a = c.getConfig("admission");
     return new SchedulerSettings(
         c.getString("instance-id"),
         c.getString("store"),
-        new Http(c.getString("http.host"), c.getInt("http.port")),
+        new Http(c.getString("http.host"), c.getInt("http.port"), c.getDuration("http.request-header-timeout"),
+            new Secret(c.getString("http.api-token"))),
         new WebSocket(ws.getDuration("keep-alive-interval"), ws.getDuration("idle-timeout"),
             ws.getBytes("session-max-message"), ws.getBytes("node-max-message"),
-            ws.getInt("outbound-queue-size"), ws.getDuration("error-reply-interval")),
+            ws.getInt("outbound-queue-size"), ws.getDuration("error-reply-interval"),
+            ws.getDuration("handshake-timeout")),
         new Nodes(n.getBoolean("require-gpu"), n.getInt("max-concurrent-jobs"),
             n.getDouble("resource-threshold-percent"), n.getDuration("heartbeat-timeout"),
             n.getDuration("warmup-timeout"), n.getInt("unhealthy-heartbeats-to-degrade"),
             n.getDuration("reservation-ttl"), n.getDuration("forget-offline-after"), n.getInt("given-jobs-retained"),
-            n.getDuration("register-timeout")),
+            n.getDuration("register-timeout"), new Secret(n.getString("token")), n.getDuration("takeover-wait")),
         new Pools(c.getDuration("pools.publish-interval")),
         new Dispatch(d.getDuration("reserve-ask-timeout"), d.getDuration("placement-deadline"),
             d.getInt("max-candidates"), d.getDuration("pending-retry-interval"), d.getInt("sample-size"),
@@ -121,6 +134,11 @@ public record SchedulerSettings(
             new InboundWindow.Limits(ws.getInt("inbound-window-messages"), ws.getBytes("inbound-window-bytes-node"),
                 ws.getInt("inbound-mark-every")),
             ws.getDuration("inbound-mark-retry"), c.getInt("sessions.max-live-jobs"), ws.getBytes("kept-audio-bytes")),
+        new Admission(a.getInt("max-sockets-per-address"), a.getInt("max-session-sockets"), a.getInt("max-node-sockets"),
+            a.getInt("max-sessions"), a.getString("client-ip-header"), a.getInt("registrations-per-address-burst"),
+            a.getDouble("registrations-per-address-per-second"), a.getInt("registrations-burst"),
+            a.getDouble("registrations-per-second")),
+        c.getDuration("stats.snapshot-interval"),
         c.getString("cluster.key-prefix"),
         c.getString("cluster.node-entity-role"),
         c.getString("cluster.session-entity-role"));

@@ -46,8 +46,13 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
 
   public sealed interface Command extends ClusterMessage {}
 
-  /** A registration the socket has validated (schema, GPU). */
-  public record Register(NodeFacts facts, boolean generatedId, ActorRef<NodeSocket.Command> socket) implements Command {}
+  /**
+   * A registration the socket has validated (schema, GPU). {@code trusted}: the connection presented the node
+   * credential, so it may take over the id from a live connection at once; an untrusted one must wait and see
+   * whether the live connection is still heartbeating ({@code nodes.takeover-wait}).
+   */
+  public record Register(NodeFacts facts, boolean generatedId, boolean trusted, ActorRef<NodeSocket.Command> socket)
+      implements Command {}
 
   /** A heartbeat from the connection; {@code null} lists mean "unchanged". */
   public record Heartbeat(ResourceUsage usage, List<InstalledService> installedServices,
@@ -140,13 +145,26 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
 
   private enum ForgetOffline implements Command { INSTANCE }
 
+  /** The live connection did not heartbeat while an untrusted second connection waited for the id. */
+  private enum TakeoverWait implements Command { INSTANCE }
+
+  /** While a claim waits: is the live connection's instance still there? */
+  private enum RecheckClaim implements Command { INSTANCE }
+
+  private static final java.time.Duration RECHECK_CLAIM = java.time.Duration.ofSeconds(1);
+
   /** The shard's stop message after this entity asked to be passivated (its record was forgotten). */
   public enum Stop implements Command { INSTANCE }
 
   private record ReservationExpired(String jobId, int attemptId) implements Command {}
 
   /** What the ledger held for this node when the entity started. */
-  private record Loaded(Optional<Ledger.NodeSnapshot> snapshot, Throwable failure) implements Command {}
+  /** What the ledger held for this node; empty (never null) when the read failed. */
+  private record Loaded(Optional<Ledger.NodeSnapshot> snapshot, Throwable failure) implements Command {
+    Loaded {
+      snapshot = snapshot == null ? Optional.empty() : snapshot;
+    }
+  }
 
   /** What the entity needs from its instance. */
   public record Deps(SchedulerSettings.Nodes settings, SchedulerClock clock, ActorRef<PoolDirectory.Command> directory,
@@ -192,6 +210,9 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
   private final long incarnation = java.util.concurrent.ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
   /** Started from the ledger after an earlier incarnation died: it never saw the jobs that one gave the node. */
   private boolean inherited;
+  /** An untrusted second connection that registered this id while the live one is connected, and its facts. */
+  private ActorRef<NodeSocket.Command> contender;
+  private NodeFacts contenderFacts;
 
   private NodeEntity(ActorContext<Command> ctx, TimerScheduler<Command> timers, String nodeId, Deps deps,
                      ActorRef<ClusterSharding.ShardCommand> shard, Loaded loaded) {
@@ -238,6 +259,8 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
         .onMessageEquals(HeartbeatTimeout.INSTANCE, this::onHeartbeatTimeout)
         .onMessageEquals(WarmupTimeout.INSTANCE, () -> apply(state.warmupExpired(now())))
         .onMessageEquals(ForgetOffline.INSTANCE, this::onForget)
+        .onMessageEquals(TakeoverWait.INSTANCE, this::onTakeoverWait)
+        .onMessageEquals(RecheckClaim.INSTANCE, this::onRecheckClaim)
         .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
         .onMessage(ReservationExpired.class, this::onReservationExpired)
         .build();
@@ -257,21 +280,130 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
       return this;
     }
     if (socket != null && state.connected()) {
-      getContext().getLog().info("node connection replaced by a newer one; keeping {} reservations",
-          state.reservations().size());
-      socket.tell(new NodeSocket.CloseWith("NODE_CONNECTION_REPLACED", "a newer connection registered this node id"));
-      metrics.inc("node_connection_replaced_total");
+      if (!m.trusted()) return contend(m);
+      replaceLiveConnection();
     }
-    socket = m.socket();
+    accept(m.socket(), m.facts());
+    return this;
+  }
+
+  /** Registers the connection: it becomes this node's one connection. */
+  private void accept(ActorRef<NodeSocket.Command> connection, NodeFacts facts) {
+    if (contender != null && !contender.equals(connection)) refuseContender("another connection registered this node id");
+    clearContender();
+    socket = connection;
     timers.cancel(ForgetOffline.INSTANCE);
     NodeState before = state;
-    state = state.register(m.facts(), now());
+    state = state.register(facts, now());
     socket.tell(new NodeSocket.Registered(state.nodeId(), NodeStatus.REGISTERING));
     saveSnapshot();
     restartHeartbeatTimer();
     timers.startSingleTimer(WarmupTimeout.INSTANCE, WarmupTimeout.INSTANCE, deps.settings().warmupTimeout());
     afterChange(before);
+  }
+
+  /** The live connection is closed for a newer one; reservations and live attempts are kept (B§2.1 step 5). */
+  private void replaceLiveConnection() {
+    getContext().getLog().info("node connection replaced by a newer one; keeping {} reservations",
+        state.reservations().size());
+    socket.tell(new NodeSocket.CloseWith("NODE_CONNECTION_REPLACED", "a newer connection registered this node id"));
+    metrics.inc("node_connection_replaced_total");
+  }
+
+  /**
+   * An untrusted connection claims the id of a live one. It could be the agent itself after a reconnect whose old
+   * connection is dead but not yet closed, or someone who read the id from {@code /api/v1/cluster}: it waits. The
+   * live connection heartbeating meanwhile proves it alive and the claim is refused; a silent one is taken over when
+   * {@code nodes.takeover-wait} has passed, and a closed one at once. One claim at a time.
+   */
+  private Behavior<Command> contend(Register m) {
+    if (contender != null && !contender.equals(m.socket())) {
+      metrics.inc("node_takeover_refused_total");
+      m.socket().tell(new NodeSocket.CloseWith("NODE_ID_CONFLICT", "node id " + state.nodeId()
+          + " is held by a live connection and another connection is already waiting for it"));
+      return this;
+    }
+    if (contender == null && connectionInstanceLost()) {
+      // the live connection's instance is unreachable or gone (it crashed): its agent is reconnecting elsewhere
+      getContext().getLog().info("node id claimed while its connection's instance is unreachable; the newer one takes over");
+      replaceLiveConnection();
+      accept(m.socket(), m.facts());
+      return this;
+    }
+    if (contender == null) {
+      contender = m.socket();
+      metrics.inc("node_takeover_contested_total");
+      getContext().getLog().info("node id claimed by a second connection while the live one is connected; waiting {}"
+          + " for the live one to heartbeat", deps.settings().takeoverWait());
+      timers.startSingleTimer(TakeoverWait.INSTANCE, TakeoverWait.INSTANCE, deps.settings().takeoverWait());
+      timers.startTimerWithFixedDelay(RecheckClaim.INSTANCE, RecheckClaim.INSTANCE, RECHECK_CLAIM);
+    }
+    contenderFacts = m.facts();
     return this;
+  }
+
+  /**
+   * Whether the live connection's socket actor is on another instance that the cluster sees as unreachable, or that
+   * left it: then nothing will come from that connection again. (During a partition the agent may still be connected
+   * there; the claim wins then, as it would have before node credentials existed.)
+   */
+  private boolean connectionInstanceLost() {
+    org.apache.pekko.actor.Address address = socket.path().address();
+    if (address.hasLocalScope()) return false;
+    var cluster = org.apache.pekko.cluster.typed.Cluster.get(getContext().getSystem()).state();
+    for (org.apache.pekko.cluster.Member m : cluster.getUnreachable()) if (m.address().equals(address)) return true;
+    for (org.apache.pekko.cluster.Member m : cluster.getMembers()) if (m.address().equals(address)) return false;
+    return true;
+  }
+
+  /** The live connection stayed silent while the claim waited: the claimant takes over. */
+  private Behavior<Command> onTakeoverWait() {
+    if (contender == null) return this;
+    getContext().getLog().info("node takeover: the live connection did not heartbeat within {}; the newer one takes over",
+        deps.settings().takeoverWait());
+    ActorRef<NodeSocket.Command> next = contender;
+    NodeFacts facts = contenderFacts;
+    clearContender();
+    if (socket != null && state.connected()) replaceLiveConnection();
+    accept(next, facts);
+    return this;
+  }
+
+  private void refuseContender(String why) {
+    metrics.inc("node_takeover_refused_total");
+    getContext().getLog().info("node takeover refused: {}", why);
+    contender.tell(new NodeSocket.CloseWith("NODE_ID_CONFLICT", "node id " + state.nodeId() + " is held by a live"
+        + " connection (" + why + ")"));
+    clearContender();
+  }
+
+  private void clearContender() {
+    contender = null;
+    contenderFacts = null;
+    timers.cancel(TakeoverWait.INSTANCE);
+    timers.cancel(RecheckClaim.INSTANCE);
+  }
+
+  /** The live connection's instance became unreachable while the claim waited (it crashed): the claimant takes over. */
+  private Behavior<Command> onRecheckClaim() {
+    if (contender == null || socket == null || !state.connected() || !connectionInstanceLost()) return this;
+    getContext().getLog().info("node takeover: the live connection's instance became unreachable; the newer one takes over");
+    ActorRef<NodeSocket.Command> next = contender;
+    NodeFacts facts = contenderFacts;
+    clearContender();
+    replaceLiveConnection();
+    accept(next, facts);
+    return this;
+  }
+
+  /** The live connection went away while a claim waited: the claimant registers now. */
+  private void promoteContender() {
+    if (contender == null) return;
+    ActorRef<NodeSocket.Command> next = contender;
+    NodeFacts facts = contenderFacts;
+    clearContender();
+    getContext().getLog().info("node takeover: the live connection went away; the waiting one registers");
+    accept(next, facts);
   }
 
   private Behavior<Command> onHeartbeat(Heartbeat m) {
@@ -297,6 +429,7 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
       return this;
     }
     metrics.inc("node_heartbeats_total");
+    if (contender != null) refuseContender("the live connection is still heartbeating");
     restartHeartbeatTimer();
     NodeFacts facts = state.facts().withHeartbeat(m.installedServices(), m.capabilityByType(), m.installedModels(),
         m.languageCapabilities(), m.metrics());
@@ -304,9 +437,14 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
   }
 
   private Behavior<Command> onSocketClosed(SocketClosed m) {
+    if (m.socket().equals(contender)) {
+      clearContender();
+      return this;
+    }
     if (!m.socket().equals(socket) || !state.connected()) return this;
     goOffline("socket closed");
     socket = null;
+    promoteContender();
     return this;
   }
 
@@ -324,6 +462,7 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
     if (s != null) s.tell(new NodeSocket.CloseWith("NODE_HEARTBEAT_TIMEOUT", "no heartbeat for "
         + deps.settings().heartbeatTimeout().toSeconds() + " s"));
     socket = null;
+    promoteContender();
     return this;
   }
 

@@ -4,8 +4,10 @@ import dev.polyglot.scheduler.cluster.ClusterMessage;
 import dev.polyglot.scheduler.cluster.Entities;
 import dev.polyglot.scheduler.config.SchedulerClock;
 import dev.polyglot.scheduler.config.SchedulerSettings;
+import dev.polyglot.scheduler.edge.Admission;
 import dev.polyglot.scheduler.edge.ErrorReplies;
 import dev.polyglot.scheduler.edge.InboundFlow;
+import dev.polyglot.scheduler.edge.Inbound;
 import dev.polyglot.scheduler.edge.Ids;
 import dev.polyglot.scheduler.edge.SocketAck;
 import dev.polyglot.scheduler.edge.SocketIn;
@@ -32,7 +34,9 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * commands, and encodes what the entity sends back. It owns no decisions beyond input validation and the
  * registration checks (schema version, GPU) that come before any state exists. Bad input gets an
  * {@code error} frame (rate-limited per code), a log line with a stable phrase, and a counter; it never
- * reaches the entity.
+ * reaches the entity. A connection is closed, after an {@code error} saying why, when no {@code node_register}
+ * arrives within {@code websocket.handshake-timeout}, when its peer sends nothing for {@code websocket.idle-timeout},
+ * and when its address or the instance registers nodes faster than {@code admission} allows.
  *
  * <p>Lost when it stops: nothing but the connection; the entity hears {@link NodeEntity.SocketClosed}.
  */
@@ -71,10 +75,12 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
   /** This instance stops: close with a normal close frame, no {@code error} frame; the agent reconnects elsewhere. */
   public enum InstanceStopping implements Command { INSTANCE }
 
-  public record Deps(SchedulerSettings settings, SchedulerClock clock, Entities entities, WireCodec codec) {}
+  public record Deps(SchedulerSettings settings, SchedulerClock clock, Entities entities, WireCodec codec,
+                     Admission admission) {}
 
-  public static Behavior<Command> create(ActorRef<SocketOut> out, Deps deps) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new NodeSocket(ctx, timers, out, deps)));
+  /** A connection from {@code address} (the key its registrations are rate-limited under). */
+  public static Behavior<Command> create(ActorRef<SocketOut> out, Deps deps, String address) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new NodeSocket(ctx, timers, out, deps, address)));
   }
 
   /**
@@ -85,6 +91,11 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
 
   /** A full window's confirmation has not come: ask again. */
   private enum MarkRetry implements Command { INSTANCE }
+  /** The handshake deadline: no {@code node_register} yet. */
+  private enum HandshakeDeadline implements Command { INSTANCE }
+
+  /** Time to see whether the peer has sent anything within the idle timeout. */
+  private enum IdleCheck implements Command { INSTANCE }
 
   /** The entity did not answer the pending registration in time. */
   private record RegisterTimeout(String pendingId) implements Command {}
@@ -96,6 +107,8 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
   private final Deps deps;
   private final Metrics metrics;
   private final ErrorReplies errors;
+  private final String address;
+  private final Inbound inbound;
   private String nodeId;       // set once registered; never changes
   private String pendingId;    // while the entity decides
   private NodeInbound.Register pending;
@@ -120,14 +133,19 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
   private record Unconfirmed(long seq, NodeEntity.ResultFromNode result, long sentAtMono) {}
   private long entityIncarnation;
 
-  private NodeSocket(ActorContext<Command> ctx, TimerScheduler<Command> timers, ActorRef<SocketOut> out, Deps deps) {
+  private NodeSocket(ActorContext<Command> ctx, TimerScheduler<Command> timers, ActorRef<SocketOut> out, Deps deps,
+                     String address) {
     super(ctx);
     this.timers = timers;
     this.out = out;
     this.deps = deps;
+    this.address = address;
     this.metrics = Metrics.get(ctx.getSystem());
     this.errors = new ErrorReplies(deps.settings().websocket().errorReplyInterval().toMillis());
     this.flow = new InboundFlow(deps.settings().flow().node());
+    this.inbound = new Inbound(deps.settings().websocket().idleTimeout().toMillis(), deps.clock().monoMillis());
+    timers.startSingleTimer(HandshakeDeadline.INSTANCE, HandshakeDeadline.INSTANCE, deps.settings().websocket().handshakeTimeout());
+    timers.startSingleTimer(IdleCheck.INSTANCE, IdleCheck.INSTANCE, deps.settings().websocket().idleTimeout());
   }
 
   @Override
@@ -147,12 +165,15 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
         .onMessageEquals(MarkRetry.INSTANCE, this::onMarkRetry)
         .onMessageEquals(InstanceStopping.INSTANCE, () -> close(null, null))
         .onMessage(RegisterTimeout.class, this::onRegisterTimeout)
+        .onMessageEquals(HandshakeDeadline.INSTANCE, this::onHandshakeDeadline)
+        .onMessageEquals(IdleCheck.INSTANCE, this::onIdleCheck)
         .build();
   }
 
   private Behavior<Command> onFrame(Frame f) {
     forwarded = false;
     pendingResult = null;
+    inbound.seen(deps.clock().monoMillis());
     if (!closing) handle(f.in());
     String to = forwarded ? nodeId : null;
     if (to != null) {
@@ -216,6 +237,32 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
     forwarded = true;
   }
 
+  private Behavior<Command> onHandshakeDeadline() {
+    if (nodeId != null || pendingId != null || closing) return this;
+    metrics.inc("handshake_timeouts_total", "socket", SOCKET);
+    getContext().getLog().info("handshake deadline passed on node socket: no node_register within {}",
+        deps.settings().websocket().handshakeTimeout());
+    return close("NODE_NOT_REGISTERED", "node_register expected within "
+        + deps.settings().websocket().handshakeTimeout().toSeconds() + " s of connecting; closing");
+  }
+
+  private Behavior<Command> onIdleCheck() {
+    if (closing) return this;
+    if (nodeId == null && pendingId != null) {
+      // the agent waits for our node_register_ack and sends nothing meanwhile (issue 15: keep its socket)
+      inbound.seen(deps.clock().monoMillis());
+    }
+    long left = inbound.leftMillis(deps.clock().monoMillis());
+    if (left > 0) {
+      timers.startSingleTimer(IdleCheck.INSTANCE, IdleCheck.INSTANCE, java.time.Duration.ofMillis(left));
+      return this;
+    }
+    metrics.inc("idle_closes_total", "socket", SOCKET);
+    getContext().getLog().info("idle node socket closed: no message for {}", deps.settings().websocket().idleTimeout());
+    return close(Inbound.IDLE_TIMEOUT, "no message for " + deps.settings().websocket().idleTimeout().toSeconds()
+        + " s; closing");
+  }
+
   private void handle(SocketIn in) {
     if (in instanceof SocketIn.TooBig t) {
       reject("MESSAGE_TOO_BIG", "message larger than " + t.limitBytes() + " bytes", "message too big");
@@ -277,10 +324,17 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
         getContext().getLog().info("node_register with a different node_id ignored on a registered connection");
       }
       registration = r;
-      entity().tell(new NodeEntity.Register(facts(r), false, getContext().getSelf()));
+      entity().tell(new NodeEntity.Register(facts(r), false, trusted(), getContext().getSelf()));
       return;
     }
     if (pendingId != null) return; // the entity is deciding on the first one
+    java.util.Optional<Admission.Refusal> limited = deps.admission().register(address);
+    if (limited.isPresent()) {
+      metrics.inc("admission_refused_total", "what", "node_registration", "code", limited.get().code());
+      getContext().getLog().info("node registration refused: {}", limited.get().message());
+      close(limited.get().code(), limited.get().message());
+      return;
+    }
     String schema = r.capabilitySchemaVersion();
     if (schema != null && !"2.0".equals(schema)) {
       reject("INVALID_CAPABILITY_SCHEMA", "capability_schema_version must be 2.0, got " + schema, "registration rejected");
@@ -304,7 +358,7 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
   private void askToRegister(String id, boolean generated) {
     pendingId = id;
     pendingGenerated = generated;
-    deps.entities().node(id).tell(new NodeEntity.Register(facts(pending), generated, getContext().getSelf()));
+    deps.entities().node(id).tell(new NodeEntity.Register(facts(pending), generated, trusted(), getContext().getSelf()));
     timers.startSingleTimer(RegisterTimeout.class, new RegisterTimeout(id), deps.settings().nodes().registerTimeout());
   }
 
@@ -313,7 +367,7 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
    * the connection, since an agent that loses it may never come back (the June agent reconnects once per process).
    */
   private Behavior<Command> onRegisterTimeout(RegisterTimeout t) {
-    if (nodeId != null || !t.pendingId().equals(pendingId)) return this;
+    if (closing || nodeId != null || !t.pendingId().equals(pendingId)) return this;
     metrics.inc("node_register_timeouts_total");
     getContext().getLog().warn("node registration unanswered: no reply for {} within {}; asking again", pendingId,
         deps.settings().nodes().registerTimeout());
@@ -326,7 +380,7 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
     metrics.inc("node_registered_again_total");
     getContext().getLog().info("node {} registered again on its open connection: {}", nodeId, m.reason());
     quietAck = true;
-    entity().tell(new NodeEntity.Register(facts(registration), false, getContext().getSelf()));
+    entity().tell(new NodeEntity.Register(facts(registration), false, trusted(), getContext().getSelf()));
     if (lastHeartbeat != null) onHeartbeat(lastHeartbeat);
     return this;
   }
@@ -393,8 +447,14 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
     if (closing) return this;
     if (code != null) send(ErrorFrame.of(code, message));
     closing = true;
+    timers.cancel(RegisterTimeout.class);
     out.tell(SocketOut.Complete.INSTANCE);
     return this;
+  }
+
+  /** A connection that passed the node credential (required of every node connection when one is configured). */
+  private boolean trusted() {
+    return deps.settings().nodes().token().isSet();
   }
 
   private org.apache.pekko.actor.typed.RecipientRef<NodeEntity.Command> entity() {

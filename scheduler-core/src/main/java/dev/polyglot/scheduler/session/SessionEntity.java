@@ -9,6 +9,7 @@ import dev.polyglot.scheduler.edge.Ids;
 import dev.polyglot.scheduler.job.Cut;
 import dev.polyglot.scheduler.job.JobOrder;
 import dev.polyglot.scheduler.job.SessionBound;
+import dev.polyglot.scheduler.metrics.MetricLabels;
 import dev.polyglot.scheduler.metrics.Metrics;
 import dev.polyglot.scheduler.node.NodeEntity;
 import dev.polyglot.scheduler.pool.PoolMembership;
@@ -855,7 +856,7 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
         waitingForCapacity.remove(f.jobId());
         sealed = sealed.forget(f.jobId());
         ledgerWrite(deps.ledger().finishJob(sessionId, f.jobId()), "finish_job");
-        metrics.inc("jobs_finished_total", "outcome", outcome(f.state()), "code", f.code() == null ? "" : f.code());
+        metrics.inc("jobs_finished_total", "outcome", outcome(f.state()), "code", MetricLabels.jobCode(f.code()));
       } else if (e instanceof JobBook.Effect.AttemptStarted a) {
         metrics.inc("job_attempts_total", "reason", a.reason());
       } else if (ending) {

@@ -4,7 +4,9 @@ import dev.polyglot.scheduler.cluster.ClusterMessage;
 import dev.polyglot.scheduler.cluster.Entities;
 import dev.polyglot.scheduler.config.SchedulerClock;
 import dev.polyglot.scheduler.config.SchedulerSettings;
+import dev.polyglot.scheduler.edge.Admission;
 import dev.polyglot.scheduler.edge.ErrorReplies;
+import dev.polyglot.scheduler.edge.Inbound;
 import dev.polyglot.scheduler.edge.InboundFlow;
 import dev.polyglot.scheduler.edge.ReplayBuffer;
 import dev.polyglot.scheduler.edge.Ids;
@@ -75,7 +77,14 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
   /** A full window's confirmation has not come, or kept audio waits for news: ask again. */
   private enum MarkRetry implements Command { INSTANCE }
 
-  public record Deps(SchedulerSettings settings, SchedulerClock clock, Entities entities, WireCodec codec) {}
+  public record Deps(SchedulerSettings settings, SchedulerClock clock, Entities entities, WireCodec codec,
+                     Admission admission) {}
+
+  /** The handshake deadline: no {@code session_init} yet. */
+  private enum HandshakeDeadline implements Command { INSTANCE }
+
+  /** Time to see whether the peer has sent anything within the idle timeout. */
+  private enum IdleCheck implements Command { INSTANCE }
 
   public static Behavior<Command> create(ActorRef<SocketOut> out, Deps deps) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new SessionSocket(ctx, timers, out, deps)));
@@ -87,6 +96,9 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
   private final ActorRef<SocketOut> out;
   private final Deps deps;
   private final InboundFlow flow;
+  private final Inbound inbound;
+  private boolean initialized;
+  private boolean closing;
   /** Per session: the audio messages not yet durable in the ledger, to send again to a re-created session (P9). */
   private final java.util.Map<String, ReplayBuffer<SessionEntity.Command>> kept = new java.util.HashMap<>();
   /** Per session: when it last answered (monotonic ms), to probe one that went quiet while audio is kept. */
@@ -104,6 +116,9 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
     super(ctx);
     this.timers = timers;
     this.flow = new InboundFlow(deps.settings().flow().session());
+    this.inbound = new Inbound(deps.settings().websocket().idleTimeout().toMillis(), deps.clock().monoMillis());
+    timers.startSingleTimer(HandshakeDeadline.INSTANCE, HandshakeDeadline.INSTANCE, deps.settings().websocket().handshakeTimeout());
+    timers.startSingleTimer(IdleCheck.INSTANCE, IdleCheck.INSTANCE, deps.settings().websocket().idleTimeout());
     this.out = out;
     this.deps = deps;
     this.metrics = Metrics.get(ctx.getSystem());
@@ -123,13 +138,16 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
         .onMessage(Replay.class, this::onReplay)
         .onMessageEquals(MarkRetry.INSTANCE, this::onMarkRetry)
         .onMessageEquals(InstanceStopping.INSTANCE, this::onInstanceStopping)
+        .onMessageEquals(HandshakeDeadline.INSTANCE, this::onHandshakeDeadline)
+        .onMessageEquals(IdleCheck.INSTANCE, this::onIdleCheck)
         .onMessageEquals(StreamEnded.INSTANCE, this::onStreamEnded)
         .build();
   }
 
   private Behavior<Command> onFrame(Frame f) {
     forwardedTo = null;
-    handle(f.in());
+    inbound.seen(deps.clock().monoMillis());
+    if (!closing) handle(f.in());
     if (forwardedTo != null) {
       InboundFlow.Mark mark = flow.forwarded(forwardedTo, in(f));
       if (mark != null) mark(mark);
@@ -138,6 +156,37 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
       metrics.inc("inbound_window_full_total", "socket", SOCKET);
       timers.startTimerWithFixedDelay(MarkRetry.INSTANCE, MarkRetry.INSTANCE, deps.settings().flow().markRetry());
     }
+    return this;
+  }
+
+  private Behavior<Command> onHandshakeDeadline() {
+    if (initialized || closing) return this;
+    metrics.inc("handshake_timeouts_total", "socket", SOCKET);
+    getContext().getLog().info("handshake deadline passed on session socket: no session_init within {}",
+        deps.settings().websocket().handshakeTimeout());
+    return closeWith("INVALID_SESSION", "session_init expected within "
+        + deps.settings().websocket().handshakeTimeout().toSeconds() + " s of connecting; closing");
+  }
+
+  private Behavior<Command> onIdleCheck() {
+    if (closing) return this;
+    long left = inbound.leftMillis(deps.clock().monoMillis());
+    if (left > 0) {
+      timers.startSingleTimer(IdleCheck.INSTANCE, IdleCheck.INSTANCE, java.time.Duration.ofMillis(left));
+      return this;
+    }
+    metrics.inc("idle_closes_total", "socket", SOCKET);
+    getContext().getLog().info("idle session socket closed: no message for {}", deps.settings().websocket().idleTimeout());
+    return closeWith(Inbound.IDLE_TIMEOUT, "no message for " + deps.settings().websocket().idleTimeout().toSeconds()
+        + " s; closing");
+  }
+
+  /** Sends an {@code error} naming why, then closes the connection; what arrives afterwards is ignored. */
+  private Behavior<Command> closeWith(String code, String message) {
+    if (closing) return this;
+    closing = true;
+    out.tell(new SocketOut.Text(deps.codec().encode((SessionOutbound) ErrorFrame.of(code, message))));
+    out.tell(SocketOut.Complete.INSTANCE);
     return this;
   }
 
@@ -215,7 +264,7 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
 
   private Behavior<Command> onEnded(Ended m) {
     live.remove(m.sessionId());
-    opened.remove(m.sessionId());
+    if (opened.remove(m.sessionId())) deps.admission().sessionEnded();
     kept.remove(m.sessionId());
     lastAnswer.remove(m.sessionId());
     if (flow.forget(m.sessionId())) timers.cancel(MarkRetry.INSTANCE);
@@ -225,6 +274,7 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
   private void handle(SocketIn in) {
     if (in instanceof SocketIn.TooBig t) {
       reject("MESSAGE_TOO_BIG", "message larger than " + t.limitBytes() + " bytes", "message too big");
+      closing = true;
       out.tell(SocketOut.Complete.INSTANCE);
       return;
     }
@@ -295,7 +345,18 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
           + deps.settings().sessions().maxPerConnection() + ", closing ones included)", "session limit reached");
       return;
     }
+    java.util.Optional<Admission.Refusal> full = deps.admission().startSession();
+    if (full.isPresent()) {
+      metrics.inc("admission_refused_total", "what", "session", "code", full.get().code());
+      getContext().getLog().info("session refused: {}", full.get().message());
+      // a socket without a session is of no use to its client: closed, so that it reconnects after its back-off
+      if (opened.isEmpty()) closeWith(full.get().code(), full.get().message());
+      else reject(full.get().code(), full.get().message(), "session refused");
+      return;
+    }
     String id = Ids.sessionId();
+    initialized = true;
+    timers.cancel(HandshakeDeadline.INSTANCE);
     live.add(id);
     opened.add(id);
     String trace = i.traceId() != null && !i.traceId().isEmpty() ? i.traceId() : Ids.uuid();
@@ -337,7 +398,11 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
   }
 
   private Behavior<Command> onStreamEnded() {
-    for (String id : opened) session(id).tell(new SessionEntity.SocketClosed(getContext().getSelf()));
+    for (String id : opened) {
+      session(id).tell(new SessionEntity.SocketClosed(getContext().getSelf()));
+      deps.admission().sessionEnded();
+    }
+    opened.clear();
     return Behaviors.stopped();
   }
 

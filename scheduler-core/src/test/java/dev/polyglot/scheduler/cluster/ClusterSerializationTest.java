@@ -83,7 +83,7 @@ class ClusterSerializationTest {
   void nodeCommandsSurvive() {
     ActorRef<NodeSocket.Command> socket = kit.createTestProbe(NodeSocket.Command.class).getRef();
     ActorRef<NodeEntity.ReserveReply> reply = kit.createTestProbe(NodeEntity.ReserveReply.class).getRef();
-    assertSurvives(new NodeEntity.Register(Fixtures.agentFacts(List.of("zh", "en")), true, socket));
+    assertSurvives(new NodeEntity.Register(Fixtures.agentFacts(List.of("zh", "en")), true, true, socket));
     assertSurvives(new NodeEntity.Heartbeat(Fixtures.usage(10, 1), null, null, null, null,
         JsonNodeFactory.instance.objectNode().put("x", 1), socket));
     assertSurvives(new NodeEntity.Reserve("job-1", 1, "s-1", 0, Set.of("asr"), Set.of("node-a"), reply));

@@ -64,7 +64,7 @@ class NodeEntityTest {
   private ActorRef<NodeEntity.Command> readyNode(SchedulerSettings settings) {
     ActorRef<NodeEntity.Command> node = spawn(settings);
     NodeFacts facts = Fixtures.agentFacts(List.of("zh", "en"));
-    node.tell(new NodeEntity.Register(facts, false, socket.getRef()));
+    node.tell(new NodeEntity.Register(facts, false, false, socket.getRef()));
     assertEquals(new NodeSocket.Registered("node-1", NodeStatus.REGISTERING), socket.receiveMessage());
     assertEquals(NodeStatus.REGISTERING, ((NodeSocket.SendStatus) socket.receiveMessage()).status());
     node.tell(heartbeat(Fixtures.usage(10, 0)));
@@ -119,7 +119,7 @@ class NodeEntityTest {
   @Test
   void warmupWithoutAHealthyHeartbeatDegradesTheNode() {
     ActorRef<NodeEntity.Command> node = spawn(TestSettings.with("scheduler.nodes.heartbeat-timeout = 300s"));
-    node.tell(new NodeEntity.Register(Fixtures.agentFacts(List.of("en")), false, socket.getRef()));
+    node.tell(new NodeEntity.Register(Fixtures.agentFacts(List.of("en")), false, false, socket.getRef()));
     socket.receiveSeveralMessages(2);
     clock.advance(Duration.ofSeconds(60).minusMillis(1));
     socket.expectNoMessage(Duration.ofMillis(50));
@@ -164,10 +164,10 @@ class NodeEntityTest {
   }
 
   @Test
-  void aNewerConnectionTakesOverAndTheOldSocketIsClosed() {
+  void aNewerTrustedConnectionTakesOverAtOnceAndTheOldSocketIsClosed() {
     ActorRef<NodeEntity.Command> node = readyNode(TestSettings.with(""));
     TestProbe<NodeSocket.Command> second = kit.createTestProbe();
-    node.tell(new NodeEntity.Register(Fixtures.agentFacts(List.of("en")), false, second.getRef()));
+    node.tell(new NodeEntity.Register(Fixtures.agentFacts(List.of("en")), false, true, second.getRef()));
     assertEquals("NODE_CONNECTION_REPLACED", ((NodeSocket.CloseWith) socket.receiveMessage()).code());
     assertInstanceOf(NodeSocket.Registered.class, second.receiveMessage());
     node.tell(new NodeEntity.SocketClosed(socket.getRef()));
@@ -185,10 +185,64 @@ class NodeEntityTest {
   }
 
   @Test
+  void anUntrustedClaimOfALiveNodeIdIsRefusedWhenTheLiveConnectionHeartbeats() {
+    ActorRef<NodeEntity.Command> node = readyNode(TestSettings.with(""));
+    TestProbe<NodeSocket.Command> claimant = kit.createTestProbe();
+    node.tell(new NodeEntity.Register(Fixtures.agentFacts(List.of("en")), false, false, claimant.getRef()));
+    claimant.expectNoMessage(Duration.ofMillis(50));
+    clock.advance(Duration.ofSeconds(15));
+    node.tell(heartbeat(Fixtures.usage(10, 0)));
+    assertEquals("NODE_ID_CONFLICT", ((NodeSocket.CloseWith) claimant.receiveMessage()).code());
+    clock.advance(Duration.ofSeconds(20));
+    socket.expectNoMessage(Duration.ofMillis(50));
+    TestProbe<NodeEntity.Summary> summary = kit.createTestProbe();
+    node.tell(new NodeEntity.GetSummary(summary.getRef()));
+    assertEquals(NodeStatus.READY, summary.receiveMessage().status(), "the live connection keeps its node");
+  }
+
+  /** The agent reconnected while its old connection was dead but not yet closed: it gets its id back. */
+  @Test
+  void anUntrustedClaimIsGrantedWhenTheLiveConnectionStaysSilentForTheTakeoverWait() {
+    ActorRef<NodeEntity.Command> node = readyNode(TestSettings.with(""));
+    TestProbe<NodeSocket.Command> claimant = kit.createTestProbe();
+    node.tell(new NodeEntity.Register(Fixtures.agentFacts(List.of("en")), false, false, claimant.getRef()));
+    clock.advance(Duration.ofSeconds(20).minusMillis(1));
+    claimant.expectNoMessage(Duration.ofMillis(50));
+    node.tell(new NodeEntity.Register(Fixtures.agentFacts(List.of("en")), false, false, claimant.getRef())); // asked again
+    clock.advance(Duration.ofMillis(1));
+    assertEquals("NODE_CONNECTION_REPLACED", ((NodeSocket.CloseWith) socket.receiveMessage()).code());
+    assertInstanceOf(NodeSocket.Registered.class, claimant.receiveMessage());
+  }
+
+  @Test
+  void anUntrustedClaimIsGrantedAtOnceWhenTheLiveConnectionCloses() {
+    ActorRef<NodeEntity.Command> node = readyNode(TestSettings.with(""));
+    TestProbe<NodeSocket.Command> claimant = kit.createTestProbe();
+    node.tell(new NodeEntity.Register(Fixtures.agentFacts(List.of("en")), false, false, claimant.getRef()));
+    claimant.expectNoMessage(Duration.ofMillis(50));
+    node.tell(new NodeEntity.SocketClosed(socket.getRef()));
+    assertInstanceOf(NodeSocket.Registered.class, claimant.receiveMessage());
+    TestProbe<NodeEntity.Summary> summary = kit.createTestProbe();
+    node.tell(new NodeEntity.GetSummary(summary.getRef()));
+    assertTrue(summary.receiveMessage().connected());
+  }
+
+  @Test
+  void aSecondUntrustedClaimWhileOneWaitsIsRefusedAtOnce() {
+    ActorRef<NodeEntity.Command> node = readyNode(TestSettings.with(""));
+    TestProbe<NodeSocket.Command> first = kit.createTestProbe();
+    TestProbe<NodeSocket.Command> second = kit.createTestProbe();
+    node.tell(new NodeEntity.Register(Fixtures.agentFacts(List.of("en")), false, false, first.getRef()));
+    node.tell(new NodeEntity.Register(Fixtures.agentFacts(List.of("en")), false, false, second.getRef()));
+    assertEquals("NODE_ID_CONFLICT", ((NodeSocket.CloseWith) second.receiveMessage()).code());
+    first.expectNoMessage(Duration.ofMillis(50));
+  }
+
+  @Test
   void aHeartbeatFromAReplacedConnectionClosesIt() {
     ActorRef<NodeEntity.Command> node = readyNode(TestSettings.with(""));
     TestProbe<NodeSocket.Command> second = kit.createTestProbe();
-    node.tell(new NodeEntity.Register(Fixtures.agentFacts(List.of("en")), false, second.getRef()));
+    node.tell(new NodeEntity.Register(Fixtures.agentFacts(List.of("en")), false, true, second.getRef()));
     socket.expectMessageClass(NodeSocket.CloseWith.class);
     node.tell(heartbeat(Fixtures.usage(10, 0)));
     assertEquals("NODE_NOT_REGISTERED", ((NodeSocket.CloseWith) socket.receiveMessage()).code());
@@ -198,7 +252,7 @@ class NodeEntityTest {
   void aGeneratedIdAlreadyKnownIsRefused() {
     ActorRef<NodeEntity.Command> node = readyNode(TestSettings.with(""));
     TestProbe<NodeSocket.Command> other = kit.createTestProbe();
-    node.tell(new NodeEntity.Register(Fixtures.agentFacts(List.of("en")), true, other.getRef()));
+    node.tell(new NodeEntity.Register(Fixtures.agentFacts(List.of("en")), true, false, other.getRef()));
     assertInstanceOf(NodeSocket.IdTaken.class, other.receiveMessage());
   }
 
@@ -252,6 +306,24 @@ class NodeEntityTest {
     TestProbe<NodeEntity.Summary> summary = kit.createTestProbe();
     reborn.tell(new NodeEntity.GetSummary(summary.getRef()));
     assertEquals(NodeStatus.READY, summary.receiveMessage().status());
+  }
+
+  /** Regression: a failed ledger read made the entity fail with a NullPointerException (seen in RedisSlowIT). */
+  @Test
+  void anEntityWhoseLedgerReadFailsStartsUnknownAndServesARegistration() {
+    var failing = new dev.polyglot.scheduler.testkit.FlakyLedger() {
+      @Override
+      public java.util.concurrent.CompletionStage<java.util.Optional<dev.polyglot.scheduler.store.Ledger.NodeSnapshot>> loadNode(String id) {
+        return java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException("ledger down (test)"));
+      }
+    };
+    Entities entities = new TestEntities(null, null, sessions.getRef());
+    ActorRef<NodeEntity.Command> node = kit.spawn(NodeEntity.create("node-2", new NodeEntity.Deps(TestSettings.with("").nodes(),
+        clock, directory.getRef(), entities, failing,
+        kit.<dev.polyglot.scheduler.cluster.InstanceReports.Command>createTestProbe().getRef(), Duration.ofSeconds(5)),
+        shard.getRef()));
+    node.tell(new NodeEntity.Register(Fixtures.agentFacts(List.of("zh", "en")), false, false, socket.getRef()));
+    assertInstanceOf(NodeSocket.Registered.class, socket.receiveMessage());
   }
 
   /** Issue 11: a result is not lost because the node entity that gave its job died with its instance. */

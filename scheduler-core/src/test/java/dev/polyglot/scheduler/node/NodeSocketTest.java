@@ -39,10 +39,19 @@ class NodeSocketTest {
     return socket("{\"type\":\"node_register\",\"node_id\":\"gpu-7\",\"capability_schema_version\":\"2.0\"}");
   }
 
-  private ActorRef<NodeSocket.Command> socket(String register) {
+  static final dev.polyglot.scheduler.config.SchedulerSettings SETTINGS =
+      TestSettings.with("scheduler.nodes.require-gpu = false");
+
+  private final ManualClock clock = new ManualClock(time);
+
+  private NodeSocket.Deps deps(dev.polyglot.scheduler.config.SchedulerSettings settings) {
     Entities entities = new TestEntities(entity.getRef(), null, null);
-    ActorRef<NodeSocket.Command> s = kit.spawn(NodeSocket.create(out.getRef(), new NodeSocket.Deps(
-        TestSettings.with("scheduler.nodes.require-gpu = false"), new ManualClock(time), entities, new WireCodec())));
+    return new NodeSocket.Deps(settings, clock, entities, new WireCodec(),
+        new dev.polyglot.scheduler.edge.Admission(settings.admission(), clock::monoMillis));
+  }
+
+  private ActorRef<NodeSocket.Command> socket(String register) {
+    ActorRef<NodeSocket.Command> s = kit.spawn(NodeSocket.create(out.getRef(), deps(SETTINGS), "192.0.2.1"));
     s.tell(new NodeSocket.Frame(new SocketIn.Text(register), acks.getRef()));
     acks.receiveMessage();
     return s;
@@ -143,6 +152,87 @@ class NodeSocketTest {
     out.expectNoMessage(Duration.ofMillis(50));
   }
 
+  private ActorRef<NodeSocket.Command> registering(NodeSocket.Deps deps, String address, TestProbe<SocketOut> to) {
+    ActorRef<NodeSocket.Command> s = kit.spawn(NodeSocket.create(to.getRef(), deps, address));
+    s.tell(new NodeSocket.Frame(new SocketIn.Text("{\"type\":\"node_register\",\"node_id\":\"gpu-7\","
+        + "\"capability_schema_version\":\"2.0\"}"), acks.getRef()));
+    acks.receiveMessage();
+    return s;
+  }
+
+  @Test
+  void aConnectionWithoutNodeRegisterIsToldWhatWasExpectedAndClosedAtTheHandshakeDeadline() {
+    kit.spawn(NodeSocket.create(out.getRef(), deps(SETTINGS), "192.0.2.1"));
+    clock.advance(Duration.ofSeconds(10).minusMillis(1));
+    out.expectNoMessage(Duration.ofMillis(50));
+    clock.advance(Duration.ofMillis(1));
+    String error = ((SocketOut.Text) out.receiveMessage()).text();
+    assertTrue(error.contains("\"code\":\"NODE_NOT_REGISTERED\"") && error.contains("node_register expected within 10 s"),
+        error);
+    assertEquals(SocketOut.Complete.INSTANCE, out.receiveMessage());
+  }
+
+  @Test
+  void aConnectionWhoseRegistrationIsPendingIsNotClosedAtTheHandshakeDeadline() {
+    socket();
+    entity.expectMessageClass(NodeEntity.Register.class);
+    clock.advance(Duration.ofSeconds(10));
+    out.expectNoMessage(Duration.ofMillis(50));
+  }
+
+  @Test
+  void aPeerThatSendsNothingIsClosedAfterTheIdleTimeoutAndTheSchedulersOwnFramesDoNotCount() {
+    ActorRef<NodeSocket.Command> s = socket();
+    entity.expectMessageClass(NodeEntity.Register.class);
+    s.tell(new NodeSocket.Registered("gpu-7", NodeStatus.REGISTERING));
+    out.receiveMessage(); // the ack
+    clock.advance(Duration.ofSeconds(60));
+    s.tell(new NodeSocket.Frame(new SocketIn.Text("{\"type\":\"node_heartbeat\",\"node_id\":\"gpu-7\",\"timestamp\":1,"
+        + "\"resource_usage\":{\"cpu_percent\":12.5,\"mem_percent\":40,\"running_jobs\":1}}"), acks.getRef()));
+    acks.receiveMessage();
+    entity.expectMessageClass(NodeEntity.Heartbeat.class);
+    clock.advance(Duration.ofSeconds(100));
+    s.tell(new NodeSocket.SendStatus(NodeStatus.READY, "healthy", 1L)); // outbound traffic keeps nothing alive
+    out.receiveMessage();
+    clock.advance(Duration.ofSeconds(20).minusMillis(1));
+    out.expectNoMessage(Duration.ofMillis(50));
+    clock.advance(Duration.ofMillis(1));
+    String error = ((SocketOut.Text) out.receiveMessage()).text();
+    assertTrue(error.contains("\"code\":\"IDLE_TIMEOUT\"") && error.contains("no message for 120 s"), error);
+    assertEquals(SocketOut.Complete.INSTANCE, out.receiveMessage());
+  }
+
+  @Test
+  void registrationsFasterThanTheAddressMayAreRefusedWithAClearCodeAndClosed() {
+    var settings = TestSettings.with("scheduler.nodes.require-gpu = false\n"
+        + "scheduler.admission.registrations-per-address-burst = 2\n"
+        + "scheduler.admission.registrations-per-address-per-second = 1");
+    NodeSocket.Deps shared = deps(settings);
+    registering(shared, "192.0.2.7", out);
+    registering(shared, "192.0.2.7", out);
+    entity.receiveSeveralMessages(2);
+    TestProbe<SocketOut> third = kit.createTestProbe();
+    registering(shared, "192.0.2.7", third);
+    String error = ((SocketOut.Text) third.receiveMessage()).text();
+    assertTrue(error.contains("\"code\":\"REGISTRATION_RATE_LIMITED\""), error);
+    assertEquals(SocketOut.Complete.INSTANCE, third.receiveMessage());
+    entity.expectNoMessage(Duration.ofMillis(50));
+    registering(shared, "192.0.2.8", kit.createTestProbe());
+    entity.expectMessageClass(NodeEntity.Register.class);
+    clock.advance(Duration.ofSeconds(1));
+    registering(shared, "192.0.2.7", kit.createTestProbe());
+    entity.expectMessageClass(NodeEntity.Register.class);
+  }
+
+  /** Issue 15: a registration the entity does not answer keeps the socket; the agent waits for its ack in silence. */
+  @Test
+  void anAgentWaitingForItsRegistrationAckIsNotClosedForIdleness() {
+    socket();
+    entity.expectMessageClass(NodeEntity.Register.class);
+    for (int i = 0; i < 30; i++) clock.advance(Duration.ofSeconds(10));
+    out.expectNoMessage(Duration.ofMillis(50));
+  }
+
   @Test
   void anInstanceStopClosesTheConnectionWithoutAnErrorFrame() {
     ActorRef<NodeSocket.Command> s = socket();
@@ -173,7 +263,7 @@ class NodeSocketTest {
     }
     assertEquals(java.util.List.of(16L, 32L, 48L, 64L), marks);
     acks.expectNoMessage(Duration.ofMillis(100));
-    time.timePasses(Duration.ofSeconds(2));
+    clock.advance(Duration.ofSeconds(2));
     assertEquals(64, entity.expectMessageClass(NodeEntity.Mark.class).seq(), "a full window asks again");
     s.tell(new NodeSocket.Taken(16, 5));
     assertEquals(SocketAck.INSTANCE, acks.receiveMessage(), "room again: the next frame may be read");
@@ -182,13 +272,7 @@ class NodeSocketTest {
   /** Issue 11: results sent to a node entity that died are sent again to its next incarnation. */
   @Test
   void unconfirmedResultsGoAgainToAReCreatedNodeEntity() {
-    ManualClock clock = new ManualClock(time);
-    ActorRef<NodeSocket.Command> s = kit.spawn(NodeSocket.create(out.getRef(), new NodeSocket.Deps(
-        TestSettings.with("scheduler.nodes.require-gpu = false"), clock, new TestEntities(entity.getRef(), null, null),
-        new WireCodec())));
-    s.tell(new NodeSocket.Frame(new SocketIn.Text(
-        "{\"type\":\"node_register\",\"node_id\":\"gpu-7\",\"capability_schema_version\":\"2.0\"}"), acks.getRef()));
-    acks.receiveMessage();
+    ActorRef<NodeSocket.Command> s = socket();
     entity.expectMessageClass(NodeEntity.Register.class);
     s.tell(new NodeSocket.Registered("gpu-7", NodeStatus.REGISTERING));
     out.receiveMessage(); // the ack

@@ -9,7 +9,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** An in-memory ledger whose session reads and utterance claims fail as many times as a test says. */
-public final class FlakyLedger implements Ledger {
+public class FlakyLedger implements Ledger {
   public final InMemoryLedger inner = new InMemoryLedger();
   public final AtomicInteger failingLoads = new AtomicInteger();
   public final AtomicInteger failingClaims = new AtomicInteger();

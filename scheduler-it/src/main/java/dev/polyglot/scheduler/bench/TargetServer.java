@@ -36,8 +36,19 @@ import org.apache.pekko.http.javadsl.server.Route;
 public final class TargetServer implements AutoCloseable {
   public static final String PORT_LINE = "BENCH-TARGET-PORT ";
 
-  /** Raised for thousands of sockets: Pekko HTTP's defaults are max-connections 1024 and backlog 100. */
+  /**
+   * Raised for thousands of sockets: Pekko HTTP's defaults are max-connections 1024 and backlog 100. Every rig socket
+   * comes from loopback, so the scheduler's per-address caps and registration rates are off, and its instance caps too
+   * (S2/S3 hold 10,000 node sockets); rig sessions send nothing while the fleet connects, so they may idle longer.
+   */
   static final String HTTP_OVERRIDES = """
+      scheduler.admission.max-sockets-per-address = 0
+      scheduler.admission.max-node-sockets = 0
+      scheduler.admission.max-session-sockets = 0
+      scheduler.admission.max-sessions = 0
+      scheduler.admission.registrations-per-address-burst = 0
+      scheduler.admission.registrations-burst = 0
+      scheduler.websocket.idle-timeout = 600s
       pekko.http.server.max-connections = 65536
       pekko.http.server.backlog = 4096
       pekko.http.server.idle-timeout = 600s

@@ -8,7 +8,7 @@ final class FakeNode {
   final Peer peer;
   String nodeId;
 
-  private FakeNode(Peer peer) {
+  FakeNode(Peer peer) {
     this.peer = peer;
   }
 

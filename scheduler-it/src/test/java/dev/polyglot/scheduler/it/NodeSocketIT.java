@@ -18,7 +18,11 @@ class NodeSocketIT {
 
   @BeforeAll
   static void start() {
-    server = Server.start("scheduler.websocket.node-max-message = 64KiB");
+    server = Server.start("""
+        scheduler.websocket.node-max-message = 64KiB
+        scheduler.nodes.takeover-wait = 1s
+        scheduler.stats.snapshot-interval = 200ms
+        """);
   }
 
   @AfterAll
@@ -74,8 +78,9 @@ class NodeSocketIT {
     assertTrue(n.peer.awaitClosed());
   }
 
+  /** The agent reconnected while its old connection was dead but not closed: it waits out the takeover wait (1 s here). */
   @Test
-  void aReconnectWithTheSameIdTakesOverAndTheOldSocketIsClosed() {
+  void aReconnectWithTheSameIdTakesOverFromASilentConnectionAndTheOldSocketIsClosed() {
     FakeNode first = FakeNode.ready(server.port, List.of("en"));
     FakeNode second = FakeNode.connect(server.port);
     assertEquals(first.nodeId, second.register(first.nodeId, List.of("en")));
@@ -172,8 +177,18 @@ class NodeSocketIT {
     FakeNode n = FakeNode.ready(server.port, List.of("en"));
     n.peer.send("{\"type\":\"not_a_type\"}");
     n.peer.await("error");
-    var r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-        java.net.URI.create("http://127.0.0.1:" + server.port + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    String series = "scheduler_invalid_message_total{socket=\"node\",code=\"INVALID_MESSAGE\"}";
+    java.util.concurrent.atomic.AtomicReference<java.net.http.HttpResponse<String>> last = new java.util.concurrent.atomic.AtomicReference<>();
+    Server.await("the counter in /metrics (refreshed every 200 ms)", () -> {
+      try {
+        last.set(java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create("http://127.0.0.1:" + server.port + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()));
+        return last.get().body().contains(series);
+      } catch (Exception e) {
+        return false;
+      }
+    });
+    var r = last.get();
     assertEquals(200, r.statusCode());
     assertTrue(r.body().contains("# TYPE scheduler_invalid_message_total counter"), r.body());
     assertTrue(r.body().contains("scheduler_invalid_message_total{socket=\"node\",code=\"INVALID_MESSAGE\"}"), r.body());

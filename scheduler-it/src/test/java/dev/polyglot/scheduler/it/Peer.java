@@ -41,9 +41,19 @@ class Peer implements WebSocket.Listener, AutoCloseable {
   }
 
   static Peer connect(String host, int port, String path) {
+    return connect(host, port, path, java.util.Map.of());
+  }
+
+  /** Connects with extra request headers (e.g. {@code Authorization}). */
+  static Peer connect(int port, String path, java.util.Map<String, String> headers) {
+    return connect("127.0.0.1", port, path, headers);
+  }
+
+  static Peer connect(String host, int port, String path, java.util.Map<String, String> headers) {
     Peer p = new Peer();
-    p.ws = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(WAIT)
-        .buildAsync(URI.create("ws://" + host + ":" + port + path), p).join();
+    WebSocket.Builder b = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(WAIT);
+    headers.forEach(b::header);
+    p.ws = b.buildAsync(URI.create("ws://" + host + ":" + port + path), p).join();
     return p;
   }
 
