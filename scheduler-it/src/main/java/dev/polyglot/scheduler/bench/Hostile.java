@@ -56,7 +56,7 @@ public final class Hostile {
     volatile WebSocket ws;
     volatile boolean reading = true;
 
-    static Probe open(HttpClient client, String host, int port, String path) {
+    public static Probe open(HttpClient client, String host, int port, String path) {
       Probe p = new Probe();
       p.ws = client.newWebSocketBuilder().connectTimeout(WAIT).buildAsync(URI.create("ws://" + host + ":" + port + path), p)
           .orTimeout(WAIT.toSeconds(), TimeUnit.SECONDS).join();
@@ -131,7 +131,7 @@ public final class Hostile {
     }
   }
 
-  static HttpClient client() {
+  public static HttpClient client() {
     return HttpClient.newBuilder().connectTimeout(WAIT).build();
   }
 
@@ -377,20 +377,30 @@ public final class Hostile {
     return new Outcome("fake nodes from one address", n, n - acked.get(), since(t0), acked.get() + " registered");
   }
 
-  /** A session that stops reading while the scheduler sends it errors: stopped when it hears OUTBOUND_QUEUE_FULL or is closed. */
+  /**
+   * A session that stops reading while it asks for replies as fast as it can ({@code client_heartbeat}, each answered
+   * by a {@code server_heartbeat}): stopped when the scheduler closes it instead of queueing replies without bound.
+   */
   public static Outcome slowReader(String host, int port, int messages) {
     long t0 = System.nanoTime();
     Probe p = Probe.open(client(), host, port, "/ws/session");
-    p.reading = false; // requests nothing more after the first message
-    // every one of these gets an error reply (rate-limited per code): unknown sessions, so the replies pile up
-    for (int i = 0; i < messages && !p.isClosed(); i++) {
-      if (!p.send("{\"type\":\"client_heartbeat\",\"session_id\":\"s-" + i + "\"}", true, Duration.ofSeconds(2))) break;
-      if (!p.send("{\"type\":\"session_init\",\"src_lang\":\"zh\",\"tgt_lang\":\"en\"}", true, Duration.ofSeconds(2))) break;
+    String sid = initSession(p, "ca", "cb");
+    p.reading = false; // from the next message on, nothing more is read: TCP fills, then the scheduler's queue
+    int sent = 0;
+    for (; sent < messages && !p.isClosed(); sent++) {
+      if (!p.send("{\"type\":\"client_heartbeat\",\"session_id\":\"" + sid + "\",\"timestamp\":1}", true,
+          Duration.ofSeconds(2))) {
+        break;
+      }
     }
+    p.reading = true; // now read what the scheduler sent: it ends with its error and close if it gave up on us
+    p.ws.request(Long.MAX_VALUE);
     awaitQuietly(p::isClosed, Duration.ofSeconds(15));
     boolean closed = p.isClosed();
+    boolean told = p.gotError("OUTBOUND_QUEUE_FULL");
     p.abort();
-    return new Outcome("slow reader", 1, closed ? 1 : 0, since(t0), closed ? "closed" : "still open");
+    return new Outcome("slow reader", 1, closed ? 1 : 0, since(t0), (closed ? "closed" : "still open") + " after "
+        + sent + " heartbeats" + (told ? ", told OUTBOUND_QUEUE_FULL" : ""));
   }
 
   /** {@code requests} GETs of {@code path} from {@code threads} threads: how many were served, and how fast. */
@@ -464,6 +474,7 @@ public final class Hostile {
       byte[] frame = new byte[806];
       String payload = Base64.getEncoder().encodeToString(frame);
       long seq = 0;
+      long lastHeartbeat = System.nanoTime();
       java.util.Set<String> answered = new java.util.HashSet<>();
       while (running) {
         long t0 = System.nanoTime();
@@ -483,6 +494,13 @@ public final class Hostile {
                 + "\"text_translated\":\"canary\",\"processing_time_ms\":1}", true, WAIT);
           }
           sleep(Duration.ofMillis(5));
+        }
+        if (System.nanoTime() - lastHeartbeat > TimeUnit.SECONDS.toNanos(3)) {
+          // a live agent heartbeats (every 15 s for the real one): its id cannot be taken over meanwhile
+          node.send("{\"type\":\"node_heartbeat\",\"node_id\":\"" + nodeId + "\",\"timestamp\":1,\"resource_usage\":"
+              + "{\"cpu_percent\":10,\"gpu_percent\":10,\"mem_percent\":10,\"running_jobs\":0}}", true, WAIT);
+          session.send("{\"type\":\"client_heartbeat\",\"session_id\":\"" + sid + "\",\"timestamp\":1}", true, WAIT);
+          lastHeartbeat = System.nanoTime();
         }
         if (countType(session, "translation_result") > before) {
           latencies.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
