@@ -50,6 +50,12 @@ public final class BenchMain {
         names.add(a);
       }
     }
+    if (names.size() == 1 && names.get(0).equalsIgnoreCase("hostile")) {
+      Path dir = Path.of(opts.getOrDefault("out", "scheduler-it/target/bench"));
+      Files.createDirectories(dir);
+      HostileBench.run(opts, dir);
+      return new Report();
+    }
     if (names.isEmpty()) names.add("S1");
     if (names.size() == 1 && names.get(0).equalsIgnoreCase("all")) names = List.of("S1", "S1-hangover", "S2", "S3", "S4");
     Path out = Path.of(opts.getOrDefault("out", "scheduler-it/target/bench"));

@@ -87,32 +87,9 @@ final class SchedulerProcess implements AutoCloseable {
     }
   }
 
-  /**
-   * The heap in use right after a full collection, in bytes, read from outside with the JDK's own tools ({@code jcmd
-   * GC.run}, then {@code jstat -gc}: survivor, eden and old generation in use).
-   */
+  /** The heap in use right after a full collection, in bytes, read from outside ({@code jcmd}). */
   long heapUsedAfterGc() {
-    try {
-      Path bin = Path.of(System.getProperty("java.home"), "bin");
-      run(bin.resolve("jcmd").toString(), Long.toString(process.pid()), "GC.run");
-      List<String> out = run(bin.resolve("jstat").toString(), "-gc", Long.toString(process.pid()));
-      String[] head = out.get(0).trim().split("\\s+");
-      String[] vals = out.get(1).trim().split("\\s+");
-      double kb = 0;
-      for (int i = 0; i < head.length; i++) {
-        if (List.of("S0U", "S1U", "EU", "OU").contains(head[i])) kb += Double.parseDouble(vals[i]);
-      }
-      return (long) (kb * 1024);
-    } catch (Exception e) {
-      throw new AssertionError("could not read the heap of " + name, e);
-    }
-  }
-
-  private static List<String> run(String... cmd) throws Exception {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    List<String> lines = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
-    if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) p.destroyForcibly();
-    return lines;
+    return dev.polyglot.scheduler.bench.Heap.usedAfterGc(process.pid());
   }
 
   /** The body of {@code GET /ready} when it answers 200, else null. */
