@@ -8,6 +8,7 @@ import dev.polyglot.scheduler.edge.ErrorReplies;
 import dev.polyglot.scheduler.edge.Ids;
 import dev.polyglot.scheduler.edge.SocketAck;
 import dev.polyglot.scheduler.edge.SocketIn;
+import dev.polyglot.scheduler.edge.SocketLink;
 import dev.polyglot.scheduler.edge.SocketOut;
 import dev.polyglot.scheduler.metrics.Metrics;
 import dev.polyglot.scheduler.protocol.ErrorFrame;
@@ -29,7 +30,9 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * {@code sessions.max-per-connection} live ones), checks that every message names a live session of this
  * socket, and forwards to the SessionEntity; it turns the entity's {@link ClientEvent}s into wire messages.
  * Bad input gets an {@code error} frame (rate-limited per code), a log line with a stable phrase and a
- * counter, and never reaches an entity.
+ * counter, and never reaches an entity. It writes through its connection's bounded outbound queue
+ * ({@link SocketLink}); a client that does not read until the queue is full gets {@code error OUTBOUND_QUEUE_FULL},
+ * its sessions end at once and the connection is closed.
  *
  * <p>Lost when it stops: the connection. Every session it opened hears {@link SessionEntity.SocketClosed}.
  */
@@ -51,13 +54,20 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
 
   public record Deps(SchedulerSettings settings, SchedulerClock clock, Entities entities, WireCodec codec) {}
 
+  /** A socket whose connection is {@code link} (the WebSocket bridge creates both). */
+  public static Behavior<Command> create(SocketLink link, Deps deps) {
+    return Behaviors.setup(ctx -> new SessionSocket(ctx, link, deps));
+  }
+
+  /** A socket writing to {@code out} with the configured outbound bounds (tests). */
   public static Behavior<Command> create(ActorRef<SocketOut> out, Deps deps) {
-    return Behaviors.setup(ctx -> new SessionSocket(ctx, out, deps));
+    var ws = deps.settings().websocket();
+    return create(new SocketLink(out, ws.outboundQueueSize(), ws.outboundQueueBytes(), ws.sessionMaxMessage()), deps);
   }
 
   private static final String SOCKET = "session";
 
-  private final ActorRef<SocketOut> out;
+  private final SocketLink link;
   private final Deps deps;
   private final Metrics metrics;
   private final ErrorReplies errors;
@@ -65,10 +75,12 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
   private final LinkedHashSet<String> live = new LinkedHashSet<>();
   /** Every session this socket opened, closing ones included: all hear when the socket closes. */
   private final Set<String> opened = new LinkedHashSet<>();
+  /** Closing: nothing more is read or written. */
+  private boolean closing;
 
-  private SessionSocket(ActorContext<Command> ctx, ActorRef<SocketOut> out, Deps deps) {
+  private SessionSocket(ActorContext<Command> ctx, SocketLink link, Deps deps) {
     super(ctx);
-    this.out = out;
+    this.link = link;
     this.deps = deps;
     this.metrics = Metrics.get(ctx.getSystem());
     this.errors = new ErrorReplies(deps.settings().websocket().errorReplyInterval().toMillis());
@@ -91,15 +103,24 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
   }
 
   private Behavior<Command> onFrame(Frame f) {
-    handle(f.in());
+    if (!closing) handle(f.in());
     f.ackTo().tell(SocketAck.INSTANCE);
     return this;
   }
 
   private void handle(SocketIn in) {
     if (in instanceof SocketIn.TooBig t) {
-      reject("MESSAGE_TOO_BIG", "message larger than " + t.limitBytes() + " bytes", "message too big");
-      out.tell(SocketOut.Complete.INSTANCE);
+      getContext().getLog().debug("message too big on session socket: larger than {} bytes", t.limitBytes());
+      metrics.inc("invalid_message_total", "socket", SOCKET, "code", "MESSAGE_TOO_BIG");
+      close("MESSAGE_TOO_BIG", "message larger than " + t.limitBytes() + " bytes");
+      return;
+    }
+    if (in instanceof SocketIn.OverBudget b) {
+      getContext().getLog().info("inbound budget exhausted: a message on a session socket refused (unfinished messages"
+          + " of all connections may hold {} bytes)", b.budgetBytes());
+      metrics.inc("inbound_budget_refused_total", "socket", SOCKET);
+      metrics.inc("invalid_message_total", "socket", SOCKET, "code", "MESSAGE_TOO_BIG");
+      close("MESSAGE_TOO_BIG", "message refused: the scheduler is receiving too much at once, try again later");
       return;
     }
     if (in instanceof SocketIn.Binary) {
@@ -180,20 +201,50 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
   }
 
   private Behavior<Command> onDeliver(Deliver d) {
-    out.tell(new SocketOut.Text(deps.codec().encode(WireEvents.toWire(d.event()))));
+    write(WireEvents.toWire(d.event()));
     return this;
   }
 
   private Behavior<Command> onStreamEnded() {
-    for (String id : opened) session(id).tell(new SessionEntity.SocketClosed(getContext().getSelf()));
+    tellSessionsClosed();
     return Behaviors.stopped();
+  }
+
+  private void tellSessionsClosed() {
+    for (String id : opened) session(id).tell(new SessionEntity.SocketClosed(getContext().getSelf()));
+    opened.clear();
+    live.clear();
+  }
+
+  private void write(SessionOutbound m) {
+    if (closing) return;
+    if (!link.offer(deps.codec().encode(m))) outboundFull();
+  }
+
+  /**
+   * The client does not read: its queue reached a bound. It gets {@code error OUTBOUND_QUEUE_FULL} after what is
+   * queued, the connection closes, and its sessions end now (they cannot reach their client any more).
+   */
+  private void outboundFull() {
+    metrics.inc("outbound_queue_full_total", "socket", SOCKET);
+    getContext().getLog().warn("outbound queue full on session socket {}: {} frames / {} bytes queued (bounds {} / {}); closing",
+        live, link.queuedFrames(), link.queuedBytes(), link.maxFrames(), link.maxBytes());
+    close("OUTBOUND_QUEUE_FULL", "the client does not read its messages; closing the connection");
+    tellSessionsClosed();
+  }
+
+  /** Closes after what is queued, with a last {@code error} frame naming the reason. */
+  private void close(String code, String message) {
+    if (closing) return;
+    closing = true;
+    link.closeWith(deps.codec().encode((SessionOutbound) ErrorFrame.of(code, message)));
   }
 
   private void reject(String code, String message, String phrase) {
     getContext().getLog().debug("{} on session socket: {} {}", phrase, code, message);
     metrics.inc("invalid_message_total", "socket", SOCKET, "code", code);
-    if (errors.allow(code, deps.clock().monoMillis()) || "MESSAGE_TOO_BIG".equals(code)) {
-      out.tell(new SocketOut.Text(deps.codec().encode((SessionOutbound) ErrorFrame.of(code, message))));
+    if (errors.allow(code, deps.clock().monoMillis())) {
+      write(ErrorFrame.of(code, message));
     } else {
       metrics.inc("error_reply_suppressed_total", "socket", SOCKET, "code", code);
     }

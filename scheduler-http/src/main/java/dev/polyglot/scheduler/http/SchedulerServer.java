@@ -6,14 +6,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.polyglot.scheduler.cluster.InstanceReports;
 import dev.polyglot.scheduler.cluster.SchedulerRuntime;
+import dev.polyglot.scheduler.config.MemoryBudgets;
 import dev.polyglot.scheduler.dispatch.Dispatcher;
-import dev.polyglot.scheduler.edge.SocketOut;
+import dev.polyglot.scheduler.edge.InboundBudget;
+import dev.polyglot.scheduler.edge.SocketLink;
 import dev.polyglot.scheduler.node.NodeSocket;
 import dev.polyglot.scheduler.session.SessionSocket;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -28,7 +29,9 @@ import org.apache.pekko.http.javadsl.server.Route;
 
 /**
  * The one HTTP listener (PROTOCOL.md §1): {@code /ws/node}, {@code /ws/session}, {@code /health} and
- * {@code /ready}. Each WebSocket gets its own socket actor; nothing here decides anything.
+ * {@code /ready}. Each WebSocket gets its own socket actor; nothing here decides anything. It owns the instance's
+ * {@link MemoryBudgets} (fixed from the max heap when it is created, and logged then) and the one
+ * {@link InboundBudget} all its connections share.
  */
 public final class SchedulerServer {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -36,10 +39,30 @@ public final class SchedulerServer {
   private final SchedulerRuntime runtime;
   private final ActorSystem<?> system;
   private final AtomicLong connections = new AtomicLong();
+  private final MemoryBudgets budgets;
+  private final InboundBudget inboundBudget;
 
   public SchedulerServer(SchedulerRuntime runtime) {
     this.runtime = runtime;
     this.system = runtime.system();
+    this.budgets = MemoryBudgets.of(runtime.settings().websocket(), Runtime.getRuntime().maxMemory());
+    this.inboundBudget = new InboundBudget(budgets.partialMessages());
+    system.log().info(budgets.describe());
+    if (budgets.capOverBudget()) {
+      system.log().warn("memory budgets: a per-connection message cap is larger than the partial-message budget ({});"
+          + " such messages will always be refused: raise the heap (SCHEDULER_HEAP) or"
+          + " scheduler.websocket.partial-message-budget", budgets.partialMessages());
+    }
+  }
+
+  /** What this instance's connections may hold, as logged at start-up. */
+  public MemoryBudgets budgets() {
+    return budgets;
+  }
+
+  /** The budget for unfinished inbound messages that every connection of this listener shares. */
+  public InboundBudget inboundBudget() {
+    return inboundBudget;
   }
 
   /** Binds {@code host:port} from the settings (port 0 picks a free one) and unbinds on coordinated shutdown. */
@@ -62,20 +85,21 @@ public final class SchedulerServer {
   private org.apache.pekko.stream.javadsl.Flow<org.apache.pekko.http.javadsl.model.ws.Message,
       org.apache.pekko.http.javadsl.model.ws.Message, org.apache.pekko.NotUsed> nodeFlow() {
     NodeSocket.Deps deps = new NodeSocket.Deps(runtime.settings(), runtime.clock(), runtime.entities(), runtime.codec());
-    return WebSocketBridge.flow(system, runtime.settings().websocket().nodeMaxMessage(),
-        runtime.settings().websocket().outboundQueueSize(),
+    // a node socket accepts small messages only until its node_register succeeded (the socket raises its limit)
+    return WebSocketBridge.flow(system, new WebSocketBridge.Limits(budgets.unregisteredNodeMaxMessage(),
+            budgets.outboundFrames(), budgets.outboundBytes()), inboundBudget,
         new WebSocketBridge.Adapter<>((ack, in) -> new NodeSocket.Frame(in, ack), NodeSocket.Started::new, NodeSocket.StreamEnded.INSTANCE),
-        (ActorRef<SocketOut> out) -> system.systemActorOf(NodeSocket.create(out, deps),
+        (SocketLink link) -> system.systemActorOf(NodeSocket.create(link, deps),
             "node-socket-" + connections.incrementAndGet(), Props.empty()));
   }
 
   private org.apache.pekko.stream.javadsl.Flow<org.apache.pekko.http.javadsl.model.ws.Message,
       org.apache.pekko.http.javadsl.model.ws.Message, org.apache.pekko.NotUsed> sessionFlow() {
     SessionSocket.Deps deps = new SessionSocket.Deps(runtime.settings(), runtime.clock(), runtime.entities(), runtime.codec());
-    return WebSocketBridge.flow(system, runtime.settings().websocket().sessionMaxMessage(),
-        runtime.settings().websocket().outboundQueueSize(),
+    return WebSocketBridge.flow(system, new WebSocketBridge.Limits(budgets.sessionMaxMessage(),
+            budgets.outboundFrames(), budgets.outboundBytes()), inboundBudget,
         new WebSocketBridge.Adapter<>((ack, in) -> new SessionSocket.Frame(in, ack), SessionSocket.Started::new, SessionSocket.StreamEnded.INSTANCE),
-        (ActorRef<SocketOut> out) -> system.systemActorOf(SessionSocket.create(out, deps),
+        (SocketLink link) -> system.systemActorOf(SessionSocket.create(link, deps),
             "session-socket-" + connections.incrementAndGet(), Props.empty()));
   }
 
@@ -94,6 +118,10 @@ public final class SchedulerServer {
       lastName = name;
       b.append(series).append(' ').append(e.getValue()).append('\n');
     }
+    b.append("# TYPE scheduler_inbound_partial_bytes gauge\n");
+    b.append("scheduler_inbound_partial_bytes ").append(inboundBudget.held()).append('\n');
+    b.append("# TYPE scheduler_inbound_partial_budget_bytes gauge\n");
+    b.append("scheduler_inbound_partial_budget_bytes ").append(inboundBudget.limit()).append('\n');
     if (runtime.ledger() instanceof dev.polyglot.scheduler.store.RedisLedger redis) {
       b.append("# TYPE scheduler_redis_failed_operations_total counter\n");
       b.append("scheduler_redis_failed_operations_total ").append(redis.failures()).append('\n');
