@@ -18,8 +18,9 @@ public record MemoryBudgets(long maxHeap, long partialMessages, boolean derived,
   public static MemoryBudgets of(SchedulerSettings.WebSocket ws, long maxHeap) {
     boolean derived = ws.partialMessageBudget() == 0;
     long partial = derived ? Math.max(1, maxHeap / HEAP_FRACTION) : ws.partialMessageBudget();
+    // an unregistered node socket never gets more than a registered one
     return new MemoryBudgets(maxHeap, partial, derived, ws.sessionMaxMessage(), ws.nodeMaxMessage(),
-        ws.unregisteredNodeMaxMessage(), ws.outboundQueueSize(), ws.outboundQueueBytes());
+        Math.min(ws.unregisteredNodeMaxMessage(), ws.nodeMaxMessage()), ws.outboundQueueSize(), ws.outboundQueueBytes());
   }
 
   /** Caps larger than the whole budget: such a message could never be received (worth a warning at start-up). */

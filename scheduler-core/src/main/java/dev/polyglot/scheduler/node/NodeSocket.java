@@ -81,7 +81,8 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
   /** A socket writing to {@code out} with the configured outbound bounds (tests). */
   public static Behavior<Command> create(ActorRef<SocketOut> out, Deps deps) {
     var ws = deps.settings().websocket();
-    return create(new SocketLink(out, ws.outboundQueueSize(), ws.outboundQueueBytes(), ws.unregisteredNodeMaxMessage()), deps);
+    return create(new SocketLink(out, ws.outboundQueueSize(), ws.outboundQueueBytes(),
+        Math.min(ws.unregisteredNodeMaxMessage(), ws.nodeMaxMessage())), deps);
   }
 
   /** The entity did not answer the pending registration in time. */

@@ -18,12 +18,16 @@ import org.apache.pekko.stream.stage.GraphStageLogic;
  * checked as it arrives against the connection's current limit ({@link SocketLink#inboundLimit()}, read per part, so a
  * node socket's limit rises the moment its registration succeeds) and, for text that is kept, against the instance's
  * {@link InboundBudget}. A message over either is reported at once ({@link SocketIn.TooBig} or
- * {@link SocketIn.OverBudget}) and this stage stops: Pekko HTTP discards the message's remaining frames without
- * keeping them, and the socket actor closes the connection. So a connection never holds more than its limit of one
- * message, and all connections together never more than the budget, whatever the sender does.
+ * {@link SocketIn.OverBudget}), so the socket actor closes the connection while the peer is still sending; the
+ * message's remaining parts are then read and discarded, never kept. So a connection never holds more than its limit
+ * of one message, and all connections together never more than the budget, whatever the senders do.
  *
- * <p>Binary messages (not part of the protocol) are counted against the same limit but never kept.
- * Whatever was reserved is returned when the message completes, is refused, or its connection fails mid-message.
+ * <p>The rest of a refused message is drained here rather than cancelled: cancelling a streamed message's source ends
+ * Pekko HTTP's whole inbound stream, and the coupled outbound side with it, before the actor's {@code error} frame
+ * goes out (observed with Pekko HTTP 1.3.0).
+ *
+ * <p>Binary messages (not part of the protocol) are counted against the same limit but never kept. Whatever was
+ * reserved is returned when the message completes, is refused, or its connection fails mid-message.
  */
 final class MessageAssembly extends GraphStage<FlowShape<byte[], SocketIn>> {
   private final Inlet<byte[]> in = Inlet.create("MessageAssembly.in");
@@ -59,16 +63,24 @@ final class MessageAssembly extends GraphStage<FlowShape<byte[], SocketIn>> {
     return new GraphStageLogic(shape) {
       private final PartialMessage message = new PartialMessage(budget);
       private long binaryBytes;
+      /** Refused: the rest of the message is read and dropped. */
+      private boolean draining;
 
       {
         setHandler(in, new AbstractInHandler() {
           @Override
           public void onPush() {
-            onPart(grab(in));
+            byte[] part = grab(in);
+            if (!draining) onPart(part);
+            pull(in);
           }
 
           @Override
           public void onUpstreamFinish() {
+            if (draining) {
+              completeStage();
+              return;
+            }
             SocketIn whole = text ? new SocketIn.Text(message.finish()) : SocketIn.Binary.INSTANCE;
             emit(out, whole, () -> completeStage());
           }
@@ -86,20 +98,19 @@ final class MessageAssembly extends GraphStage<FlowShape<byte[], SocketIn>> {
         if (!text) {
           binaryBytes += part.length;
           if (binaryBytes > limit) refuse(new SocketIn.TooBig(limit));
-          else pull(in);
           return;
         }
         switch (message.add(part, limit)) {
-          case KEPT -> pull(in);
+          case KEPT -> { }
           case OVER_LIMIT -> refuse(new SocketIn.TooBig(limit));
           case OVER_BUDGET -> refuse(new SocketIn.OverBudget(budget.limit()));
         }
       }
 
-      /** Reports the refusal and reads no further part (Pekko HTTP discards the rest of the message). */
+      /** Reports the refusal now; the message's further parts are dropped as they come. */
       private void refuse(SocketIn why) {
-        cancel(in);
-        emit(out, why, () -> completeStage());
+        draining = true;
+        emit(out, why);
       }
 
       @Override

@@ -26,11 +26,22 @@ class Peer implements WebSocket.Listener, AutoCloseable {
   private final StringBuilder partial = new StringBuilder();
   final CompletableFuture<Integer> closed = new CompletableFuture<>();
   private WebSocket ws;
+  /** Messages requested from the socket when it opens; fewer than all makes a peer that stops reading. */
+  private long initialDemand = Long.MAX_VALUE;
   /** Sees every message as it arrives, on the socket's thread, before it is queued for {@link #await}. */
   private volatile java.util.function.Consumer<JsonNode> observer = m -> {};
 
   static Peer connect(int port, String path) {
+    return connect(port, path, Long.MAX_VALUE);
+  }
+
+  /**
+   * A peer that reads only {@code demand} messages (each text fragment counts as one) and then stops reading until
+   * {@link #request} is called: the JDK client then stops reading its TCP socket, as a slow or stuck browser would.
+   */
+  static Peer connect(int port, String path, long demand) {
     Peer p = new Peer();
+    p.initialDemand = demand;
     p.ws = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(WAIT)
         .buildAsync(URI.create("ws://127.0.0.1:" + port + path), p).join();
     return p;
@@ -38,6 +49,16 @@ class Peer implements WebSocket.Listener, AutoCloseable {
 
   synchronized void send(String json) {
     ws.sendText(json, true).join();
+  }
+
+  /** Sends one frame of a text message; {@code last} ends the message. Completes when the frame was written. */
+  CompletableFuture<WebSocket> sendPart(String text, boolean last) {
+    return ws.sendText(text, last);
+  }
+
+  /** Reads {@code n} more messages (Long.MAX_VALUE: all from now on). */
+  void request(long n) {
+    ws.request(n);
   }
 
   void sendBinary(byte[] data) {
@@ -121,7 +142,7 @@ class Peer implements WebSocket.Listener, AutoCloseable {
 
   @Override
   public void onOpen(WebSocket webSocket) {
-    webSocket.request(Long.MAX_VALUE);
+    webSocket.request(initialDemand);
   }
 
   @Override
