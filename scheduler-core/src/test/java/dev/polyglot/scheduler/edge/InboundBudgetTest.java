@@ -82,14 +82,18 @@ class InboundBudgetTest {
   }
 
   @Test
-  void aMessageKeepsItsPartsAndReturnsItsReservationWhenFinished() {
+  void aFinishedMessageKeepsItsReservationUntilTheActorTakesIt() {
     InboundBudget budget = new InboundBudget(1_000);
     PartialMessage m = new PartialMessage(budget);
     assertEquals(PartialMessage.Outcome.KEPT, m.add("{\"type\":".getBytes(StandardCharsets.UTF_8), 100));
     assertEquals(PartialMessage.Outcome.KEPT, m.add("\"é文😀\"}".getBytes(StandardCharsets.UTF_8), 100));
     assertEquals(m.bytes(), budget.held());
     assertEquals("{\"type\":\"é文😀\"}", m.finish());
+    assertEquals(m.bytes(), budget.held(), "complete but not yet taken: still counted");
+    m.release();
     assertEquals(0, budget.held());
+    m.release();
+    assertEquals(0, budget.held(), "released once");
   }
 
   @Test
@@ -127,6 +131,21 @@ class InboundBudgetTest {
     m.release();
     assertEquals(0, budget.held());
     assertThrows(IllegalStateException.class, m::finish);
+  }
+
+  @Test
+  void aMessageFinishedAndReleasedFromTwoThreadsAtOnceIsReturnedOnce() throws Exception {
+    InboundBudget budget = new InboundBudget(1_000_000);
+    for (int i = 0; i < 200; i++) {
+      PartialMessage m = new PartialMessage(budget);
+      m.add(bytes(100), 1_000);
+      m.finish();
+      Thread other = new Thread(m::release);
+      other.start();
+      m.release();
+      other.join();
+      assertEquals(0, budget.held());
+    }
   }
 
   @Test

@@ -4,6 +4,7 @@ import dev.polyglot.scheduler.edge.InboundBudget;
 import dev.polyglot.scheduler.edge.PartialMessage;
 import dev.polyglot.scheduler.edge.SocketIn;
 import dev.polyglot.scheduler.edge.SocketLink;
+import java.util.Queue;
 import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.FlowShape;
 import org.apache.pekko.stream.Inlet;
@@ -14,7 +15,7 @@ import org.apache.pekko.stream.stage.GraphStage;
 import org.apache.pekko.stream.stage.GraphStageLogic;
 
 /**
- * One streamed inbound message (its parts as bytes, in order) into exactly one {@link SocketIn}. Every part is
+ * One streamed inbound message (its parts as bytes, in order) into exactly one {@link Assembled} message. Every part is
  * checked as it arrives against the connection's current limit ({@link SocketLink#inboundLimit()}, read per part, so a
  * node socket's limit rises the moment its registration succeeds) and, for text that is kept, against the instance's
  * {@link InboundBudget}. A message over either is reported at once ({@link SocketIn.TooBig} or
@@ -26,35 +27,47 @@ import org.apache.pekko.stream.stage.GraphStageLogic;
  * Pekko HTTP's whole inbound stream, and the coupled outbound side with it, before the actor's {@code error} frame
  * goes out (observed with Pekko HTTP 1.3.0).
  *
- * <p>Binary messages (not part of the protocol) are counted against the same limit but never kept. Whatever was
- * reserved is returned when the message completes, is refused, or its connection fails mid-message.
+ * <p>A complete text message keeps its reservation until the socket actor takes it: it goes out with its
+ * {@link PartialMessage} and onto the connection's {@code waiting} queue, and the bridge releases it when it hands the
+ * message to the actor, or when the connection ends. A message refused or cut off mid-way returns its reservation
+ * here. Binary messages (not part of the protocol) are counted against the same limit but never kept.
  */
-final class MessageAssembly extends GraphStage<FlowShape<byte[], SocketIn>> {
+final class MessageAssembly extends GraphStage<FlowShape<byte[], MessageAssembly.Assembled>> {
+
+  /** One inbound message for the socket actor, and what it still holds of the budget (null: nothing). */
+  record Assembled(SocketIn in, PartialMessage held) {
+    static Assembled of(SocketIn in) {
+      return new Assembled(in, null);
+    }
+  }
+
   private final Inlet<byte[]> in = Inlet.create("MessageAssembly.in");
-  private final Outlet<SocketIn> out = Outlet.create("MessageAssembly.out");
-  private final FlowShape<byte[], SocketIn> shape = FlowShape.of(in, out);
+  private final Outlet<Assembled> out = Outlet.create("MessageAssembly.out");
+  private final FlowShape<byte[], Assembled> shape = FlowShape.of(in, out);
   private final SocketLink link;
   private final InboundBudget budget;
+  private final Queue<PartialMessage> waiting;
   private final boolean text;
 
-  private MessageAssembly(SocketLink link, InboundBudget budget, boolean text) {
+  private MessageAssembly(SocketLink link, InboundBudget budget, Queue<PartialMessage> waiting, boolean text) {
     this.link = link;
     this.budget = budget;
+    this.waiting = waiting;
     this.text = text;
   }
 
-  /** A text message: kept (as UTF-8 bytes) up to the limit and within the budget. */
-  static MessageAssembly text(SocketLink link, InboundBudget budget) {
-    return new MessageAssembly(link, budget, true);
+  /** A text message: kept (as UTF-8 bytes) up to the limit and within the budget; once complete, put on {@code waiting}. */
+  static MessageAssembly text(SocketLink link, InboundBudget budget, Queue<PartialMessage> waiting) {
+    return new MessageAssembly(link, budget, waiting, true);
   }
 
   /** A binary message: only counted. */
   static MessageAssembly binary(SocketLink link, InboundBudget budget) {
-    return new MessageAssembly(link, budget, false);
+    return new MessageAssembly(link, budget, null, false);
   }
 
   @Override
-  public FlowShape<byte[], SocketIn> shape() {
+  public FlowShape<byte[], Assembled> shape() {
     return shape;
   }
 
@@ -81,7 +94,13 @@ final class MessageAssembly extends GraphStage<FlowShape<byte[], SocketIn>> {
               completeStage();
               return;
             }
-            SocketIn whole = text ? new SocketIn.Text(message.finish()) : SocketIn.Binary.INSTANCE;
+            Assembled whole;
+            if (text) {
+              whole = new Assembled(new SocketIn.Text(message.finish()), message);
+              waiting.add(message);
+            } else {
+              whole = Assembled.of(SocketIn.Binary.INSTANCE);
+            }
             emit(out, whole, () -> completeStage());
           }
         });
@@ -110,12 +129,12 @@ final class MessageAssembly extends GraphStage<FlowShape<byte[], SocketIn>> {
       /** Reports the refusal now; the message's further parts are dropped as they come. */
       private void refuse(SocketIn why) {
         draining = true;
-        emit(out, why);
+        emit(out, Assembled.of(why));
       }
 
       @Override
       public void postStop() {
-        message.release();
+        if (!message.finished()) message.release(); // a finished one is released by whoever takes it
       }
     };
   }

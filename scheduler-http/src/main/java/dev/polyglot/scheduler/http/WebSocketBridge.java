@@ -1,12 +1,15 @@
 package dev.polyglot.scheduler.http;
 
 import dev.polyglot.scheduler.edge.InboundBudget;
+import dev.polyglot.scheduler.edge.PartialMessage;
 import dev.polyglot.scheduler.edge.SocketAck;
 import dev.polyglot.scheduler.edge.SocketIn;
 import dev.polyglot.scheduler.edge.SocketLink;
 import dev.polyglot.scheduler.edge.SocketOut;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Function;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -30,7 +33,9 @@ import org.apache.pekko.util.ByteString;
  * <p>Inbound, each message is reassembled by a {@link MessageAssembly} that enforces the connection's current limit
  * and the instance's {@link InboundBudget} as the parts arrive (a message over either is reported at once and never
  * held), then handed to the actor one at a time with backpressure: the actor acknowledges each, and at most one more
- * complete message waits for it. Once the actor closes the connection no further message is read.
+ * complete message waits for it, still counted in the budget until the actor takes it. So a connection holds at most
+ * one budgeted message (unfinished, or complete and waiting) besides the one its actor is handling. Once the actor
+ * closes the connection no further message is read.
  *
  * <p>Outbound, frames go through a queue bounded in frames and bytes. The actor learns from the link when the queue
  * is full (it then writes {@code error OUTBOUND_QUEUE_FULL} and closes); the stream's own buffer is sized so that it
@@ -55,10 +60,25 @@ final class WebSocketBridge {
         .preMaterialize(mat);
     SocketLink link = new SocketLink(out.first(), limits.outboundFrames(), limits.outboundBytes(), limits.initialMaxMessage());
     ActorRef<C> socket = spawn.apply(link);
+    // complete messages that still hold their reservation: released when the actor takes them, or at the end
+    Queue<PartialMessage> waiting = new ConcurrentLinkedQueue<>();
+    org.apache.pekko.japi.function.Function2<ActorRef<SocketAck>, MessageAssembly.Assembled, C> toActor = (ack, a) -> {
+      if (a.held() != null) {
+        a.held().release();
+        waiting.remove(a.held());
+      }
+      return adapter.frame().apply(ack, a.in());
+    };
     Sink<Message, NotUsed> in = Flow.<Message>create()
         .via(new ReadGate<>(link))
-        .flatMapConcat(m -> assemble(m, link, budget))
-        .to(ActorSink.actorRefWithBackpressure(socket, adapter.frame(), adapter.started(),
+        .flatMapConcat(m -> assemble(m, link, budget, waiting))
+        .watchTermination((notUsed, done) -> {
+          done.whenComplete((d, ex) -> {
+            for (PartialMessage m; (m = waiting.poll()) != null; ) m.release();
+          });
+          return notUsed;
+        })
+        .to(ActorSink.actorRefWithBackpressure(socket, toActor, adapter.started(),
                 SocketAck.INSTANCE, adapter.ended(), ex -> adapter.ended())
             // one complete message waits for the actor at most (the default would read 16 ahead)
             .addAttributes(Attributes.inputBuffer(1, 1)));
@@ -79,20 +99,23 @@ final class WebSocketBridge {
    * One inbound message as one {@link SocketIn}. A strict message arrived whole (one network read); a streamed one is
    * assembled inside this connection's stream (a sub-stream, no stream of its own per message), part by part.
    */
-  private static Source<SocketIn, NotUsed> assemble(Message m, SocketLink link, InboundBudget budget) {
+  private static Source<MessageAssembly.Assembled, NotUsed> assemble(Message m, SocketLink link, InboundBudget budget,
+                                                                    Queue<PartialMessage> waiting) {
     long limit = link.inboundLimit();
     if (m.isText()) {
       TextMessage t = m.asTextMessage();
-      if (t.isStrict()) {
+      if (t.isStrict()) { // arrived whole in one network read: bounded by the read size, not budgeted
         String s = t.getStrictText();
-        return Source.single(utf8Length(s) > limit ? new SocketIn.TooBig(limit) : new SocketIn.Text(s));
+        return Source.single(MessageAssembly.Assembled.of(
+            utf8Length(s) > limit ? new SocketIn.TooBig(limit) : new SocketIn.Text(s)));
       }
       return t.getStreamedText().map(part -> part.getBytes(StandardCharsets.UTF_8))
-          .via(MessageAssembly.text(link, budget)).mapMaterializedValue(x -> NotUsed.getInstance());
+          .via(MessageAssembly.text(link, budget, waiting)).mapMaterializedValue(x -> NotUsed.getInstance());
     }
     var b = m.asBinaryMessage();
     if (b.isStrict()) {
-      return Source.single(b.getStrictData().size() > limit ? new SocketIn.TooBig(limit) : SocketIn.Binary.INSTANCE);
+      return Source.single(MessageAssembly.Assembled.of(
+          b.getStrictData().size() > limit ? new SocketIn.TooBig(limit) : SocketIn.Binary.INSTANCE));
     }
     return b.getStreamedData().map(ByteString::toArrayUnsafe)
         .via(MessageAssembly.binary(link, budget)).mapMaterializedValue(x -> NotUsed.getInstance());

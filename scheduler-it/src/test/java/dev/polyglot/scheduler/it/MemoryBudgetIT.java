@@ -85,6 +85,8 @@ class MemoryBudgetIT {
     assertEquals("INVALID_MESSAGE", node.peer.await("error").path("code").asText(), "the connection reads on");
     assertTrue(node.peer.all("error").isEmpty(), "no MESSAGE_TOO_BIG for the registered node");
     assertFalse(node.peer.closed.isDone());
+    Server.await("the taken message's reservation returned", () -> server.http.inboundBudget().held() == 0);
+    assertTrue(server.http.inboundBudget().peak() >= 100 * 1024, "the streamed message was counted while it came");
     node.close();
   }
 
