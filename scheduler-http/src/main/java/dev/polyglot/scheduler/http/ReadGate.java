@@ -13,7 +13,8 @@ import org.apache.pekko.stream.stage.GraphStageLogic;
 /**
  * Stops reading a connection's next message once its socket actor started to close it ({@link SocketLink#closing()}),
  * without completing anything: the peer's further frames wait in TCP, not in memory. A peer that then does not read
- * our last frames either leaves the connection idle in both directions, so Pekko HTTP's idle timeout ends it; a peer
+ * our last frames either leaves the connection idle in both directions, so the connection's idle timeout
+ * ({@code pekko.http.server.idle-timeout}, set from {@code scheduler.websocket.idle-timeout}) ends it; a peer
  * that reads gets the close as usual. Completion and failure pass through.
  */
 final class ReadGate<T> extends GraphStage<FlowShape<T, T>> {

@@ -123,7 +123,7 @@ class MemoryBudgetIT {
 
   /**
    * A peer that neither reads nor sends once its queue filled: the scheduler reads nothing more from it either, so the
-   * connection is idle both ways and Pekko HTTP's idle timeout (5 s here) drops it. Proof from the peer's side: reading
+   * connection is idle both ways and the connection's idle timeout (5 s here) drops it. Proof from the peer's side: reading
    * again afterwards finds the connection reset, where a kept connection would still deliver the queued frames, the
    * error and a close 1000 (as the test above shows).
    */
