@@ -62,23 +62,15 @@ final class WebSocketBridge {
     ActorRef<C> socket = spawn.apply(link);
     // complete messages that still hold their reservation: released when the actor takes them, or at the end
     Queue<PartialMessage> waiting = new ConcurrentLinkedQueue<>();
-    org.apache.pekko.japi.function.Function2<ActorRef<SocketAck>, MessageAssembly.Assembled, C> toActor = (ack, a) -> {
-      if (a.held() != null) {
-        a.held().release();
-        waiting.remove(a.held());
-      }
-      return adapter.frame().apply(ack, a.in());
-    };
     Sink<Message, NotUsed> in = Flow.<Message>create()
         .via(new ReadGate<>(link))
         .flatMapConcat(m -> assemble(m, link, budget, waiting))
         .watchTermination((notUsed, done) -> {
-          done.whenComplete((d, ex) -> {
-            for (PartialMessage m; (m = waiting.poll()) != null; ) m.release();
-          });
+          done.whenComplete((d, ex) -> releaseAll(waiting));
           return notUsed;
         })
-        .to(ActorSink.actorRefWithBackpressure(socket, toActor, adapter.started(),
+        .to(ActorSink.<MessageAssembly.Assembled, C, SocketAck>actorRefWithBackpressure(socket,
+                (ack, a) -> handOver(adapter, waiting, ack, a), adapter.started(),
                 SocketAck.INSTANCE, adapter.ended(), ex -> adapter.ended())
             // one complete message waits for the actor at most (the default would read 16 ahead)
             .addAttributes(Attributes.inputBuffer(1, 1)));
@@ -93,6 +85,21 @@ final class WebSocketBridge {
           return notUsed;
         });
     return Flow.fromSinkAndSourceCoupled(in, outSource);
+  }
+
+  /** The actor takes a message: what it held of the budget is returned now. */
+  private static <C> C handOver(Adapter<C> adapter, Queue<PartialMessage> waiting, ActorRef<SocketAck> ack,
+                                MessageAssembly.Assembled a) throws Exception {
+    if (a.held() != null) {
+      a.held().release();
+      waiting.remove(a.held());
+    }
+    return adapter.frame().apply(ack, a.in());
+  }
+
+  /** The connection ended: messages that never reached the actor return what they held. */
+  private static void releaseAll(Queue<PartialMessage> waiting) {
+    for (PartialMessage m; (m = waiting.poll()) != null; ) m.release();
   }
 
   /**

@@ -66,6 +66,8 @@ class MemoryBudgetIT {
     System.out.printf("over-cap message: error after %.1f MiB sent (cap 1 MiB), closed with %d; FIN never sent%n",
         (sentAtError < 0 ? sent : sentAtError) / (double) (1 << 20), p.closed.get());
     assertTrue(sent < limit, "the error came while the client was still sending, after " + sent + " bytes");
+    assertTrue(server.http.inboundBudget().peak() <= 1 << 20,
+        "the scheduler never held more than the cap: peak " + server.http.inboundBudget().peak());
     Server.await("the refused message's reservation returned", () -> server.http.inboundBudget().held() == 0);
   }
 
