@@ -30,9 +30,26 @@ public record SchedulerSettings(
 
   public record Http(String host, int port, Duration requestHeaderTimeout, Secret apiToken) {}
 
+  /**
+   * {@code partialMessageBudget} 0 means "auto": derived from the max heap at start-up ({@link MemoryBudgets}).
+   * {@code outboundQueueBytes} counts characters of the queued JSON.
+   */
   public record WebSocket(Duration keepAliveInterval, Duration idleTimeout, long sessionMaxMessage,
                           long nodeMaxMessage, int outboundQueueSize, Duration errorReplyInterval,
-                          Duration handshakeTimeout) {}
+                          Duration handshakeTimeout,
+                          long unregisteredNodeMaxMessage, long partialMessageBudget, long outboundQueueBytes) {
+    public WebSocket {
+      if (sessionMaxMessage <= 0 || nodeMaxMessage <= 0 || unregisteredNodeMaxMessage <= 0) {
+        throw new IllegalArgumentException("scheduler.websocket.*-max-message must be positive");
+      }
+      if (outboundQueueSize < 1 || outboundQueueBytes < 1) {
+        throw new IllegalArgumentException("scheduler.websocket.outbound-queue-size and outbound-queue-bytes must be positive");
+      }
+      if (partialMessageBudget < 0) {
+        throw new IllegalArgumentException("scheduler.websocket.partial-message-budget must be \"auto\" or a positive size");
+      }
+    }
+  }
 
   /** {@code token} is the node credential (empty = nodes are untrusted); {@code takeoverWait} see reference.conf. */
   public record Nodes(boolean requireGpu, int maxConcurrentJobs, double resourceThresholdPercent,
@@ -89,6 +106,14 @@ public record SchedulerSettings(
   public record Flow(InboundWindow.Limits session, InboundWindow.Limits node, Duration markRetry, int maxLiveJobs,
                      long keptAudioBytes) {}
 
+  /** A size, or 0 for {@code "auto"}. */
+  private static long budget(Config c, String key) {
+    if ("auto".equals(c.getValue(key).unwrapped())) return 0;
+    long bytes = c.getBytes(key);
+    if (bytes <= 0) throw new IllegalArgumentException("scheduler.websocket." + key + " must be \"auto\" or a positive size");
+    return bytes;
+  }
+
   /** Reads the {@code scheduler} block of a resolved config (reference.conf supplies every default). */
   public static SchedulerSettings from(Config root) {
     Config c = root.getConfig("scheduler");
@@ -107,7 +132,9 @@ public record SchedulerSettings(
         new WebSocket(ws.getDuration("keep-alive-interval"), ws.getDuration("idle-timeout"),
             ws.getBytes("session-max-message"), ws.getBytes("node-max-message"),
             ws.getInt("outbound-queue-size"), ws.getDuration("error-reply-interval"),
-            ws.getDuration("handshake-timeout")),
+            ws.getDuration("handshake-timeout"),
+            ws.getBytes("unregistered-node-max-message"), budget(ws, "partial-message-budget"),
+            ws.getBytes("outbound-queue-bytes")),
         new Nodes(n.getBoolean("require-gpu"), n.getInt("max-concurrent-jobs"),
             n.getDouble("resource-threshold-percent"), n.getDuration("heartbeat-timeout"),
             n.getDuration("warmup-timeout"), n.getInt("unhealthy-heartbeats-to-degrade"),

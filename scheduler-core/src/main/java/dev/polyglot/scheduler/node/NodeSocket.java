@@ -11,6 +11,7 @@ import dev.polyglot.scheduler.edge.Inbound;
 import dev.polyglot.scheduler.edge.Ids;
 import dev.polyglot.scheduler.edge.SocketAck;
 import dev.polyglot.scheduler.edge.SocketIn;
+import dev.polyglot.scheduler.edge.SocketLink;
 import dev.polyglot.scheduler.edge.SocketOut;
 import dev.polyglot.scheduler.job.JobOrder;
 import dev.polyglot.scheduler.job.NodeResult;
@@ -78,9 +79,19 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
   public record Deps(SchedulerSettings settings, SchedulerClock clock, Entities entities, WireCodec codec,
                      Admission admission) {}
 
-  /** A connection from {@code address} (the key its registrations are rate-limited under). */
+  /**
+   * A socket whose connection is {@code link} (the WebSocket bridge creates both), from {@code address} (the key its
+   * registrations are rate-limited under).
+   */
+  public static Behavior<Command> create(SocketLink link, Deps deps, String address) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new NodeSocket(ctx, timers, link, deps, address)));
+  }
+
+  /** A socket writing to {@code out} with the configured outbound bounds (tests). */
   public static Behavior<Command> create(ActorRef<SocketOut> out, Deps deps, String address) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new NodeSocket(ctx, timers, out, deps, address)));
+    var ws = deps.settings().websocket();
+    return create(new SocketLink(out, ws.outboundQueueSize(), ws.outboundQueueBytes(),
+        Math.min(ws.unregisteredNodeMaxMessage(), ws.nodeMaxMessage())), deps, address);
   }
 
   /**
@@ -103,7 +114,7 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
   private static final String SOCKET = "node";
 
   private final TimerScheduler<Command> timers;
-  private final ActorRef<SocketOut> out;
+  private final SocketLink link;
   private final Deps deps;
   private final Metrics metrics;
   private final ErrorReplies errors;
@@ -133,11 +144,11 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
   private record Unconfirmed(long seq, NodeEntity.ResultFromNode result, long sentAtMono) {}
   private long entityIncarnation;
 
-  private NodeSocket(ActorContext<Command> ctx, TimerScheduler<Command> timers, ActorRef<SocketOut> out, Deps deps,
+  private NodeSocket(ActorContext<Command> ctx, TimerScheduler<Command> timers, SocketLink link, Deps deps,
                      String address) {
     super(ctx);
     this.timers = timers;
-    this.out = out;
+    this.link = link;
     this.deps = deps;
     this.address = address;
     this.metrics = Metrics.get(ctx.getSystem());
@@ -265,8 +276,19 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
 
   private void handle(SocketIn in) {
     if (in instanceof SocketIn.TooBig t) {
-      reject("MESSAGE_TOO_BIG", "message larger than " + t.limitBytes() + " bytes", "message too big");
-      close("MESSAGE_TOO_BIG", "message larger than " + t.limitBytes() + " bytes");
+      String detail = "message larger than " + t.limitBytes() + " bytes"
+          + (nodeId == null ? " (the limit until node_register succeeded)" : "");
+      getContext().getLog().debug("message too big on node socket: {}", detail);
+      metrics.inc("invalid_message_total", "socket", SOCKET, "code", "MESSAGE_TOO_BIG");
+      close("MESSAGE_TOO_BIG", detail);
+      return;
+    }
+    if (in instanceof SocketIn.OverBudget b) {
+      getContext().getLog().info("inbound budget exhausted: a message on node socket {} refused (unfinished messages of"
+          + " all connections may hold {} bytes)", nodeId, b.budgetBytes());
+      metrics.inc("inbound_budget_refused_total", "socket", SOCKET);
+      metrics.inc("invalid_message_total", "socket", SOCKET, "code", "MESSAGE_TOO_BIG");
+      close("MESSAGE_TOO_BIG", "message refused: the scheduler is receiving too much at once, try again later");
       return;
     }
     if (in instanceof SocketIn.Binary) {
@@ -390,6 +412,7 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
     if (nodeId == null) {
       timers.cancel(RegisterTimeout.class);
       nodeId = m.nodeId();
+      link.inboundLimit(deps.settings().websocket().nodeMaxMessage());
       pendingId = null;
       registration = pending;
       pending = null;
@@ -420,35 +443,52 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
   }
 
   private Behavior<Command> onStreamEnded() {
+    tellEntityClosed();
+    return Behaviors.stopped();
+  }
+
+  private void tellEntityClosed() {
     if (nodeId != null) entity().tell(new NodeEntity.SocketClosed(getContext().getSelf()));
     else if (pendingId != null) deps.entities().node(pendingId).tell(new NodeEntity.SocketClosed(getContext().getSelf()));
-    return Behaviors.stopped();
   }
 
   // ---------------------------------------------------------------- output
 
   private Behavior<Command> send(NodeOutbound m) {
-    if (!closing) out.tell(new SocketOut.Text(deps.codec().encode(m)));
+    if (closing) return this;
+    if (!link.offer(deps.codec().encode(m))) outboundFull();
     return this;
+  }
+
+  /**
+   * The node does not read: its queue reached a bound. It gets {@code error OUTBOUND_QUEUE_FULL} after what is queued,
+   * the connection closes, and the entity hears at once that this connection is gone (so its jobs fail over now).
+   */
+  private void outboundFull() {
+    metrics.inc("outbound_queue_full_total", "socket", SOCKET);
+    getContext().getLog().warn("outbound queue full on node socket {}: {} frames / {} bytes queued (bounds {} / {}); closing",
+        nodeId, link.queuedFrames(), link.queuedBytes(), link.maxFrames(), link.maxBytes());
+    close("OUTBOUND_QUEUE_FULL", "the node does not read its messages; closing the connection");
+    tellEntityClosed();
   }
 
   /** Replies to bad input: logged with a stable phrase, counted, and answered at most once per interval per code. */
   private void reject(String code, String message, String phrase) {
     getContext().getLog().debug("{} on node socket: {} {}", phrase, code, message);
     metrics.inc("invalid_message_total", "socket", SOCKET, "code", code);
-    if (errors.allow(code, deps.clock().monoMillis()) || "MESSAGE_TOO_BIG".equals(code)) {
+    if (errors.allow(code, deps.clock().monoMillis())) {
       send(ErrorFrame.of(code, message));
     } else {
       metrics.inc("error_reply_suppressed_total", "socket", SOCKET, "code", code);
     }
   }
 
+  /** Closes after what is queued, with a last {@code error} frame naming the reason if {@code code} is set. */
   private Behavior<Command> close(String code, String message) {
     if (closing) return this;
-    if (code != null) send(ErrorFrame.of(code, message));
     closing = true;
     timers.cancel(RegisterTimeout.class);
-    out.tell(SocketOut.Complete.INSTANCE);
+    link.closeWith(code == null ? null : deps.codec().encode((NodeOutbound) ErrorFrame.of(code, message)));
     return this;
   }
 

@@ -187,7 +187,7 @@ public final class WireCodec {
           r.optString("tts_format", NAME),
           r.optObject("extra", WireCodec::extra),
           r.optInt("processing_time_ms"),
-          r.optObject("error", x -> new JobError(x.reqString("code", NAME), x.reqString("message", TEXT), x.optJson("details"))),
+          r.optObject("error", x -> new JobError(x.reqString("code", TEXT), x.reqString("message", TEXT), x.optJson("details"))),
           r.optLong("node_completed_at_ms"),
           r.optString("asr_quality_level", NAME),
           r.optStrings("reason_codes", NAME, l.maxListEntries()),

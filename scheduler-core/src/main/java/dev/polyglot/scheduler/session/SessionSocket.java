@@ -12,6 +12,7 @@ import dev.polyglot.scheduler.edge.ReplayBuffer;
 import dev.polyglot.scheduler.edge.Ids;
 import dev.polyglot.scheduler.edge.SocketAck;
 import dev.polyglot.scheduler.edge.SocketIn;
+import dev.polyglot.scheduler.edge.SocketLink;
 import dev.polyglot.scheduler.edge.SocketOut;
 import dev.polyglot.scheduler.metrics.Metrics;
 import dev.polyglot.scheduler.protocol.ErrorFrame;
@@ -86,14 +87,21 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
   /** Time to see whether the peer has sent anything within the idle timeout. */
   private enum IdleCheck implements Command { INSTANCE }
 
+  /** A socket whose connection is {@code link} (the WebSocket bridge creates both). */
+  public static Behavior<Command> create(SocketLink link, Deps deps) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new SessionSocket(ctx, timers, link, deps)));
+  }
+
+  /** A socket writing to {@code out} with the configured outbound bounds (tests). */
   public static Behavior<Command> create(ActorRef<SocketOut> out, Deps deps) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new SessionSocket(ctx, timers, out, deps)));
+    var ws = deps.settings().websocket();
+    return create(new SocketLink(out, ws.outboundQueueSize(), ws.outboundQueueBytes(), ws.sessionMaxMessage()), deps);
   }
 
   private static final String SOCKET = "session";
 
   private final TimerScheduler<Command> timers;
-  private final ActorRef<SocketOut> out;
+  private final SocketLink link;
   private final Deps deps;
   private final InboundFlow flow;
   private final Inbound inbound;
@@ -112,14 +120,14 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
   /** Every session this socket opened, closing ones included: all hear when the socket closes. */
   private final Set<String> opened = new LinkedHashSet<>();
 
-  private SessionSocket(ActorContext<Command> ctx, TimerScheduler<Command> timers, ActorRef<SocketOut> out, Deps deps) {
+  private SessionSocket(ActorContext<Command> ctx, TimerScheduler<Command> timers, SocketLink link, Deps deps) {
     super(ctx);
     this.timers = timers;
     this.flow = new InboundFlow(deps.settings().flow().session());
     this.inbound = new Inbound(deps.settings().websocket().idleTimeout().toMillis(), deps.clock().monoMillis());
     timers.startSingleTimer(HandshakeDeadline.INSTANCE, HandshakeDeadline.INSTANCE, deps.settings().websocket().handshakeTimeout());
     timers.startSingleTimer(IdleCheck.INSTANCE, IdleCheck.INSTANCE, deps.settings().websocket().idleTimeout());
-    this.out = out;
+    this.link = link;
     this.deps = deps;
     this.metrics = Metrics.get(ctx.getSystem());
     this.errors = new ErrorReplies(deps.settings().websocket().errorReplyInterval().toMillis());
@@ -181,13 +189,41 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
         + " s; closing");
   }
 
-  /** Sends an {@code error} naming why, then closes the connection; what arrives afterwards is ignored. */
+  /**
+   * Closes after what is queued, with a last {@code error} frame naming the reason ({@code code} null: no frame);
+   * what arrives afterwards is ignored.
+   */
   private Behavior<Command> closeWith(String code, String message) {
     if (closing) return this;
     closing = true;
-    out.tell(new SocketOut.Text(deps.codec().encode((SessionOutbound) ErrorFrame.of(code, message))));
-    out.tell(SocketOut.Complete.INSTANCE);
+    link.closeWith(code == null ? null : deps.codec().encode((SessionOutbound) ErrorFrame.of(code, message)));
     return this;
+  }
+
+  private void write(SessionOutbound m) {
+    if (closing) return;
+    if (!link.offer(deps.codec().encode(m))) outboundFull();
+  }
+
+  /**
+   * The client does not read: its queue reached a bound. It gets {@code error OUTBOUND_QUEUE_FULL} after what is
+   * queued, the connection closes, and its sessions end now (they cannot reach their client any more).
+   */
+  private void outboundFull() {
+    metrics.inc("outbound_queue_full_total", "socket", SOCKET);
+    getContext().getLog().warn("outbound queue full on session socket {}: {} frames / {} bytes queued (bounds {} / {}); closing",
+        live, link.queuedFrames(), link.queuedBytes(), link.maxFrames(), link.maxBytes());
+    closeWith("OUTBOUND_QUEUE_FULL", "the client does not read its messages; closing the connection");
+    tellSessionsClosed();
+  }
+
+  private void tellSessionsClosed() {
+    for (String id : opened) {
+      session(id).tell(new SessionEntity.SocketClosed(getContext().getSelf()));
+      deps.admission().sessionEnded();
+    }
+    opened.clear();
+    live.clear();
   }
 
   private static long in(Frame f) {
@@ -273,9 +309,17 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
 
   private void handle(SocketIn in) {
     if (in instanceof SocketIn.TooBig t) {
-      reject("MESSAGE_TOO_BIG", "message larger than " + t.limitBytes() + " bytes", "message too big");
-      closing = true;
-      out.tell(SocketOut.Complete.INSTANCE);
+      getContext().getLog().debug("message too big on session socket: larger than {} bytes", t.limitBytes());
+      metrics.inc("invalid_message_total", "socket", SOCKET, "code", "MESSAGE_TOO_BIG");
+      closeWith("MESSAGE_TOO_BIG", "message larger than " + t.limitBytes() + " bytes");
+      return;
+    }
+    if (in instanceof SocketIn.OverBudget b) {
+      getContext().getLog().info("inbound budget exhausted: a message on a session socket refused (unfinished messages"
+          + " of all connections may hold {} bytes)", b.budgetBytes());
+      metrics.inc("inbound_budget_refused_total", "socket", SOCKET);
+      metrics.inc("invalid_message_total", "socket", SOCKET, "code", "MESSAGE_TOO_BIG");
+      closeWith("MESSAGE_TOO_BIG", "message refused: the scheduler is receiving too much at once, try again later");
       return;
     }
     if (in instanceof SocketIn.Binary) {
@@ -388,29 +432,24 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
   }
 
   private Behavior<Command> onDeliver(Deliver d) {
-    out.tell(new SocketOut.Text(deps.codec().encode(WireEvents.toWire(d.event()))));
+    write(WireEvents.toWire(d.event()));
     return this;
   }
 
   private Behavior<Command> onInstanceStopping() {
-    out.tell(SocketOut.Complete.INSTANCE);
-    return this;
+    return closeWith(null, null);
   }
 
   private Behavior<Command> onStreamEnded() {
-    for (String id : opened) {
-      session(id).tell(new SessionEntity.SocketClosed(getContext().getSelf()));
-      deps.admission().sessionEnded();
-    }
-    opened.clear();
+    tellSessionsClosed();
     return Behaviors.stopped();
   }
 
   private void reject(String code, String message, String phrase) {
     getContext().getLog().debug("{} on session socket: {} {}", phrase, code, message);
     metrics.inc("invalid_message_total", "socket", SOCKET, "code", code);
-    if (errors.allow(code, deps.clock().monoMillis()) || "MESSAGE_TOO_BIG".equals(code)) {
-      out.tell(new SocketOut.Text(deps.codec().encode((SessionOutbound) ErrorFrame.of(code, message))));
+    if (errors.allow(code, deps.clock().monoMillis())) {
+      write(ErrorFrame.of(code, message));
     } else {
       metrics.inc("error_reply_suppressed_total", "socket", SOCKET, "code", code);
     }

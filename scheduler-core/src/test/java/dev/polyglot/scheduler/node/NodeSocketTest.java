@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.polyglot.scheduler.cluster.Entities;
 import dev.polyglot.scheduler.edge.SocketAck;
 import dev.polyglot.scheduler.edge.SocketIn;
+import dev.polyglot.scheduler.edge.SocketLink;
 import dev.polyglot.scheduler.edge.SocketOut;
 import dev.polyglot.scheduler.protocol.WireCodec;
 import dev.polyglot.scheduler.testkit.ManualClock;
@@ -294,5 +295,55 @@ class NodeSocketTest {
     s.tell(new NodeSocket.Taken(1, 222));
     clock.advance(Duration.ofSeconds(4));
     entity.expectNoMessage(Duration.ofMillis(100));
+  }
+
+  // ---------------------------------------------------------------- memory budgets (issue 10)
+
+  private ActorRef<NodeSocket.Command> registered(SocketLink link) {
+    ActorRef<NodeSocket.Command> s = kit.spawn(NodeSocket.create(link, deps(SETTINGS), "192.0.2.1"));
+    s.tell(new NodeSocket.Frame(new SocketIn.Text("{\"type\":\"node_register\",\"node_id\":\"gpu-7\","
+        + "\"capability_schema_version\":\"2.0\"}"), acks.getRef()));
+    acks.receiveMessage();
+    entity.expectMessageClass(NodeEntity.Register.class);
+    return s;
+  }
+
+  @Test
+  void anUnregisteredConnectionAcceptsSmallMessagesOnlyUntilTheEntityConfirmsTheRegistration() {
+    SocketLink link = new SocketLink(out.getRef(), 1024, 1 << 20, 64 * 1024);
+    ActorRef<NodeSocket.Command> s = registered(link);
+    assertEquals(64 * 1024, link.inboundLimit(), "a pending registration is not a registration");
+    s.tell(new NodeSocket.Registered("gpu-7", NodeStatus.REGISTERING));
+    out.receiveMessage(); // the ack
+    assertEquals(16L << 20, link.inboundLimit());
+  }
+
+  @Test
+  void aMessageOverTheUnregisteredLimitGetsOneErrorNamingTheRegistrationThenTheClose() {
+    ActorRef<NodeSocket.Command> s = kit.spawn(NodeSocket.create(out.getRef(), deps(SETTINGS), "192.0.2.1"));
+    s.tell(new NodeSocket.Frame(new SocketIn.TooBig(64 * 1024), acks.getRef()));
+    acks.receiveMessage();
+    String error = ((SocketOut.Text) out.receiveMessage()).text();
+    assertTrue(error.contains("\"code\":\"MESSAGE_TOO_BIG\"") && error.contains("until node_register succeeded"), error);
+    assertEquals(SocketOut.Complete.INSTANCE, out.receiveMessage());
+    out.expectNoMessage(Duration.ofMillis(50));
+  }
+
+  @Test
+  void aNodeThatDoesNotReadGetsOutboundQueueFullThenTheCloseAndItsEntityHearsAtOnce() {
+    SocketLink link = new SocketLink(out.getRef(), 2, 1 << 20, 64 * 1024);
+    ActorRef<NodeSocket.Command> s = registered(link);
+    s.tell(new NodeSocket.Registered("gpu-7", NodeStatus.REGISTERING)); // the ack: one frame queued, none sent
+    s.tell(new NodeSocket.SendCancel("job-1", "t", "superseded"));       // two: the bound
+    s.tell(new NodeSocket.SendCancel("job-2", "t", "superseded"));       // would pass it
+    assertTrue(((SocketOut.Text) out.receiveMessage()).text().contains("node_register_ack"));
+    assertTrue(((SocketOut.Text) out.receiveMessage()).text().contains("job-1"));
+    String error = ((SocketOut.Text) out.receiveMessage()).text();
+    assertTrue(error.contains("\"code\":\"OUTBOUND_QUEUE_FULL\""), error);
+    assertEquals(SocketOut.Complete.INSTANCE, out.receiveMessage());
+    assertEquals(s, entity.expectMessageClass(NodeEntity.SocketClosed.class).socket());
+    assertTrue(link.closing());
+    s.tell(new NodeSocket.SendCancel("job-3", "t", "superseded"));
+    out.expectNoMessage(Duration.ofMillis(50));
   }
 }

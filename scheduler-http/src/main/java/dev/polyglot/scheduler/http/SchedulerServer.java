@@ -9,7 +9,10 @@ import dev.polyglot.scheduler.cluster.SchedulerRuntime;
 import dev.polyglot.scheduler.config.SchedulerSettings;
 import dev.polyglot.scheduler.config.Secret;
 import dev.polyglot.scheduler.dispatch.Dispatcher;
+import dev.polyglot.scheduler.config.MemoryBudgets;
 import dev.polyglot.scheduler.edge.Admission;
+import dev.polyglot.scheduler.edge.InboundBudget;
+import dev.polyglot.scheduler.edge.SocketLink;
 import dev.polyglot.scheduler.edge.OpenSockets;
 import dev.polyglot.scheduler.edge.SocketOut;
 import dev.polyglot.scheduler.metrics.Metrics;
@@ -75,6 +78,8 @@ public final class SchedulerServer {
   private final Metrics metrics;
   private final AtomicLong connections = new AtomicLong();
   private final ActorRef<OpenSockets.Command> openSockets;
+  private final MemoryBudgets budgets;
+  private final InboundBudget inboundBudget;
   /** How long a stopping instance waits for its WebSockets to close before it goes on without them. */
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(3);
   /** After that, connections still open are dropped at this deadline. */
@@ -94,6 +99,14 @@ public final class SchedulerServer {
     this.admission = runtime.admission();
     this.metrics = Metrics.get(system);
     this.openSockets = system.systemActorOf(OpenSockets.create(), "open-sockets", Props.empty());
+    this.budgets = MemoryBudgets.of(settings.websocket(), Runtime.getRuntime().maxMemory());
+    this.inboundBudget = new InboundBudget(budgets.partialMessages());
+    system.log().info(budgets.describe());
+    if (budgets.capOverBudget()) {
+      system.log().warn("memory budgets: a per-connection message cap is larger than the partial-message budget ({});"
+          + " such messages will always be refused: raise the heap (SCHEDULER_HEAP) or"
+          + " scheduler.websocket.partial-message-budget", budgets.partialMessages());
+    }
     system.scheduler().scheduleWithFixedDelay(Duration.ZERO, settings.snapshotInterval(), this::renderMetrics,
         system.executionContext());
     system.scheduler().scheduleWithFixedDelay(Duration.ZERO, READINESS_REFRESH, this::refreshReadiness,
@@ -164,23 +177,36 @@ public final class SchedulerServer {
         path("metrics", () -> get(() -> apiToken("metrics", this::metrics))));
   }
 
+  /** What this instance's connections may hold, as logged at start-up. */
+  public MemoryBudgets budgets() {
+    return budgets;
+  }
+
+  /** The budget for unfinished inbound messages that every connection of this listener shares. */
+  public InboundBudget inboundBudget() {
+    return inboundBudget;
+  }
+
   // ---------------------------------------------------------------- WebSockets
 
   private Flow<Message, Message, ?> nodeFlow(String address) {
     NodeSocket.Deps deps = new NodeSocket.Deps(settings, runtime.clock(), runtime.entities(), runtime.codec(), admission);
-    return placed(Admission.Kind.NODE, address, () -> WebSocketBridge.flow(system, settings.websocket().nodeMaxMessage(),
-        settings.websocket().outboundQueueSize(),
+    // a node socket accepts small messages only until its node_register succeeded (the socket raises its limit)
+    return placed(Admission.Kind.NODE, address, () -> WebSocketBridge.flow(system,
+        new WebSocketBridge.Limits(budgets.unregisteredNodeMaxMessage(), budgets.outboundFrames(), budgets.outboundBytes()),
+        inboundBudget,
         new WebSocketBridge.Adapter<>((ack, in) -> new NodeSocket.Frame(in, ack), NodeSocket.Started::new, NodeSocket.StreamEnded.INSTANCE),
-        (ActorRef<SocketOut> out) -> opened(system.systemActorOf(NodeSocket.create(out, deps, address),
+        (SocketLink link) -> opened(system.systemActorOf(NodeSocket.create(link, deps, address),
             "node-socket-" + connections.incrementAndGet(), Props.empty()), NodeSocket.InstanceStopping.INSTANCE)));
   }
 
   private Flow<Message, Message, ?> sessionFlow(String address) {
     SessionSocket.Deps deps = new SessionSocket.Deps(settings, runtime.clock(), runtime.entities(), runtime.codec(), admission);
-    return placed(Admission.Kind.SESSION, address, () -> WebSocketBridge.flow(system, settings.websocket().sessionMaxMessage(),
-        settings.websocket().outboundQueueSize(),
+    return placed(Admission.Kind.SESSION, address, () -> WebSocketBridge.flow(system,
+        new WebSocketBridge.Limits(budgets.sessionMaxMessage(), budgets.outboundFrames(), budgets.outboundBytes()),
+        inboundBudget,
         new WebSocketBridge.Adapter<>((ack, in) -> new SessionSocket.Frame(in, ack), SessionSocket.Started::new, SessionSocket.StreamEnded.INSTANCE),
-        (ActorRef<SocketOut> out) -> opened(system.systemActorOf(SessionSocket.create(out, deps),
+        (SocketLink link) -> opened(system.systemActorOf(SessionSocket.create(link, deps),
             "session-socket-" + connections.incrementAndGet(), Props.empty()), SessionSocket.InstanceStopping.INSTANCE)));
   }
 
@@ -322,6 +348,10 @@ public final class SchedulerServer {
     b.append("# TYPE scheduler_open_sockets gauge\n");
     b.append("scheduler_open_sockets{socket=\"node\"} ").append(admission.openSockets(Admission.Kind.NODE)).append('\n');
     b.append("scheduler_open_sockets{socket=\"session\"} ").append(admission.openSockets(Admission.Kind.SESSION)).append('\n');
+    b.append("# TYPE scheduler_inbound_partial_bytes gauge\n");
+    b.append("scheduler_inbound_partial_bytes ").append(inboundBudget.held()).append('\n');
+    b.append("# TYPE scheduler_inbound_partial_budget_bytes gauge\n");
+    b.append("scheduler_inbound_partial_budget_bytes ").append(inboundBudget.limit()).append('\n');
     b.append("# TYPE scheduler_sessions_admitted gauge\n");
     b.append("scheduler_sessions_admitted ").append(admission.sessions()).append('\n');
     if (runtime.ledger() instanceof dev.polyglot.scheduler.store.RedisLedger redis) {

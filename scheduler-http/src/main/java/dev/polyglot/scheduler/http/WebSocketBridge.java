@@ -1,9 +1,15 @@
 package dev.polyglot.scheduler.http;
 
+import dev.polyglot.scheduler.edge.InboundBudget;
+import dev.polyglot.scheduler.edge.PartialMessage;
 import dev.polyglot.scheduler.edge.SocketAck;
 import dev.polyglot.scheduler.edge.SocketIn;
+import dev.polyglot.scheduler.edge.SocketLink;
 import dev.polyglot.scheduler.edge.SocketOut;
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Function;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -11,6 +17,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.ws.Message;
 import org.apache.pekko.http.javadsl.model.ws.TextMessage;
 import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.OverflowStrategy;
 import org.apache.pekko.stream.javadsl.Flow;
@@ -18,12 +25,21 @@ import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.typed.javadsl.ActorSink;
 import org.apache.pekko.stream.typed.javadsl.ActorSource;
+import org.apache.pekko.util.ByteString;
 
 /**
- * Connects one WebSocket to one socket actor. Inbound messages are reassembled up to a byte limit counted
- * while the frames stream in (a larger message is drained and reported as {@link SocketIn.TooBig}, never
- * buffered), then handed to the actor one at a time with backpressure (the actor acknowledges each). Outbound
- * frames go through a bounded queue; a peer that does not read until it overflows has its connection failed.
+ * Connects one WebSocket to one socket actor through a {@link SocketLink}.
+ *
+ * <p>Inbound, each message is reassembled by a {@link MessageAssembly} that enforces the connection's current limit
+ * and the instance's {@link InboundBudget} as the parts arrive (a message over either is reported at once and never
+ * held), then handed to the actor one at a time with backpressure: the actor acknowledges each, and at most one more
+ * complete message waits for it, still counted in the budget until the actor takes it. So a connection holds at most
+ * one budgeted message (unfinished, or complete and waiting) besides the one its actor is handling. Once the actor
+ * closes the connection no further message is read.
+ *
+ * <p>Outbound, frames go through a queue bounded in frames and bytes. The actor learns from the link when the queue
+ * is full (it then writes {@code error OUTBOUND_QUEUE_FULL} and closes); the stream's own buffer is sized so that it
+ * never overflows by itself.
  */
 final class WebSocketBridge {
   private WebSocketBridge() {}
@@ -32,66 +48,84 @@ final class WebSocketBridge {
   record Adapter<C>(org.apache.pekko.japi.function.Function2<ActorRef<SocketAck>, SocketIn, C> frame,
                     org.apache.pekko.japi.function.Function<ActorRef<SocketAck>, C> started, C ended) {}
 
-  static <C> Flow<Message, Message, NotUsed> flow(ActorSystem<?> system, long maxBytes, int outboundQueue,
-                                                   Adapter<C> adapter, Function<ActorRef<SocketOut>, ActorRef<C>> spawn) {
+  /** One endpoint's limits: the largest inbound message a new connection accepts, and the outbound bounds. */
+  record Limits(long initialMaxMessage, int outboundFrames, long outboundBytes) {}
+
+  static <C> Flow<Message, Message, NotUsed> flow(ActorSystem<?> system, Limits limits, InboundBudget budget,
+                                                   Adapter<C> adapter, Function<SocketLink, ActorRef<C>> spawn) {
     Materializer mat = Materializer.matFromSystem(system);
     Pair<ActorRef<SocketOut>, Source<SocketOut, NotUsed>> out = ActorSource.<SocketOut>actorRef(
-            m -> m == SocketOut.Complete.INSTANCE, m -> Optional.empty(), outboundQueue, OverflowStrategy.fail())
+            m -> m == SocketOut.Complete.INSTANCE, m -> Optional.empty(),
+            SocketLink.streamBuffer(limits.outboundFrames()), OverflowStrategy.fail())
         .preMaterialize(mat);
-    ActorRef<C> socket = spawn.apply(out.first());
+    SocketLink link = new SocketLink(out.first(), limits.outboundFrames(), limits.outboundBytes(), limits.initialMaxMessage());
+    ActorRef<C> socket = spawn.apply(link);
+    // complete messages that still hold their reservation: released when the actor takes them, or at the end
+    Queue<PartialMessage> waiting = new ConcurrentLinkedQueue<>();
     Sink<Message, NotUsed> in = Flow.<Message>create()
-        .flatMapConcat(m -> collect(m, maxBytes))
-        .to(ActorSink.actorRefWithBackpressure(socket, adapter.frame(), adapter.started(),
-            SocketAck.INSTANCE, adapter.ended(), ex -> adapter.ended()));
+        .via(new ReadGate<>(link))
+        .flatMapConcat(m -> assemble(m, link, budget, waiting))
+        .watchTermination((notUsed, done) -> {
+          done.whenComplete((d, ex) -> releaseAll(waiting));
+          return notUsed;
+        })
+        .to(ActorSink.<MessageAssembly.Assembled, C, SocketAck>actorRefWithBackpressure(socket,
+                (ack, a) -> handOver(adapter, waiting, ack, a), adapter.started(),
+                SocketAck.INSTANCE, adapter.ended(), ex -> adapter.ended())
+            // one complete message waits for the actor at most (the default would read 16 ahead)
+            .addAttributes(Attributes.inputBuffer(1, 1)));
     Source<Message, NotUsed> outSource = out.second()
-        .collect(new scala.PartialFunction<SocketOut, Message>() {
-          @Override public boolean isDefinedAt(SocketOut x) { return x instanceof SocketOut.Text; }
-
-          @Override public Message apply(SocketOut x) { return TextMessage.create(((SocketOut.Text) x).text()); }
+        .map(m -> {
+          String text = ((SocketOut.Text) m).text(); // Complete ends the source and is never an element
+          link.sent(text);
+          return (Message) TextMessage.create(text);
+        })
+        .watchTermination((notUsed, done) -> {
+          done.whenComplete((d, ex) -> link.ended());
+          return notUsed;
         });
     return Flow.fromSinkAndSourceCoupled(in, outSource);
   }
 
-  /**
-   * One inbound message as one {@link SocketIn}. A message that arrived in several frames is folded inside this
-   * connection's stream (a sub-stream, no stream of its own per message), counting bytes as they come.
-   */
-  private static Source<SocketIn, NotUsed> collect(Message m, long maxBytes) {
-    if (m.isText()) {
-      TextMessage t = m.asTextMessage();
-      if (t.isStrict()) {
-        String s = t.getStrictText();
-        return Source.single(utf8Length(s) > maxBytes ? new SocketIn.TooBig(maxBytes) : new SocketIn.Text(s));
-      }
-      return t.getStreamedText().fold(new Collector(maxBytes), Collector::add).map(Collector::result)
-          .mapMaterializedValue(x -> NotUsed.getInstance());
+  /** The actor takes a message: what it held of the budget is returned now. */
+  private static <C> C handOver(Adapter<C> adapter, Queue<PartialMessage> waiting, ActorRef<SocketAck> ack,
+                                MessageAssembly.Assembled a) throws Exception {
+    if (a.held() != null) {
+      a.held().release();
+      waiting.remove(a.held());
     }
-    return m.asBinaryMessage().getStreamedData().fold(0, (n, chunk) -> n).<SocketIn>map(n -> SocketIn.Binary.INSTANCE)
-        .mapMaterializedValue(x -> NotUsed.getInstance());
+    return adapter.frame().apply(ack, a.in());
   }
 
-  /** Accumulates one streamed text message until it passes the limit, then only counts. */
-  private static final class Collector {
-    private final long max;
-    private StringBuilder text = new StringBuilder();
-    private long bytes;
+  /** The connection ended: messages that never reached the actor return what they held. */
+  private static void releaseAll(Queue<PartialMessage> waiting) {
+    for (PartialMessage m; (m = waiting.poll()) != null; ) m.release();
+  }
 
-    Collector(long max) {
-      this.max = max;
-    }
-
-    Collector add(String part) {
-      bytes += utf8Length(part);
-      if (text != null) {
-        if (bytes > max) text = null;
-        else text.append(part);
+  /**
+   * One inbound message as one {@link SocketIn}. A strict message arrived whole (one network read); a streamed one is
+   * assembled inside this connection's stream (a sub-stream, no stream of its own per message), part by part.
+   */
+  private static Source<MessageAssembly.Assembled, NotUsed> assemble(Message m, SocketLink link, InboundBudget budget,
+                                                                    Queue<PartialMessage> waiting) {
+    long limit = link.inboundLimit();
+    if (m.isText()) {
+      TextMessage t = m.asTextMessage();
+      if (t.isStrict()) { // arrived whole in one network read: bounded by the read size, not budgeted
+        String s = t.getStrictText();
+        return Source.single(MessageAssembly.Assembled.of(
+            utf8Length(s) > limit ? new SocketIn.TooBig(limit) : new SocketIn.Text(s)));
       }
-      return this;
+      return t.getStreamedText().map(part -> part.getBytes(StandardCharsets.UTF_8))
+          .via(MessageAssembly.text(link, budget, waiting)).mapMaterializedValue(x -> NotUsed.getInstance());
     }
-
-    SocketIn result() {
-      return text == null ? new SocketIn.TooBig(max) : new SocketIn.Text(text.toString());
+    var b = m.asBinaryMessage();
+    if (b.isStrict()) {
+      return Source.single(MessageAssembly.Assembled.of(
+          b.getStrictData().size() > limit ? new SocketIn.TooBig(limit) : SocketIn.Binary.INSTANCE));
     }
+    return b.getStreamedData().map(ByteString::toArrayUnsafe)
+        .via(MessageAssembly.binary(link, budget)).mapMaterializedValue(x -> NotUsed.getInstance());
   }
 
   static long utf8Length(CharSequence s) {

@@ -33,6 +33,8 @@ class Peer implements WebSocket.Listener, AutoCloseable {
   /** {@link System#nanoTime()} when {@link #closed} completed. */
   volatile long closedAtNanos;
   private WebSocket ws;
+  /** Messages requested from the socket when it opens; fewer than all makes a peer that stops reading. */
+  private long initialDemand = Long.MAX_VALUE;
   /** Sees every message as it arrives, on the socket's thread, before it is queued for {@link #await}. */
   private volatile java.util.function.Consumer<JsonNode> observer = m -> {};
 
@@ -41,16 +43,25 @@ class Peer implements WebSocket.Listener, AutoCloseable {
   }
 
   static Peer connect(String host, int port, String path) {
-    return connect(host, port, path, java.util.Map.of());
+    return connect(host, port, path, java.util.Map.of(), Long.MAX_VALUE);
   }
 
   /** Connects with extra request headers (e.g. {@code Authorization}). */
   static Peer connect(int port, String path, java.util.Map<String, String> headers) {
-    return connect("127.0.0.1", port, path, headers);
+    return connect("127.0.0.1", port, path, headers, Long.MAX_VALUE);
   }
 
-  static Peer connect(String host, int port, String path, java.util.Map<String, String> headers) {
+  /**
+   * A peer that reads only {@code demand} messages (each text fragment counts as one) and then stops reading until
+   * {@link #request} is called: the JDK client then stops reading its TCP socket, as a slow or stuck browser would.
+   */
+  static Peer connect(int port, String path, long demand) {
+    return connect("127.0.0.1", port, path, java.util.Map.of(), demand);
+  }
+
+  static Peer connect(String host, int port, String path, java.util.Map<String, String> headers, long demand) {
     Peer p = new Peer();
+    p.initialDemand = demand;
     WebSocket.Builder b = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(WAIT);
     headers.forEach(b::header);
     p.ws = b.buildAsync(URI.create("ws://" + host + ":" + port + path), p).join();
@@ -64,6 +75,16 @@ class Peer implements WebSocket.Listener, AutoCloseable {
   /** Sends without waiting: the future completes when the message was written to the connection. */
   java.util.concurrent.CompletableFuture<WebSocket> sendAsync(String json) {
     return ws.sendText(json, true);
+  }
+
+  /** Sends one frame of a text message; {@code last} ends the message. Completes when the frame was written. */
+  CompletableFuture<WebSocket> sendPart(String text, boolean last) {
+    return ws.sendText(text, last);
+  }
+
+  /** Reads {@code n} more messages (Long.MAX_VALUE: all from now on). */
+  void request(long n) {
+    ws.request(n);
   }
 
   void sendBinary(byte[] data) {
@@ -147,7 +168,7 @@ class Peer implements WebSocket.Listener, AutoCloseable {
 
   @Override
   public void onOpen(WebSocket webSocket) {
-    webSocket.request(Long.MAX_VALUE);
+    webSocket.request(initialDemand);
   }
 
   @Override

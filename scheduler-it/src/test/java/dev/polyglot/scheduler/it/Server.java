@@ -24,6 +24,8 @@ final class Server implements AutoCloseable {
   final ActorSystem<Void> system;
   final SchedulerRuntime runtime;
   final int port;
+  /** The listener: its memory budgets and the partial-message budget its connections share. */
+  final SchedulerServer http;
   private final ServerBinding binding;
 
   private Server(String overrides) {
@@ -40,7 +42,8 @@ final class Server implements AutoCloseable {
     SchedulerSettings settings = SchedulerSettings.from(config);
     system = ActorSystem.create(Behaviors.empty(), "scheduler", config);
     runtime = SchedulerRuntime.start(system, settings, SchedulerClock.SYSTEM);
-    binding = new SchedulerServer(runtime).bind("127.0.0.1", 0).toCompletableFuture().join();
+    http = new SchedulerServer(runtime);
+    binding = http.bind("127.0.0.1", 0).toCompletableFuture().join();
     port = binding.localAddress().getPort();
     await("/ready answers 200", this::ready);
   }
