@@ -257,7 +257,7 @@ public final class WireCodec {
   private static ExtraResult extra(FieldReader x) {
     return new ExtraResult(x.optString("emotion", NAME), x.optDouble("speech_rate"), x.optString("voice_style", NAME),
         x.optObject("service_timings", WireCodec::timings), x.optDouble("language_probability"),
-        x.optDoubleMap("language_probabilities"), x.optString("reason", NAME));
+        x.optDoubleMap("language_probabilities"), x.optString("reason", TEXT)); // free text from the node: relayed, counted as other
   }
 
   private static ServiceTimings timings(FieldReader x) {

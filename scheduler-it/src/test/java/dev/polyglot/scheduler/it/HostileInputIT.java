@@ -35,7 +35,10 @@ class HostileInputIT {
 
   @BeforeAll
   static void start() {
-    scheduler = SchedulerProcess.start("hostile", SchedulerProcess.Ports.free(), List.of(), "512m");
+    // defaults, but for the outbound queue: a slow reader at CI scale must fill it before the kernel's socket buffers
+    // (several MB on loopback) take everything it did not read
+    scheduler = SchedulerProcess.start("hostile", SchedulerProcess.Ports.free(),
+        List.of("scheduler.websocket.outbound-queue-size=64", "scheduler.websocket.outbound-queue-bytes=64KiB"), "512m");
     Server.await("the scheduler ready", () -> scheduler.ready() != null, Duration.ofSeconds(60));
     port = scheduler.httpPort;
     canary = new Hostile.Canary(HOST, port);
@@ -65,7 +68,7 @@ class HostileInputIT {
     System.out.printf("after %s: canary %d results, p50 %d ms, p99 %d ms, %d unanswered so far; heap after GC %d MB%n",
         attack, w.latencies().size(), w.p50(), w.p99(), w.unanswered(), heap / (1024 * 1024));
     assertEquals(0, w.unanswered(), "the canary lost no result during " + attack);
-    assertTrue(w.p99() < 5_000, "the canary's p99 stays under 5 s during " + attack + " (was " + w.p99() + " ms)");
+    assertTrue(w.p99() < 10_000, "the canary's p99 stays under 10 s during " + attack + " (was " + w.p99() + " ms)");
     assertTrue(heap < HEAP_BOUND, "heap after GC " + heap / (1024 * 1024) + " MB after " + attack);
   }
 
@@ -154,7 +157,7 @@ class HostileInputIT {
   @Test
   @Order(10)
   void aSlowReaderIsClosedInsteadOfBufferedWithoutBound() {
-    Hostile.Outcome o = Hostile.slowReader(HOST, port, 20_000);
+    Hostile.Outcome o = Hostile.slowReader(HOST, port, 300_000);
     attack(o);
     assertEquals(1, o.stopped(), o.detail());
   }
