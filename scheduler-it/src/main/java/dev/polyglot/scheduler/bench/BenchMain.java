@@ -32,8 +32,10 @@ public final class BenchMain {
 
   public static void main(String[] args) throws Exception {
     Report report = run(args);
-    System.out.println();
-    System.out.println(report.text());
+    if (!report.runs.isEmpty()) {
+      System.out.println();
+      System.out.println(report.text());
+    }
     System.exit(0);
   }
 

@@ -179,6 +179,19 @@ public final class Hostile {
             cut.get(), bytesEach / 1_000_000));
   }
 
+  /** A registered, healthy node of {@code src}/{@code tgt} that takes jobs and never answers them (the caller closes it). */
+  public static Probe silentNode(String host, int port, String src, String tgt) {
+    Probe p = Probe.open(client(), host, port, "/ws/node");
+    p.send(RigNode.registerJson(null, List.of(src, tgt), true), true, WAIT);
+    awaitQuietly(() -> countType(p, "node_register_ack") > 0, WAIT);
+    String id = null;
+    for (JsonNode m : p.received) if ("node_register_ack".equals(m.path("type").asText())) id = m.path("node_id").asText();
+    p.send("{\"type\":\"node_heartbeat\",\"node_id\":\"" + id + "\",\"timestamp\":1,\"resource_usage\":"
+        + "{\"cpu_percent\":10,\"gpu_percent\":10,\"mem_percent\":10,\"running_jobs\":0}}", true, WAIT);
+    awaitQuietly(() -> countType(p, "node_status") > 1, Duration.ofSeconds(5));
+    return p;
+  }
+
   /** One session streaming valid audio as fast as the socket takes it for {@code seconds}: counts the MB it got in. */
   public static Outcome audioFlood(String host, int port, String src, String tgt, int seconds) {
     long t0 = System.nanoTime();
