@@ -37,8 +37,11 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * actor asks it to {@link Reserve}. It announces a {@link NodeView} to the PoolDirectory only when something
  * that matters for placement changed, never per heartbeat.
  *
- * <p>Lost when it stops, crashes or moves: everything here lives in memory (passivation is off). A node
- * re-registers on its next connection; until then its jobs are failed over by their sessions' timers.
+ * <p>Lost when it stops, crashes or moves: its reservations, the jobs it gave the node and its connection (passivation
+ * is off). Its registration is in the ledger (with Redis: also across instances), so a re-created entity serves the
+ * node's next heartbeat and re-learns the connection from it, or the open socket registers again; the socket sends
+ * results the lost incarnation did not confirm again, and they go to the session they name, which checks that the
+ * node really received the job. A job whose result never comes is failed over by its session's timers.
  */
 public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
 
@@ -158,7 +161,6 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
 
   private record ReservationExpired(String jobId, int attemptId) implements Command {}
 
-  /** What the ledger held for this node when the entity started. */
   /** What the ledger held for this node; empty (never null) when the read failed. */
   private record Loaded(Optional<Ledger.NodeSnapshot> snapshot, Throwable failure) implements Command {
     Loaded {

@@ -359,7 +359,6 @@ public final class NodeState {
   public boolean draining() { return draining; }
   public int consecutiveUnhealthy() { return consecutiveUnhealthy; }
   public List<String> healthReasons() { return healthReasons; }
-  public Optional<Boolean> lastHeartbeatHealthy() { return Optional.ofNullable(lastHeartbeatHealthy); }
   public NodeFacts facts() { return facts; }
   public Optional<ResourceUsage> usage() { return Optional.ofNullable(usage); }
   public long registeredAtMs() { return registeredAtMs; }

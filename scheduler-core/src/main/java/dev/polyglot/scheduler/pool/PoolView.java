@@ -2,7 +2,6 @@ package dev.polyglot.scheduler.pool;
 
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -76,8 +75,6 @@ public final class PoolView {
     }
   }
 
-  private static final PoolView EMPTY_VIEW = new PoolView(0, 0, emptyMap(), emptyMap());
-
   private final long epoch;
   private final long version;
   private final HashMap<String, NodeView> nodes;
@@ -88,10 +85,6 @@ public final class PoolView {
     this.version = version;
     this.nodes = nodes;
     this.pools = pools;
-  }
-
-  public static PoolView empty() {
-    return EMPTY_VIEW;
   }
 
   public static PoolView empty(long epoch) {
@@ -170,13 +163,6 @@ public final class PoolView {
   public List<NodeView> allNodes() {
     List<NodeView> out = new ArrayList<>(nodes.size());
     nodes.valuesIterator().foreach(v -> out.add(v));
-    return out;
-  }
-
-  /** Names of the pools with at least one member (O(pools)). */
-  public Set<String> poolNames() {
-    Set<String> out = new HashSet<>();
-    pools.foreachEntry((k, m) -> { if (m.size() > 0) out.add(k); return null; });
     return out;
   }
 

@@ -42,8 +42,14 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * terminal outcome visible to the client (a result, an error, or nothing for an empty ack); results leave in
  * utterance order within the bounded hold; no utterance failure ends the session.
  *
- * <p>Lost when it stops, crashes or moves: everything (passivation is off; the ledger that lets a re-created
- * session continue is a later step). A session ends with its socket; its live jobs are then cancelled.
+ * <p>Lost when it stops, crashes or moves: its memory (passivation is off). With the Redis ledger the session
+ * continues: remember-entities restarts it on a survivor right after the rebalance, it reloads its snapshot at the
+ * floors its job records raised (next utterance index, last durable audio message, so no index the client may have
+ * seen is reused) and places every unfinished job again with a new attempt; its socket delivers audio at least once
+ * and sends what is not yet durable again to the new incarnation, which drops what it already holds (RELIABILITY.md
+ * P9). Not recovered: results finished but still held for ordering or on their way to the client, and writes the
+ * ledger refused; with the in-memory ledger, nothing. A session ends with its socket; its live jobs are then
+ * cancelled.
  */
 public final class SessionEntity extends AbstractBehavior<SessionEntity.Command> {
 
@@ -444,7 +450,6 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
     return this;
   }
 
-  /** The ledger is the authority on {@code (session, utterance_index)}; a failed claim still serves the client. */
   /**
    * The ledger is the authority on {@code (session, utterance_index)}: a claim that failed is tried again, and one that
    * keeps failing is answered with an error (send it again) rather than risk a second job for the index.
