@@ -204,6 +204,8 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
   private final Metrics metrics;
   private NodeState state;
   private ActorRef<NodeSocket.Command> socket;
+  /** The connection under death watch (the current one, or the last one). */
+  private ActorRef<NodeSocket.Command> watched;
   private NodeView announced;
   private long viewVersion;
   private long lastHeartbeatMono;
@@ -294,6 +296,7 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
     if (contender != null && !contender.equals(connection)) refuseContender("another connection registered this node id");
     clearContender();
     socket = connection;
+    watchSocket(connection);
     timers.cancel(ForgetOffline.INSTANCE);
     NodeState before = state;
     state = state.register(facts, now());
@@ -414,6 +417,7 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
       getContext().getLog().info("node connection re-learnt from a heartbeat");
       metrics.inc("node_connection_relearnt_total");
       socket = m.socket();
+      watchSocket(socket);
       NodeState before = state;
       state = state.register(state.facts(), now());
       timers.startSingleTimer(WarmupTimeout.INSTANCE, WarmupTimeout.INSTANCE, deps.settings().warmupTimeout());
@@ -436,6 +440,17 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
     NodeFacts facts = state.facts().withHeartbeat(m.installedServices(), m.capabilityByType(), m.installedModels(),
         m.languageCapabilities(), m.metrics());
     return apply(state.heartbeat(m.usage(), facts, now()));
+  }
+
+  /**
+   * Death watch on the connection: when the instance hosting the node's socket dies, no StreamEnded ever comes, and
+   * the node goes Offline as soon as the cluster removes that instance (instead of at the heartbeat timeout).
+   */
+  private void watchSocket(ActorRef<NodeSocket.Command> s) {
+    if (s.equals(watched)) return;
+    if (watched != null) getContext().unwatch(watched);
+    watched = s;
+    getContext().watchWith(s, new SocketClosed(s));
   }
 
   private Behavior<Command> onSocketClosed(SocketClosed m) {

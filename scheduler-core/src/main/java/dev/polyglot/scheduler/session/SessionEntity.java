@@ -249,6 +249,8 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   private Phase phase = Phase.NEW;
   private InitData init;
   private ActorRef<SessionSocket.Command> socket;
+  /** The client socket under death watch. */
+  private ActorRef<SessionSocket.Command> watchedSocket;
   private Segmenter segmenter;
   private JobBook book;
   private ResultOrder<JobBook.Draft> order;
@@ -348,6 +350,7 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
     }
     init = m.data();
     socket = m.socket();
+    watchSocket(socket);
     start();
     metrics.inc("sessions_created_total");
     getContext().getLog().info("session {} created ({} -> {}, mode {})", sessionId, init.srcLang(), init.tgtLang(), init.mode());
@@ -534,6 +537,17 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   }
 
   /** The socket closed: nobody can receive results any more; cancel the live jobs and end (§6.5). */
+  /**
+   * Death watch on the client's socket: when the instance hosting it dies, no SocketClosed is ever sent, and the
+   * session ends as soon as the cluster removes that instance (its client reconnects with a new session anyway).
+   */
+  private void watchSocket(ActorRef<SessionSocket.Command> s) {
+    if (s.equals(watchedSocket)) return;
+    if (watchedSocket != null) getContext().unwatch(watchedSocket);
+    watchedSocket = s;
+    getContext().watchWith(s, new SocketClosed(s));
+  }
+
   private Behavior<Command> onSocketClosed(SocketClosed m) {
     if (phase == Phase.ENDED) return this;
     if (phase == Phase.NEW) return end(); // an ended session's id, re-created by the message: nothing to end
@@ -554,6 +568,7 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   /** Recovered: the client's connection is re-learnt from its next message (or its socket's probe). */
   private void relearn(ActorRef<SessionSocket.Command> from) {
     socket = from;
+    watchSocket(from);
     timers.cancel(Linger.INSTANCE);
     getContext().getLog().info("session {} re-learnt its client connection", sessionId);
     while (!undelivered.isEmpty()) socket.tell(new SessionSocket.Deliver(sessionId, undelivered.poll()));

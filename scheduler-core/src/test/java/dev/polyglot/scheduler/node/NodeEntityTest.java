@@ -326,6 +326,22 @@ class NodeEntityTest {
     assertInstanceOf(NodeSocket.Registered.class, socket.receiveMessage());
   }
 
+  /** A node socket whose instance died never says it closed: the entity watches it and goes Offline when it dies. */
+  @Test
+  void aNodeWhoseSocketDiesWithoutSayingSoGoesOffline() {
+    ActorRef<NodeEntity.Command> node = spawn(TestSettings.with(""));
+    TestProbe<NodeSocket.Command> doomed = kit.createTestProbe();
+    node.tell(new NodeEntity.Register(Fixtures.agentFacts(List.of("zh", "en")), false, false, doomed.getRef()));
+    doomed.expectMessageClass(NodeSocket.Registered.class);
+    doomed.stop();
+    TestProbe<NodeEntity.Summary> summary = kit.createTestProbe();
+    summary.awaitAssert(Duration.ofSeconds(3), () -> {
+      node.tell(new NodeEntity.GetSummary(summary.getRef()));
+      assertEquals(NodeStatus.OFFLINE, summary.receiveMessage().status());
+      return null;
+    });
+  }
+
   /** Issue 11: a result is not lost because the node entity that gave its job died with its instance. */
   @Test
   void anEntityReCreatedAfterItsInstanceDiedPassesAResultForAJobItNeverGaveToTheSessionTheResultNames() {

@@ -419,4 +419,23 @@ class SessionEntityTest {
           return null;
         });
   }
+
+  /** A client socket whose instance died never says it closed: the session watches it and ends when it dies. */
+  @Test
+  void aSessionWhoseSocketDiesWithoutSayingSoEnds() {
+    TestProbe<SessionSocket.Command> doomed = kit.createTestProbe();
+    ActorRef<SessionEntity.Command> s = spawnOn(ledger, "s-0000000D", doomed);
+    s.tell(new SessionEntity.Init(new SessionEntity.InitData("zh", "en", "web-client-v1.0", "web", "one_way",
+        null, null, null, null, FeatureFlags.empty(), null, "trace-d"), doomed.getRef()));
+    doomed.expectMessageClass(SessionSocket.Deliver.class);
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(3), () -> {
+      assertTrue(ledger.loadSession("s-0000000D").toCompletableFuture().join().isPresent());
+      return null;
+    });
+    doomed.stop();
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(3), () -> {
+      assertTrue(ledger.loadSession("s-0000000D").toCompletableFuture().join().isEmpty(), "the ended session is forgotten");
+      return null;
+    });
+  }
 }

@@ -48,9 +48,9 @@ final class HostileBench {
         String h = "127.0.0.1";
         step(lines, target, canary, Hostile.partialMessages(h, port, "/ws/node", 186, 16_000_000));
         step(lines, target, canary, Hostile.partialMessages(h, port, "/ws/session", 60, 16_000_000));
-        Hostile.Probe silent = Hostile.silentNode(h, port, "fx", "fy"); // takes the flood's jobs, never answers
+        Hostile.Probe silentNode = Hostile.silentNode(h, port, "fx", "fy"); // takes the flood's jobs, never answers
         step(lines, target, canary, Hostile.audioFlood(h, port, "fx", "fy", 20));
-        silent.abort();
+        silentNode.abort();
         step(lines, target, canary, Hostile.hugeFields(h, port, 50, 32, 4_000_000));
         step(lines, target, canary, Hostile.bigUtterance(h, port, "ca", "cb", 2_000_000));
         CompletableFuture<Hostile.Outcome> silent = CompletableFuture.supplyAsync(
