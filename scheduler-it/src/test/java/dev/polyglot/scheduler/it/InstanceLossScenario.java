@@ -28,9 +28,7 @@ abstract class InstanceLossScenario {
   static List<String> settings(String role, String seed) {
     return List.of("scheduler.store=redis", "scheduler.redis.uri=" + redis.uri(),
         "scheduler.cluster.node-entity-role=nodes", "scheduler.cluster.session-entity-role=sessions",
-        "pekko.cluster.roles.0=" + role, "pekko.cluster.seed-nodes.0=" + seed,
-        "pekko.cluster.failure-detector.acceptable-heartbeat-pause=3s",
-        "pekko.cluster.split-brain-resolver.stable-after=3s", "pekko.loglevel=INFO");
+        "pekko.cluster.roles.0=" + role, "pekko.cluster.seed-nodes.0=" + seed, "pekko.loglevel=INFO");
   }
 
   @BeforeAll
@@ -113,6 +111,11 @@ abstract class InstanceLossScenario {
     return out;
   }
 
+  /** Log phrases that mark the steps of a recovery (failure detection, downing, removal, shard and session moves). */
+  static final List<String> TIMELINE = List.of("UNREACHABLE", "SBR", "Leader is removing", "removed", "Removed",
+      "Exiting", "Singleton", "singleton", "oldest", "recovered", "re-learnt", "re-created", "ShardCoordinator",
+      "Coordinator", "coordinator", "hand");
+
   /** Takes the victim down. */
   abstract void lose(SchedulerProcess victim);
 
@@ -144,6 +147,7 @@ abstract class InstanceLossScenario {
     for (Talker t : moved) resultsBefore.put(t, t.client.peer.all("translation_result").size());
     beforeLoss(victim);
     long killedAt = System.nanoTime();
+    java.time.Instant killedAtWall = java.time.Instant.now();
     lose(victim);
     long recoveredAfter = -1;
     try {
@@ -153,11 +157,14 @@ abstract class InstanceLossScenario {
         recoveredAfter = Math.max(recoveredAfter, (System.nanoTime() - killedAt) / 1_000_000);
       }
     } finally {
+      System.out.println("timeline: " + victim.name + " lost at " + java.time.LocalTime.ofInstant(killedAtWall,
+          java.time.ZoneId.systemDefault()) + (victim.logged("SessionCoordinator/singleton")
+          ? " (it hosted the session shard coordinator, which moves too)" : ""));
       for (SchedulerProcess p : List.of(one, two, three)) {
         if (p == victim) continue;
-        p.log.stream().filter(l -> l.contains("recovered") || l.contains("re-learnt") || l.contains("ERROR")
+        p.log.stream().filter(l -> TIMELINE.stream().anyMatch(l::contains) || l.contains("ERROR")
                 || moved.stream().anyMatch(t -> l.contains(t.sid)))
-            .limit(40).forEach(l -> System.out.println(p.name + ": " + l));
+            .limit(60).forEach(l -> System.out.println(p.name + ": " + l));
       }
     }
     afterLoss(victim, killedAt);
