@@ -36,6 +36,9 @@ class ClusterBenchSmokeIT {
     assertEquals(12, report.runs.get(1).dispatch.getTotalCount());
     String text = Files.readString(out.resolve("bench-report.txt"));
     assertTrue(text.contains("cluster 3-mem"), text);
-    assertTrue(text.contains("3 nodes"), "the entity placement is reported: " + text);
+    String entities = report.runs.get(0).json.get("entities").toString();
+    for (String instance : new String[] {"bench-1:", "bench-2:", "bench-3:"}) {
+      assertTrue(entities.contains(instance), "where the entities live is reported per instance: " + entities);
+    }
   }
 }
