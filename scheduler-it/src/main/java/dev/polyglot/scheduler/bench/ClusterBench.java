@@ -157,7 +157,9 @@ final class ClusterBench {
       stats.measureFromNanos = Long.MAX_VALUE;
       int lost = sequential(ss, stats, warmupUtterances, 0) + bursts(ss, stats, 3);
       String placement = placement(instances.get(0)); // the instance reports are a second or two old by now
-      // what the instances burn with nodes heartbeating and no utterance (gossip, failure detector, timers, GC)
+      // what the instances burn with nodes heartbeating and no utterance (gossip, failure detector, timers, GC), once
+      // the compiler threads are through with the warm-up's work
+      Thread.sleep(2_000);
       List<JsonNode> idle0 = statsOf(instances, "reset");
       long i0 = System.nanoTime();
       Thread.sleep(3_000);
