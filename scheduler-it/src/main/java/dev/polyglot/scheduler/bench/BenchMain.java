@@ -12,7 +12,8 @@ import java.util.Map;
  * {@code ./scheduler bench [scenario...] [--key=value...]}: runs scenarios against the scheduler and the baselines,
  * prints the report and writes it under {@code --out} (default {@code scheduler-it/target/bench}).
  *
- * <p>Scenarios: S1, S1-hangover, S2, S3, S4, smoke, demo; {@code all} = S1 S1-hangover S2 S3 S4. Options:
+ * <p>Scenarios: S1, S1-hangover, S2, S3, S4, smoke, demo; {@code all} = S1 S1-hangover S2 S3 S4; {@code cluster} (alias
+ * S5) = three instances against one, with and without Redis ({@link ClusterBench}, its own options). Options:
  * {@code --targets=scheduler,relay,seed}, {@code --nodes}, {@code --sessions}, {@code --rate}, {@code --burst},
  * {@code --heartbeat-ms}, {@code --audio-bytes}, {@code --processing-ms}, {@code --duration}, {@code --warmup},
  * {@code --drain}, {@code --default-hangovers=true}, {@code --in-process} (targets in this JVM; their CPU and heap
@@ -72,6 +73,10 @@ public final class BenchMain {
     List<String> jvmOpts = new ArrayList<>(List.of(opts.getOrDefault("target-jvm-opts", DEFAULT_TARGET_JVM_OPTS).trim().split("\\s+")));
     jvmOpts.removeIf(String::isBlank);
     for (String name : names) {
+      if (name.equalsIgnoreCase("cluster") || name.equalsIgnoreCase("S5")) {
+        ClusterBench.run(opts, jvmOpts, out, report);
+        continue;
+      }
       Scenario base = Scenario.named(name).with(opts);
       for (String kind : base.targets()) {
         if (opts.containsKey("url") && !kind.equals("scheduler")) continue;

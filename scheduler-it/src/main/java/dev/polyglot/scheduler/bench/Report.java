@@ -19,6 +19,8 @@ final class Report {
 
   final List<LoadRig.Result> runs = new ArrayList<>();
   final Map<String, Object> meta = new LinkedHashMap<>();
+  /** Lines printed under the table (the cluster benchmark's analysis). */
+  final List<String> notes = new ArrayList<>();
 
   Optional<LoadRig.Result> find(String scenario, String label) {
     return runs.stream().filter(r -> r.json.get("scenario").equals(scenario) && r.label.equals(label)).findFirst();
@@ -95,6 +97,7 @@ final class Report {
       }
     }
     ratios().forEach((k, v) -> b.append(k).append(": ").append(v).append('\n'));
+    notes.forEach(n -> b.append(n).append('\n'));
     return b.toString();
   }
 
@@ -103,6 +106,7 @@ final class Report {
     Map<String, Object> all = new LinkedHashMap<>(meta);
     all.put("runs", runs.stream().map(r -> r.json).toList());
     all.put("ratios", ratios());
+    all.put("notes", notes);
     Files.writeString(dir.resolve("bench-result.json"), JSON.writeValueAsString(all));
     Files.writeString(dir.resolve("bench-report.txt"), text());
     Files.writeString(dir.resolve("bench-report.html"), html());

@@ -26,9 +26,7 @@ class DirectoryCrashIT {
     return List.of("scheduler.cluster.node-entity-role=entities", "scheduler.cluster.session-entity-role=entities",
         "scheduler.segmentation.hangover-auto=0ms", "scheduler.segmentation.hangover-manual=0ms",
         "scheduler.stats.snapshot-interval=500ms",
-        "pekko.cluster.roles.0=" + role, "pekko.cluster.seed-nodes.0=" + seed,
-        "pekko.cluster.failure-detector.acceptable-heartbeat-pause=3s",
-        "pekko.cluster.split-brain-resolver.stable-after=3s");
+        "pekko.cluster.roles.0=" + role, "pekko.cluster.seed-nodes.0=" + seed);
   }
 
   @BeforeAll

@@ -36,7 +36,9 @@ final class SchedulerProcess implements AutoCloseable {
     this.arteryPort = arteryPort;
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx" + heap,
-        "-Dlogback.configurationFile=" + Path.of("..", "conf", "logback.xml").toAbsolutePath(),
+        // -Dit.logback=<file> on the mvn command line: another logback configuration (e.g. sharding at DEBUG)
+        "-Dlogback.configurationFile=" + System.getProperty("it.logback",
+            Path.of("..", "conf", "logback.xml").toAbsolutePath().toString()),
         // the runnable application's configuration, so its environment variables are what this test uses
         "-Dconfig.file=" + Path.of("..", "conf", "application.conf").toAbsolutePath(),
         "-Dscheduler.instance-id=" + name,

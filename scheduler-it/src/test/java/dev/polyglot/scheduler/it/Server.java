@@ -75,8 +75,11 @@ final class Server implements AutoCloseable {
    * common settings plus its cluster roles; returns them in start order once all three are Up members.
    */
   static Server[] cluster(String common, String rolesOne, String rolesTwo, String rolesThree) {
+    // three ActorSystems share this test JVM (and its pauses): a member is downed only after ~13 s of silence, not
+    // the ~5.5 s of reference.conf (these tests move entities by graceful leave; CrashRecoveryIT measures downing)
     String tuning = common + """
         pekko.cluster.failure-detector.acceptable-heartbeat-pause = 5s
+        pekko.cluster.split-brain-resolver.stable-after = 7s
         pekko.cluster.gossip-interval = 200ms
         pekko.cluster.leader-actions-interval = 200ms
         """;
