@@ -181,15 +181,29 @@ public final class Hostile {
 
   /** A registered, healthy node of {@code src}/{@code tgt} that takes jobs and never answers them (the caller closes it). */
   public static Probe silentNode(String host, int port, String src, String tgt) {
+    Probe p = registerNode(host, port, src, tgt).probe();
+    awaitQuietly(() -> countType(p, "node_status") > 1, Duration.ofSeconds(5));
+    return p;
+  }
+
+  /** A node socket, registered as the agent does (node_register, then a heartbeat), and the id it was given. */
+  record RegisteredNode(Probe probe, String nodeId) {}
+
+  static RegisteredNode registerNode(String host, int port, String src, String tgt) {
     Probe p = Probe.open(client(), host, port, "/ws/node");
     p.send(RigNode.registerJson(null, List.of(src, tgt), true), true, WAIT);
     awaitQuietly(() -> countType(p, "node_register_ack") > 0, WAIT);
     String id = null;
     for (JsonNode m : p.received) if ("node_register_ack".equals(m.path("type").asText())) id = m.path("node_id").asText();
-    p.send("{\"type\":\"node_heartbeat\",\"node_id\":\"" + id + "\",\"timestamp\":1,\"resource_usage\":"
-        + "{\"cpu_percent\":10,\"gpu_percent\":10,\"mem_percent\":10,\"running_jobs\":0}}", true, WAIT);
-    awaitQuietly(() -> countType(p, "node_status") > 1, Duration.ofSeconds(5));
-    return p;
+    if (id == null) throw new IllegalStateException("the node was not registered: " + p.received);
+    p.send(heartbeatJson(id), true, WAIT);
+    return new RegisteredNode(p, id);
+  }
+
+  /** A healthy heartbeat with nothing running. */
+  static String heartbeatJson(String nodeId) {
+    return "{\"type\":\"node_heartbeat\",\"node_id\":\"" + nodeId + "\",\"timestamp\":1,\"resource_usage\":"
+        + "{\"cpu_percent\":10,\"gpu_percent\":10,\"mem_percent\":10,\"running_jobs\":0}}";
   }
 
   /** One session streaming valid audio as fast as the socket takes it for {@code seconds}: counts the MB it got in. */
@@ -464,17 +478,10 @@ public final class Hostile {
     private final AtomicInteger seen = new AtomicInteger();
 
     public Canary(String host, int port) {
-      HttpClient c = client();
-      node = Probe.open(c, host, port, "/ws/node");
-      node.send(RigNode.registerJson(null, List.of("ca", "cb"), true), true, WAIT);
-      awaitQuietly(() -> countType(node, "node_register_ack") > 0, WAIT);
-      String nodeId = null;
-      for (JsonNode m : node.received) if ("node_register_ack".equals(m.path("type").asText())) nodeId = m.path("node_id").asText();
-      if (nodeId == null) throw new IllegalStateException("the canary node was not registered: " + node.received);
-      this.nodeId = nodeId;
-      node.send("{\"type\":\"node_heartbeat\",\"node_id\":\"" + nodeId + "\",\"timestamp\":1,\"resource_usage\":"
-          + "{\"cpu_percent\":10,\"gpu_percent\":10,\"mem_percent\":10,\"running_jobs\":0}}", true, WAIT);
-      session = Probe.open(c, host, port, "/ws/session");
+      RegisteredNode n = registerNode(host, port, "ca", "cb");
+      node = n.probe();
+      nodeId = n.nodeId();
+      session = Probe.open(client(), host, port, "/ws/session");
       sid = initSession(session, "ca", "cb");
       speaker = new Thread(this::run, "canary");
       speaker.setDaemon(true);
@@ -511,8 +518,7 @@ public final class Hostile {
         }
         if (System.nanoTime() - lastHeartbeat > TimeUnit.SECONDS.toNanos(3)) {
           // a live agent heartbeats (every 15 s for the real one): its id cannot be taken over meanwhile
-          node.send("{\"type\":\"node_heartbeat\",\"node_id\":\"" + nodeId + "\",\"timestamp\":1,\"resource_usage\":"
-              + "{\"cpu_percent\":10,\"gpu_percent\":10,\"mem_percent\":10,\"running_jobs\":0}}", true, WAIT);
+          node.send(heartbeatJson(nodeId), true, WAIT);
           session.send("{\"type\":\"client_heartbeat\",\"session_id\":\"" + sid + "\",\"timestamp\":1}", true, WAIT);
           lastHeartbeat = System.nanoTime();
         }
