@@ -481,6 +481,10 @@ public final class Hostile {
       RegisteredNode n = registerNode(host, port, "ca", "cb");
       node = n.probe();
       nodeId = n.nodeId();
+      // speak only once the node is ready: an utterance placed before that fails (no eligible node) and would count
+      // as one the canary lost
+      awaitQuietly(() -> node.received.stream().anyMatch(m -> "node_status".equals(m.path("type").asText())
+          && "ready".equals(m.path("status").asText())), WAIT);
       session = Probe.open(client(), host, port, "/ws/session");
       sid = initSession(session, "ca", "cb");
       speaker = new Thread(this::run, "canary");
