@@ -110,7 +110,16 @@ class PartialMessageFloodIT {
       assertEquals(SESSION_ATTACKERS, refused + holding, "each attacker is either refused or holding its message");
       assertTrue(held <= budget, "held " + held + " of " + budget);
       assertTrue((long) holding * SESSION_MESSAGE <= budget + SESSION_MESSAGE, holding + " sockets holding");
-      assertTrue(metrics.contains("scheduler_inbound_budget_refused_total{socket=\"session\"} "), metrics);
+      // /metrics is rendered on the snapshot timer (stats.snapshot-interval): the refusals show within an interval
+      String[] later = {metrics};
+      Server.await("the budget's refusals in /metrics", () -> {
+        try {
+          later[0] = get(port, "/metrics");
+        } catch (Exception notYet) {
+          return false;
+        }
+        return later[0].contains("scheduler_inbound_budget_refused_total{socket=\"session\"} ");
+      }, Duration.ofSeconds(30));
 
       canary.speak(sid, 20);
       canary.awaitResult(sid);
