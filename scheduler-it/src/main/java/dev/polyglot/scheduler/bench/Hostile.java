@@ -277,14 +277,9 @@ public final class Hostile {
   /** {@code sockets} upgraded connections that send nothing: counts those the scheduler closed within {@code within}. */
   public static Outcome silentSockets(String host, int port, String path, int sockets, Duration within) {
     long t0 = System.nanoTime();
-    HttpClient c = client();
-    List<Probe> probes = new ArrayList<>();
-    int refused = 0;
-    for (int i = 0; i < sockets; i++) {
-      Probe p = Probe.tryOpen(c, host, port, path);
-      if (p == null) refused++;
-      else probes.add(p);
-    }
+    Opened opened = openMany(host, port, path, sockets);
+    List<Probe> probes = opened.probes();
+    int refused = opened.refused();
     awaitQuietly(() -> probes.stream().allMatch(Probe::isClosed), within);
     int closed = (int) probes.stream().filter(Probe::isClosed).count();
     probes.forEach(Probe::abort);
@@ -353,14 +348,9 @@ public final class Hostile {
   /** {@code sockets} connections from one address: counts those refused (429) or closed at once. */
   public static Outcome manySockets(String host, int port, String path, int sockets) {
     long t0 = System.nanoTime();
-    HttpClient c = client();
-    List<Probe> probes = new ArrayList<>();
-    int refused = 0;
-    for (int i = 0; i < sockets; i++) {
-      Probe p = Probe.tryOpen(c, host, port, path);
-      if (p == null) refused++;
-      else probes.add(p);
-    }
+    Opened opened = openMany(host, port, path, sockets);
+    List<Probe> probes = opened.probes();
+    int refused = opened.refused();
     probes.forEach(Probe::abort);
     return new Outcome("sockets from one address " + path, sockets, refused, since(t0),
         String.format("%d upgraded, %d refused", probes.size(), refused));
@@ -571,6 +561,21 @@ public final class Hostile {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  /** Connections opened from one client, and how many the scheduler refused at the upgrade. */
+  record Opened(List<Probe> probes, int refused) {}
+
+  static Opened openMany(String host, int port, String path, int sockets) {
+    HttpClient c = client();
+    List<Probe> probes = new ArrayList<>();
+    int refused = 0;
+    for (int i = 0; i < sockets; i++) {
+      Probe p = Probe.tryOpen(c, host, port, path);
+      if (p == null) refused++;
+      else probes.add(p);
+    }
+    return new Opened(probes, refused);
+  }
 
   static String initSession(Probe p, String src, String tgt) {
     p.send("{\"type\":\"session_init\",\"client_version\":\"hostile\",\"platform\":\"web\",\"src_lang\":\"" + src

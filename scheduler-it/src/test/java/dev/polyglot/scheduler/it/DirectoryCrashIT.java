@@ -36,13 +36,7 @@ class DirectoryCrashIT {
     Server.await("instance 1 ready", () -> one.ready() != null, Duration.ofSeconds(60));
     two = SchedulerProcess.start("dir-2", SchedulerProcess.Ports.free(), settings("entities", p1.address()));
     three = SchedulerProcess.start("dir-3", SchedulerProcess.Ports.free(), settings("entities", p1.address()));
-    Server.await("three instances ready", () -> {
-      for (SchedulerProcess p : List.of(one, two, three)) {
-        String r = p.ready();
-        if (r == null || !r.contains("\"cluster_members\":3")) return false;
-      }
-      return true;
-    }, Duration.ofSeconds(90));
+    SchedulerProcess.awaitCluster(java.time.Duration.ofSeconds(90), one, two, three);
   }
 
   @AfterAll

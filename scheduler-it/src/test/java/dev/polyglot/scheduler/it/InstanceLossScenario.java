@@ -47,13 +47,7 @@ abstract class InstanceLossScenario {
     one = SchedulerProcess.start("sched-1", p1, settings("nodes", p1.address()));
     two = SchedulerProcess.start("sched-2", SchedulerProcess.Ports.free(), settings("sessions", p1.address()));
     three = SchedulerProcess.start("sched-3", SchedulerProcess.Ports.free(), settings("sessions", p1.address()));
-    Server.await("three instances ready", () -> {
-      for (SchedulerProcess p : List.of(one, two, three)) {
-        String r = p.ready();
-        if (r == null || !r.contains("\"cluster_members\":3")) return false;
-      }
-      return true;
-    }, java.time.Duration.ofSeconds(90));
+    SchedulerProcess.awaitCluster(java.time.Duration.ofSeconds(90), one, two, three);
   }
 
   @AfterAll

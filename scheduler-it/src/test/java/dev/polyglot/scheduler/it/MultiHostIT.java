@@ -32,13 +32,7 @@ class MultiHostIT {
     one = SchedulerProcess.start("host-1", p1, seeds);
     two = SchedulerProcess.start("host-2", p2, seeds);
     three = SchedulerProcess.start("host-3", p3, seeds);
-    Server.await("three instances ready on three addresses", () -> {
-      for (SchedulerProcess p : List.of(one, two, three)) {
-        String r = p.ready();
-        if (r == null || !r.contains("\"cluster_members\":3")) return false;
-      }
-      return true;
-    }, Duration.ofSeconds(90));
+    SchedulerProcess.awaitCluster(java.time.Duration.ofSeconds(90), one, two, three);
   }
 
   @AfterAll

@@ -94,6 +94,18 @@ final class SchedulerProcess implements AutoCloseable {
     return dev.polyglot.scheduler.bench.Heap.usedAfterGc(process.pid());
   }
 
+  /** Waits until every instance answers {@code /ready} as a member of a cluster of all of them. */
+  static void awaitCluster(Duration within, SchedulerProcess... instances) {
+    String members = "\"cluster_members\":" + instances.length;
+    Server.await(instances.length + " instances ready", () -> {
+      for (SchedulerProcess p : instances) {
+        String r = p.ready();
+        if (r == null || !r.contains(members)) return false;
+      }
+      return true;
+    }, within);
+  }
+
   /** The body of {@code GET /ready} when it answers 200, else null. */
   String ready() {
     try {
