@@ -7,7 +7,7 @@
  * actor: end-to-end flow control towards the entities it feeds ({@link dev.polyglot.scheduler.edge.InboundFlow},
  * {@link dev.polyglot.scheduler.edge.InboundWindow}: the connection is read no further while an entity has a full
  * window it has not taken), the {@link dev.polyglot.scheduler.edge.ReplayBuffer} of audio kept until it is durable
- * (RELIABILITY.md P9), idle and error-reply bookkeeping, and the id formats ({@link dev.polyglot.scheduler.edge.Ids}).
+ * (RELIABILITY.md P9), idle and error-reply bookkeeping, and the id formats ({@link dev.polyglot.scheduler.api.Ids}).
  *
  * <p>Promises: nothing a peer sends is held beyond these bounds, and bad input never reaches an entity.
  *

@@ -1,22 +1,26 @@
 package dev.polyglot.scheduler.node;
 
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import dev.polyglot.scheduler.api.NodeSummary;
+import dev.polyglot.scheduler.api.NodeFacts;
+import dev.polyglot.scheduler.api.NodeStatus;
+
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.polyglot.scheduler.cluster.ClusterMessage;
-import dev.polyglot.scheduler.cluster.Entities;
-import dev.polyglot.scheduler.cluster.InstanceReports;
-import dev.polyglot.scheduler.config.SchedulerClock;
+import dev.polyglot.scheduler.api.ClusterMessage;
+import dev.polyglot.scheduler.ops.InstanceReports;
+import dev.polyglot.scheduler.api.SchedulerClock;
 import dev.polyglot.scheduler.config.SchedulerSettings;
-import dev.polyglot.scheduler.job.JobOrder;
-import dev.polyglot.scheduler.job.NodeResult;
-import dev.polyglot.scheduler.job.SessionBound;
-import dev.polyglot.scheduler.metrics.Metrics;
+import dev.polyglot.scheduler.api.JobOrder;
+import dev.polyglot.scheduler.api.NodeResult;
+import dev.polyglot.scheduler.ops.Metrics;
 import dev.polyglot.scheduler.pool.NodeView;
 import dev.polyglot.scheduler.pool.PoolDirectory;
-import dev.polyglot.scheduler.protocol.CapabilityByType;
-import dev.polyglot.scheduler.protocol.InstalledModel;
-import dev.polyglot.scheduler.protocol.InstalledService;
-import dev.polyglot.scheduler.protocol.LanguageCapabilities;
-import dev.polyglot.scheduler.protocol.ResourceUsage;
+import dev.polyglot.scheduler.api.CapabilityByType;
+import dev.polyglot.scheduler.api.InstalledModel;
+import dev.polyglot.scheduler.api.InstalledService;
+import dev.polyglot.scheduler.api.LanguageCapabilities;
+import dev.polyglot.scheduler.api.ResourceUsage;
 import dev.polyglot.scheduler.store.Ledger;
 import java.util.List;
 import java.util.Optional;
@@ -111,34 +115,39 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
   public record AckFromNode(String jobId, int attemptId, boolean started, ActorRef<NodeSocket.Command> socket)
       implements Command {}
 
-  public record Drain(ActorRef<Summary> replyTo) implements Command {}
+  public record Drain(ActorRef<NodeSummary> replyTo) implements Command {}
 
-  public record Undrain(ActorRef<Summary> replyTo) implements Command {}
+  public record Undrain(ActorRef<NodeSummary> replyTo) implements Command {}
 
-  public record GetSummary(ActorRef<Summary> replyTo) implements Command {}
+  public record GetSummary(ActorRef<NodeSummary> replyTo) implements Command {}
 
   /** Re-send the current view (a new PoolDirectory incarnation asks for it). */
   public enum Reannounce implements Command { INSTANCE }
 
-  /** What operators and tests read about a node. */
-  public record Summary(String nodeId, boolean known, NodeStatus status, boolean connected, boolean draining,
-                        int runningJobs, int reservations, int effectiveLoad, int freeSlots, boolean overThreshold,
-                        Set<String> pools, Set<String> readyTypes, int consecutiveUnhealthy, List<String> healthReasons,
-                        long registeredAtMs, long lastHeartbeatMs, int maxSlots, String platform, ResourceUsage usage,
-                        List<InstalledService> services, List<CapabilityByType> capabilities, String wireDialect)
-      implements ClusterMessage {}
 
-  // ---- to sessions (through sharding, by the session id recorded with the attempt)
+  // ---- to sessions (through the SessionRouter port, by the session id recorded with the attempt)
 
-  public record AttemptDispatched(String jobId, int attemptId, String nodeId, long dispatchedAtMs) implements SessionBound {}
+  /** What a node entity tells the session that owns a job. */
+  @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "@type")
+  @JsonSubTypes({
+      @JsonSubTypes.Type(value = AttemptDispatched.class, name = "attempt-dispatched"),
+      @JsonSubTypes.Type(value = AttemptLost.class, name = "attempt-lost"),
+      @JsonSubTypes.Type(value = ResultReceived.class, name = "result-received"),
+      @JsonSubTypes.Type(value = PartialReceived.class, name = "partial-received"),
+      @JsonSubTypes.Type(value = AckReceived.class, name = "ack-received")})
+  public sealed interface ToSession extends ClusterMessage {
+    String jobId();
+  }
 
-  public record AttemptLost(String jobId, int attemptId, String nodeId, String reason) implements SessionBound {}
+  public record AttemptDispatched(String jobId, int attemptId, String nodeId, long dispatchedAtMs) implements ToSession {}
 
-  public record ResultReceived(String jobId, String nodeId, NodeResult result) implements SessionBound {}
+  public record AttemptLost(String jobId, int attemptId, String nodeId, String reason) implements ToSession {}
 
-  public record PartialReceived(String jobId, String nodeId, String text, boolean isFinal) implements SessionBound {}
+  public record ResultReceived(String jobId, String nodeId, NodeResult result) implements ToSession {}
 
-  public record AckReceived(String jobId, int attemptId, String nodeId, boolean started) implements SessionBound {}
+  public record PartialReceived(String jobId, String nodeId, String text, boolean isFinal) implements ToSession {}
+
+  public record AckReceived(String jobId, int attemptId, String nodeId, boolean started) implements ToSession {}
 
   // ---- private
 
@@ -170,7 +179,7 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
 
   /** What the entity needs from its instance. */
   public record Deps(SchedulerSettings.Nodes settings, SchedulerClock clock, ActorRef<PoolDirectory.Command> directory,
-                     Entities entities, Ledger ledger, ActorRef<InstanceReports.Command> reports,
+                     SessionRouter sessions, Ledger ledger, ActorRef<InstanceReports.Command> reports,
                      java.time.Duration reportInterval) {}
 
   private static final int STASH_CAPACITY = 1_000;
@@ -493,7 +502,7 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
     timers.startSingleTimer(ForgetOffline.INSTANCE, ForgetOffline.INSTANCE, deps.settings().forgetOfflineAfter());
     afterChange(before);
     for (NodeState.Reservation r : lost) {
-      deps.entities().tellSession(r.sessionId(), new AttemptLost(r.jobId(), r.attemptId(), state.nodeId(), reason));
+      deps.sessions().tell(r.sessionId(), new AttemptLost(r.jobId(), r.attemptId(), state.nodeId(), reason));
     }
   }
 
@@ -547,14 +556,14 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
     JobOrder o = m.order();
     Optional<NodeState> next = socket == null ? Optional.empty() : state.dispatch(o.jobId(), o.attemptId(), now());
     if (next.isEmpty()) {
-      deps.entities().tellSession(o.sessionId(), new AttemptLost(o.jobId(), o.attemptId(), state.nodeId(),
+      deps.sessions().tell(o.sessionId(), new AttemptLost(o.jobId(), o.attemptId(), state.nodeId(),
           "reservation gone before dispatch"));
       return this;
     }
     state = next.get();
     timers.cancel(ttlKey(o.jobId(), o.attemptId()));
     socket.tell(new NodeSocket.SendJob(o));
-    deps.entities().tellSession(o.sessionId(), new AttemptDispatched(o.jobId(), o.attemptId(), state.nodeId(), now()));
+    deps.sessions().tell(o.sessionId(), new AttemptDispatched(o.jobId(), o.attemptId(), state.nodeId(), now()));
     return this;
   }
 
@@ -595,7 +604,7 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
         metrics.inc("result_inherited_total");
         getContext().getLog().info("result for job {} given by an earlier incarnation passed to session {}", r.jobId(),
             m.claimedSessionId());
-        deps.entities().tellSession(m.claimedSessionId(), new ResultReceived(r.jobId(), state.nodeId(), r));
+        deps.sessions().tell(m.claimedSessionId(), new ResultReceived(r.jobId(), state.nodeId(), r));
         return this;
       }
       getContext().getLog().warn("result dropped: foreign_node job {} attempt {} was never given to this node",
@@ -605,19 +614,19 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
     }
     if (r.success()) apply(state.releaseJob(r.jobId()));
     else apply(state.release(r.jobId(), r.attemptId()));
-    deps.entities().tellSession(given.get().sessionId(), new ResultReceived(r.jobId(), state.nodeId(), r));
+    deps.sessions().tell(given.get().sessionId(), new ResultReceived(r.jobId(), state.nodeId(), r));
     return this;
   }
 
   private Behavior<Command> onPartial(PartialFromNode m) {
     state.given(m.jobId()).ifPresentOrElse(
-        g -> deps.entities().tellSession(g.sessionId(), new PartialReceived(m.jobId(), state.nodeId(), m.text(), m.isFinal())),
+        g -> deps.sessions().tell(g.sessionId(), new PartialReceived(m.jobId(), state.nodeId(), m.text(), m.isFinal())),
         () -> metrics.inc("partial_dropped_total", "reason", "foreign_node"));
     return this;
   }
 
   private Behavior<Command> onAck(AckFromNode m) {
-    state.given(m.jobId()).ifPresent(g -> deps.entities().tellSession(g.sessionId(),
+    state.given(m.jobId()).ifPresent(g -> deps.sessions().tell(g.sessionId(),
         new AckReceived(m.jobId(), m.attemptId(), state.nodeId(), m.started())));
     return this;
   }
@@ -631,7 +640,7 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
     return this;
   }
 
-  private Behavior<Command> replySummary(ActorRef<Summary> replyTo, NodeState next) {
+  private Behavior<Command> replySummary(ActorRef<NodeSummary> replyTo, NodeState next) {
     apply(next);
     replyTo.tell(summary());
     return this;
@@ -678,9 +687,9 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
     return this;
   }
 
-  private Summary summary() {
+  private NodeSummary summary() {
     NodeState s = state;
-    return new Summary(s.nodeId(), s.known(), s.status(), s.connected(), s.draining(), s.runningJobs(),
+    return new NodeSummary(s.nodeId(), s.known(), s.status(), s.connected(), s.draining(), s.runningJobs(),
         s.reservations().size(), s.effectiveLoad(), s.freeSlots(), s.overThreshold(), s.pools(),
         s.facts() == null ? Set.of() : s.facts().readyTypes(), s.consecutiveUnhealthy(), s.healthReasons(),
         s.registeredAtMs(), s.lastHeartbeatMs(), s.limits().maxSlots(), s.facts() == null ? null : s.facts().platform(),

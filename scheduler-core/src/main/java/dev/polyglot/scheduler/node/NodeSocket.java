@@ -1,27 +1,29 @@
 package dev.polyglot.scheduler.node;
 
-import dev.polyglot.scheduler.cluster.ClusterMessage;
-import dev.polyglot.scheduler.cluster.Entities;
-import dev.polyglot.scheduler.config.SchedulerClock;
+import dev.polyglot.scheduler.api.NodeFacts;
+import dev.polyglot.scheduler.api.NodeStatus;
+
+import dev.polyglot.scheduler.api.ClusterMessage;
+import dev.polyglot.scheduler.api.SchedulerClock;
 import dev.polyglot.scheduler.config.SchedulerSettings;
 import dev.polyglot.scheduler.edge.Admission;
 import dev.polyglot.scheduler.edge.ErrorReplies;
 import dev.polyglot.scheduler.edge.InboundFlow;
 import dev.polyglot.scheduler.edge.Inbound;
-import dev.polyglot.scheduler.edge.Ids;
+import dev.polyglot.scheduler.api.Ids;
 import dev.polyglot.scheduler.edge.SocketAck;
 import dev.polyglot.scheduler.edge.SocketIn;
 import dev.polyglot.scheduler.edge.SocketLink;
 import dev.polyglot.scheduler.edge.SocketOut;
-import dev.polyglot.scheduler.job.JobOrder;
-import dev.polyglot.scheduler.job.NodeResult;
-import dev.polyglot.scheduler.metrics.Metrics;
-import dev.polyglot.scheduler.protocol.ErrorFrame;
-import dev.polyglot.scheduler.protocol.NodeInbound;
-import dev.polyglot.scheduler.protocol.NodeOutbound;
-import dev.polyglot.scheduler.protocol.Decoded;
-import dev.polyglot.scheduler.protocol.WireCodec;
-import dev.polyglot.scheduler.protocol.WireDialect;
+import dev.polyglot.scheduler.api.JobOrder;
+import dev.polyglot.scheduler.api.NodeResult;
+import dev.polyglot.scheduler.ops.Metrics;
+import dev.polyglot.scheduler.wire.ErrorFrame;
+import dev.polyglot.scheduler.wire.NodeInbound;
+import dev.polyglot.scheduler.wire.NodeOutbound;
+import dev.polyglot.scheduler.wire.Decoded;
+import dev.polyglot.scheduler.wire.WireCodec;
+import dev.polyglot.scheduler.api.WireDialect;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -76,7 +78,7 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
   /** This instance stops: close with a normal close frame, no {@code error} frame; the agent reconnects elsewhere. */
   public enum InstanceStopping implements Command { INSTANCE }
 
-  public record Deps(SchedulerSettings settings, SchedulerClock clock, Entities entities, WireCodec codec,
+  public record Deps(SchedulerSettings settings, SchedulerClock clock, NodeRouter nodes, WireCodec codec,
                      Admission admission) {}
 
   /**
@@ -380,7 +382,7 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
   private void askToRegister(String id, boolean generated) {
     pendingId = id;
     pendingGenerated = generated;
-    deps.entities().node(id).tell(new NodeEntity.Register(facts(pending), generated, trusted(), getContext().getSelf()));
+    deps.nodes().node(id).tell(new NodeEntity.Register(facts(pending), generated, trusted(), getContext().getSelf()));
     timers.startSingleTimer(RegisterTimeout.class, new RegisterTimeout(id), deps.settings().nodes().registerTimeout());
   }
 
@@ -449,7 +451,7 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
 
   private void tellEntityClosed() {
     if (nodeId != null) entity().tell(new NodeEntity.SocketClosed(getContext().getSelf()));
-    else if (pendingId != null) deps.entities().node(pendingId).tell(new NodeEntity.SocketClosed(getContext().getSelf()));
+    else if (pendingId != null) deps.nodes().node(pendingId).tell(new NodeEntity.SocketClosed(getContext().getSelf()));
   }
 
   // ---------------------------------------------------------------- output
@@ -498,7 +500,7 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
   }
 
   private org.apache.pekko.actor.typed.RecipientRef<NodeEntity.Command> entity() {
-    return deps.entities().node(nodeId);
+    return deps.nodes().node(nodeId);
   }
 
   // ---------------------------------------------------------------- translation at the edge

@@ -1,20 +1,19 @@
 package dev.polyglot.scheduler.session;
 
-import dev.polyglot.scheduler.cluster.ClusterMessage;
-import dev.polyglot.scheduler.cluster.Entities;
-import dev.polyglot.scheduler.config.SchedulerClock;
+import dev.polyglot.scheduler.node.NodeRouter;
+import dev.polyglot.scheduler.api.ClusterMessage;
+import dev.polyglot.scheduler.api.SchedulerClock;
 import dev.polyglot.scheduler.config.SchedulerSettings;
 import dev.polyglot.scheduler.dispatch.Dispatcher;
-import dev.polyglot.scheduler.edge.Ids;
-import dev.polyglot.scheduler.job.Cut;
-import dev.polyglot.scheduler.job.JobOrder;
-import dev.polyglot.scheduler.job.SessionBound;
-import dev.polyglot.scheduler.metrics.MetricLabels;
-import dev.polyglot.scheduler.metrics.Metrics;
+import dev.polyglot.scheduler.api.Ids;
+import dev.polyglot.scheduler.api.Cut;
+import dev.polyglot.scheduler.api.JobOrder;
+import dev.polyglot.scheduler.ops.MetricLabels;
+import dev.polyglot.scheduler.ops.Metrics;
 import dev.polyglot.scheduler.node.NodeEntity;
 import dev.polyglot.scheduler.pool.PoolMembership;
-import dev.polyglot.scheduler.protocol.FeatureFlags;
-import dev.polyglot.scheduler.protocol.PipelineConfig;
+import dev.polyglot.scheduler.api.FeatureFlags;
+import dev.polyglot.scheduler.api.PipelineConfig;
 import dev.polyglot.scheduler.store.Ledger;
 import java.time.Duration;
 import java.util.HashSet;
@@ -105,7 +104,11 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   public record Mark(long seq, ActorRef<SessionSocket.Command> socket) implements Command {}
 
   /** A dispatcher reply or a node event about one of this session's jobs. */
-  public record Notify(SessionBound message) implements Command {}
+  /** A node entity's event about one of this session's jobs. */
+  public record FromNode(NodeEntity.ToSession event) implements Command {}
+
+  /** The dispatcher's answer to one of this session's placement requests. */
+  public record FromDispatcher(Dispatcher.Reply reply) implements Command {}
 
   private enum PauseTimer implements Command { INSTANCE }
 
@@ -144,7 +147,7 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   /** Claim the idempotency key of an {@code utterance} again after a failed try. */
   private record ClaimAgain(UtteranceData data, String jobId, long seq, int attempt) implements Command {}
 
-  public record Deps(SchedulerSettings settings, SchedulerClock clock, Entities entities,
+  public record Deps(SchedulerSettings settings, SchedulerClock clock, NodeRouter nodes,
                      ActorRef<Dispatcher.Command> dispatcher, Ledger ledger) {}
 
   /** Sharding's stop message after this entity asked to be passivated (its session is over). */
@@ -287,7 +290,7 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   /** Set when a ledger write failed; the next sweep writes the live state again (Redis came back). */
   private boolean ledgerDirty;
   /** foreign_node drops are counted every time and logged at most once per interval per node. */
-  private final dev.polyglot.scheduler.metrics.LogThrottle foreignLog;
+  private final dev.polyglot.scheduler.ops.LogThrottle foreignLog;
 
   private SessionEntity(ActorContext<Command> ctx, TimerScheduler<Command> timers, String sessionId, Deps deps,
                         ActorRef<ClusterSharding.ShardCommand> shard, Loaded loaded) {
@@ -299,7 +302,7 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
     this.settings = deps.settings();
     this.metrics = Metrics.get(ctx.getSystem());
     this.groups = Groups.create(sessionId, settings.results().groupWindow().toMillis());
-    this.foreignLog = new dev.polyglot.scheduler.metrics.LogThrottle(
+    this.foreignLog = new dev.polyglot.scheduler.ops.LogThrottle(
         settings.jobs().foreignResultLogInterval().toMillis(), 64);
     if (loaded.failure() != null) {
       metrics.inc("ledger_write_failed_total", "op", "load_session");
@@ -320,7 +323,8 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
         .onMessage(TtsStarted.class, this::onTtsStarted)
         .onMessage(TtsPlayEnded.class, this::onTtsPlayEnded)
         .onMessage(SocketClosed.class, this::onSocketClosed)
-        .onMessage(Notify.class, this::onNotify)
+        .onMessage(FromNode.class, n -> onJobEvent(n.event().jobId(), n.event()))
+        .onMessage(FromDispatcher.class, n -> onJobEvent(n.reply().jobId(), n.reply()))
         .onMessageEquals(PauseTimer.INSTANCE, () -> segment(segmenter.onPauseTimer(mono(), newTurnId)))
         .onMessageEquals(HangoverTimer.INSTANCE, () -> segment(segmenter.onHangoverTimer(mono(), newTurnId)))
         .onMessageEquals(PlaybackTimer.INSTANCE, () -> segment(segmenter.onPlaybackWindowTimer(mono(), newTurnId)))
@@ -750,17 +754,17 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
     return t;
   }
 
-  private Behavior<Command> onNotify(Notify n) {
-    if ((phase == Phase.ENDED || phase == Phase.NEW) && n.message() instanceof Dispatcher.Placed p) {
-      deps.entities().node(p.nodeId()).tell(new NodeEntity.Release(p.jobId(), p.attemptId())); // nobody will use it
+  /** A node's event or the dispatcher's reply ({@code m}) about job {@code jobId}. */
+  private Behavior<Command> onJobEvent(String jobId, Object m) {
+    if ((phase == Phase.ENDED || phase == Phase.NEW) && m instanceof Dispatcher.Placed p) {
+      deps.nodes().node(p.nodeId()).tell(new NodeEntity.Release(p.jobId(), p.attemptId())); // nobody will use it
     }
     if (phase == Phase.ENDED) return this;
     if (phase == Phase.NEW) {
-      getContext().getLog().debug("message for unknown session {} dropped: job {}", sessionId, n.message().jobId());
+      getContext().getLog().debug("message for unknown session {} dropped: job {}", sessionId, jobId);
       metrics.inc("result_dropped_total", "reason", "unknown_job");
       return end();
     }
-    SessionBound m = n.message();
     if (m instanceof Dispatcher.Placed p) {
       waitingForCapacity.remove(p.jobId());
       return jobs(book.placed(p.jobId(), p.attemptId(), p.nodeId(), now()));
@@ -849,14 +853,14 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
         waitingForCapacity.remove(w.jobId());
         deps.dispatcher().tell(new Dispatcher.Withdraw(w.jobId(), w.attemptId()));
       } else if (e instanceof JobBook.Effect.Assign a) {
-        deps.entities().node(a.nodeId()).tell(new NodeEntity.Assign(a.order()));
+        deps.nodes().node(a.nodeId()).tell(new NodeEntity.Assign(a.order()));
       } else if (e instanceof JobBook.Effect.CancelOnNode c) {
         metrics.inc("job_cancel_sent_total", "reason", c.reason());
-        deps.entities().node(c.nodeId()).tell(new NodeEntity.Cancel(c.jobId(), c.attemptId(), c.traceId(), c.reason()));
+        deps.nodes().node(c.nodeId()).tell(new NodeEntity.Cancel(c.jobId(), c.attemptId(), c.traceId(), c.reason()));
       } else if (e instanceof JobBook.Effect.ReleaseOnNode r) {
-        deps.entities().node(r.nodeId()).tell(new NodeEntity.Release(r.jobId(), r.attemptId()));
+        deps.nodes().node(r.nodeId()).tell(new NodeEntity.Release(r.jobId(), r.attemptId()));
       } else if (e instanceof JobBook.Effect.ForgetOnNode f) {
-        deps.entities().node(f.nodeId()).tell(new NodeEntity.Forget(f.jobId(), f.attemptId()));
+        deps.nodes().node(f.nodeId()).tell(new NodeEntity.Forget(f.jobId(), f.attemptId()));
       } else if (e instanceof JobBook.Effect.ArmPending p) {
         timers.startSingleTimer(pendingKey(p.jobId()), new PendingTimeout(p.jobId(), p.attemptId()),
             settings.jobs().pendingTimeout());

@@ -1,25 +1,24 @@
 package dev.polyglot.scheduler.session;
 
-import dev.polyglot.scheduler.cluster.ClusterMessage;
-import dev.polyglot.scheduler.cluster.Entities;
-import dev.polyglot.scheduler.config.SchedulerClock;
+import dev.polyglot.scheduler.api.ClusterMessage;
+import dev.polyglot.scheduler.api.SchedulerClock;
 import dev.polyglot.scheduler.config.SchedulerSettings;
 import dev.polyglot.scheduler.edge.Admission;
 import dev.polyglot.scheduler.edge.ErrorReplies;
 import dev.polyglot.scheduler.edge.Inbound;
 import dev.polyglot.scheduler.edge.InboundFlow;
 import dev.polyglot.scheduler.edge.ReplayBuffer;
-import dev.polyglot.scheduler.edge.Ids;
+import dev.polyglot.scheduler.api.Ids;
 import dev.polyglot.scheduler.edge.SocketAck;
 import dev.polyglot.scheduler.edge.SocketIn;
 import dev.polyglot.scheduler.edge.SocketLink;
 import dev.polyglot.scheduler.edge.SocketOut;
-import dev.polyglot.scheduler.metrics.Metrics;
-import dev.polyglot.scheduler.protocol.ErrorFrame;
-import dev.polyglot.scheduler.protocol.SessionInbound;
-import dev.polyglot.scheduler.protocol.SessionOutbound;
-import dev.polyglot.scheduler.protocol.Decoded;
-import dev.polyglot.scheduler.protocol.WireCodec;
+import dev.polyglot.scheduler.ops.Metrics;
+import dev.polyglot.scheduler.wire.ErrorFrame;
+import dev.polyglot.scheduler.wire.SessionInbound;
+import dev.polyglot.scheduler.wire.SessionOutbound;
+import dev.polyglot.scheduler.wire.Decoded;
+import dev.polyglot.scheduler.wire.WireCodec;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -78,7 +77,7 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
   /** A full window's confirmation has not come, or kept audio waits for news: ask again. */
   private enum MarkRetry implements Command { INSTANCE }
 
-  public record Deps(SchedulerSettings settings, SchedulerClock clock, Entities entities, WireCodec codec,
+  public record Deps(SchedulerSettings settings, SchedulerClock clock, SessionShards sessions, WireCodec codec,
                      Admission admission) {}
 
   /** The handshake deadline: no {@code session_init} yet. */
@@ -456,6 +455,6 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
   }
 
   private org.apache.pekko.actor.typed.RecipientRef<SessionEntity.Command> session(String id) {
-    return deps.entities().session(id);
+    return deps.sessions().session(id);
   }
 }
