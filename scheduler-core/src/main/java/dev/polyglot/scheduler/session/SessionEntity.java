@@ -26,23 +26,18 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 
 /**
  * One client session, sharded by session id: its protocol, its life (new, active, closing, ended) and the wiring of
- * its parts. The decisions are pure classes: {@link Segmenter} (audio into utterances), {@link JobBook} (jobs and
- * attempts), {@link ResultOrder} (utterance order), {@link DurableGate} (durable before placed), {@link AudioSequence}
- * (at-least-once audio), {@link UtteranceClaims}, {@link BusySignal} (backpressure windows), {@link JobFactory} and
- * {@link JobEvents}; the I/O is in small collaborators: {@link SessionLoading} (start from the ledger),
- * {@link SessionRun} (segmentation, jobs and the ledger while active), {@link EffectRunner}, {@link ClientLink} and
- * {@link ResultRelease}. It never waits: placement, dispatch and results arrive as messages, every wait is a timer.
+ * its parts. Decisions are pure classes ({@link Segmenter}, {@link JobBook}, {@link ResultOrder}, {@link DurableGate},
+ * {@link AudioSequence}, {@link UtteranceClaims}, {@link BusySignal}, {@link JobFactory}, {@link JobEvents}); the work
+ * of a started session is {@link SessionJobs}, its I/O small collaborators ({@link SessionLoading},
+ * {@link DurablePlacement}, {@link EffectRunner}, {@link ClientLink}, {@link ResultRelease}, {@link SessionLedger}).
+ * It never waits: placement, dispatch and results arrive as messages, every wait is a timer.
  *
  * <p>Promises: each sealed utterance becomes exactly one job, created in index order; each job reaches one terminal
- * outcome visible to the client (a result, an error, or nothing for an empty ack); results leave in utterance order
- * within the bounded hold; no utterance failure ends the session.
- *
- * <p>Lost when it stops, crashes or moves: its memory (passivation is off). With the Redis ledger the session
- * continues: remember-entities restarts it on a survivor, it reloads its snapshot at the floors its job records raised
- * and places every unfinished job again with a new attempt; its socket delivers audio at least once and sends what is
- * not yet durable again to the new incarnation (RELIABILITY.md P9). Not recovered: results finished but still held
- * for ordering or on their way to the client, and writes the ledger refused; with the in-memory ledger, nothing. A
- * session ends with its socket; its live jobs are then cancelled.
+ * outcome visible to the client; results leave in utterance order within the bounded hold; no utterance failure ends
+ * the session. Lost when it stops, crashes or moves: its memory. With the Redis ledger the session continues on a
+ * survivor from its snapshot and unfinished jobs, and its socket sends again what is not yet durable (RELIABILITY.md
+ * P9); not recovered: results held for ordering or on their way, and writes the ledger refused. A session ends with
+ * its socket; its live jobs are then cancelled.
  */
 public final class SessionEntity extends AbstractBehavior<SessionEntity.Command> {
 
@@ -202,8 +197,8 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
     return newReceiveBuilder()
         .onMessage(Init.class, this::onInit)
         .onMessage(Mark.class, this::onMark)
-        .onMessage(Audio.class, m -> accepts(m.socket()) && jobs.inSequence(m.seq(), m.socket()) ? act(() -> jobs.audio(m)) : this)
-        .onMessage(Utterance.class, m -> accepts(m.socket()) && jobs.inSequence(m.seq(), m.socket()) ? act(() -> jobs.utterance(m)) : this)
+        .onMessage(Audio.class, m -> applies(m.socket(), m.seq()) ? act(() -> jobs.audio(m)) : this)
+        .onMessage(Utterance.class, m -> applies(m.socket(), m.seq()) ? act(() -> jobs.utterance(m)) : this)
         .onMessage(ClientHeartbeat.class, m -> accepts(m.socket())
             ? act(() -> link.send(new ClientEvent.ServerHeartbeat(sessionId, deps.clock().wallMillis()))) : this)
         .onMessage(TtsStarted.class, m -> accepts(m.socket()) ? act(jobs::ttsStarted) : this)
@@ -217,9 +212,9 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
         .onMessage(PendingTimeout.class, m -> act(() -> jobs.pendingTimeout(m)))
         .onMessage(DispatchedTimeout.class, m -> act(() -> jobs.dispatchedTimeout(m)))
         .onMessageEquals(LedgerFailed.INSTANCE, () -> act(jobs::ledgerFailed))
-        .onMessage(Durable.class, m -> act(() -> jobs.durable(m)))
-        .onMessage(DurableWaitOver.class, m -> act(() -> jobs.durableWaitOver(m)))
-        .onMessage(SealDurable.class, m -> act(() -> jobs.sealDurable(m)))
+        .onMessage(Durable.class, m -> act(() -> jobs.durability().durable(m)))
+        .onMessage(DurableWaitOver.class, m -> act(() -> jobs.durability().waitOver(m)))
+        .onMessage(SealDurable.class, m -> act(() -> jobs.durability().sealDurable(m)))
         .onMessage(Claim.class, m -> act(() -> jobs.claim(m)))
         .onMessage(Claimed.class, m -> phase == Phase.ACTIVE || phase == Phase.CLOSING ? act(() -> jobs.claimed(m))
             : act(jobs::abandonClaim))
@@ -301,6 +296,11 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   private void relearn(ActorRef<SessionSocket.Command> from) {
     link.relearn(from);
     timers.cancel(Timer.LINGER);
+  }
+
+  /** P9: a numbered audio message from the session's own socket, applied once and in order. */
+  private boolean applies(ActorRef<SessionSocket.Command> from, long seq) {
+    return accepts(from) && jobs.inSequence(seq, from);
   }
 
   /** Messages only the live session's own socket may send; anything else is answered INVALID_SESSION. */

@@ -41,7 +41,7 @@ final class SessionJobs implements EffectRunner.Host {
   private final SessionEntity.InitData init;
   private Segmenter segmenter;
   private JobBook book;
-  private DurableGate gate = DurableGate.empty();
+  private final DurablePlacement durability;
   private AudioSequence audio = AudioSequence.start();
   private UtteranceClaims claims = UtteranceClaims.none();
   private BusySignal busy;
@@ -77,6 +77,9 @@ final class SessionJobs implements EffectRunner.Host {
         ? ResultOrder.Mode.ARRIVAL : ResultOrder.Mode.INDEX, settings.results().maxHold().toMillis()),
         Groups.create(sessionId, settings.results().groupWindow().toMillis()), timers, SessionEntity.Timer.HOLD,
         deps.clock(), link::send);
+    this.durability = new DurablePlacement(ctx, timers, ledger, link, deps.dispatcher(), settings.jobs().durableWait(),
+        metrics, (jobId, attempt) -> book.job(jobId)
+            .map(j -> j.state() == JobBook.JobState.PENDING && j.placing() == attempt).orElse(false));
     this.busy = BusySignal.create(settings.backpressure().resumeAfter().toMillis());
     timers.startTimerWithFixedDelay(SessionEntity.Timer.SWEEP, SessionEntity.Timer.SWEEP,
         settings.sessions().sweepInterval());
@@ -91,7 +94,7 @@ final class SessionJobs implements EffectRunner.Host {
     SessionJobs s = new SessionJobs(ctx, timers, deps, sessionId, init, link);
     for (int i = 0; i < snap.nextIndex(); i++) s.segmenter = s.segmenter.reserveIndex(i);
     s.audio = AudioSequence.at(snap.durableSeq());
-    s.gate = DurableGate.at(snap.durableSeq());
+    s.durability.recovered(snap.durableSeq());
     for (Ledger.JobRecord r : records) {
       JobOrder o = r.order();
       s.segmenter = s.segmenter.reserveIndex(o.utteranceIndex());
@@ -102,8 +105,8 @@ final class SessionJobs implements EffectRunner.Host {
     return s;
   }
 
-  SessionEntity.InitData init() {
-    return init;
+  DurablePlacement durability() {
+    return durability;
   }
 
   int index() {
@@ -212,23 +215,17 @@ final class SessionJobs implements EffectRunner.Host {
         link.send(new ClientEvent.Error("SCHEDULER_DEPENDENCY_DOWN",
             "the utterance could not be recorded (the ledger is unavailable); send it again",
             JsonNodeFactory.instance.objectNode().put("utterance_index", c.data().index()), c.data().traceId()));
-        settle(c.seq()); // the client was told: nothing of it is owed any more
+        durability.settle(c.seq()); // the client was told: nothing of it is owed any more
       }
       case DUPLICATE -> {
         metrics.inc("duplicate_utterance_total");
-        settle(c.seq()); // its audio is the job the ledger already holds
+        durability.settle(c.seq()); // its audio is the job the ledger already holds
       }
       case FRESH -> {
-        gate = gate.cover(c.jobId(), c.seq());
+        durability.cover(c.jobId(), c.seq());
         createJob(factory.oneShot(c.data(), c.jobId()), null, "utterance");
       }
     }
-  }
-
-  private void settle(long seq) {
-    DurableGate.Step s = gate.settled(seq);
-    gate = s.next();
-    link.durable(s.ackedTo());
   }
 
   // ---------------------------------------------------------------- segmentation
@@ -249,46 +246,17 @@ final class SessionJobs implements EffectRunner.Host {
     List<Integer> sealedNow = new java.util.ArrayList<>();
     step.ready().forEach(u -> sealedNow.add(u.index()));
     segmenter.waiting().forEach(u -> sealedNow.add(u.index()));
-    gate = gate.noteSealed(sealedNow, audio.applied(), segmenter.bufferedBytes());
+    durability.noteSealed(sealedNow, audio.applied(), segmenter.bufferedBytes());
     for (Segmenter.Utterance u : step.ready()) {
       metrics.inc("finalize_total", "reason", u.reason().name().toLowerCase(Locale.ROOT));
-      DurableGate.Step s = gate.jobIdFor(u.index(), Ids::jobId);
-      gate = s.next();
-      createJob(factory.streamed(u, s.jobId()), u.firstClientTs(), "stream");
+      createJob(factory.streamed(u, durability.jobIdFor(u.index())), u.firstClientTs(), "stream");
     }
-    recordSealed();
+    durability.recordSealed(segmenter.waiting(), factory, deps.clock().wallMillis());
     if (active) {
       arm(SessionEntity.Timer.PAUSE, segmenter.pauseDueAt());
       arm(SessionEntity.Timer.HANGOVER, segmenter.hangoverDueAt());
       arm(SessionEntity.Timer.PLAYBACK, segmenter.playbackWindowDueAt());
     }
-  }
-
-  /**
-   * The crash contract: an utterance is durable from the moment it is sealed. Each newly sealed utterance gets its
-   * job id now and is written to the ledger during its hangover, so its placement later need not wait for Redis.
-   */
-  private void recordSealed() {
-    for (Segmenter.Utterance u : segmenter.waiting()) {
-      if (gate.sealed(u.index())) continue;
-      DurableGate.Step s = gate.seal(u.index(), Ids::jobId);
-      gate = s.next();
-      String jobId = s.jobId();
-      JobOrder o = factory.streamed(u, jobId).withTurnId(Ids.uuid()); // a recovery of a job never released starts a turn
-      long seq = s.seq();
-      ctx.pipeToSelf(ledger.recordSealed(new Ledger.JobRecord(o, factory.poolOf(o),
-          JobFactory.requiredTypes(o.pipeline()), deps.clock().wallMillis(), u.firstClientTs(), List.of(), seq)),
-          (ok, ex) -> new SessionEntity.SealDurable(jobId, ex, seq));
-    }
-  }
-
-  void sealDurable(SessionEntity.SealDurable d) {
-    if (d.failure() != null) {
-      ledger.markBehind();
-      metrics.inc("ledger_write_failed_total", "op", "record_sealed");
-      return;
-    }
-    gated(gate.sealWritten(d.jobId(), d.seq())); // created and waiting for its own write: this one suffices
   }
 
   private void arm(SessionEntity.Timer key, OptionalLong dueAt) {
@@ -348,81 +316,28 @@ final class SessionJobs implements EffectRunner.Host {
   /** The ledger learns which nodes a live job was given, so a recovery neither repeats nor ignores them. */
   private void rememberTriedNodes(String jobId) {
     book.job(jobId).filter(j -> !j.state().terminal()).ifPresent(j -> ledger.write(ledger.record(j,
-        j.liveAttempt().map(JobBook.Attempt::attemptId).orElse(j.order().attemptId()), gate.covers(jobId)),
+        j.liveAttempt().map(JobBook.Attempt::attemptId).orElse(j.order().attemptId()), durability.covers(jobId)),
         "record_attempt"));
   }
 
   // ---------------------------------------------------------------- durable before placed
 
-  /**
-   * A new job becomes durable before it is placed (the crash contract); a failover attempt is placed at once.
-   * A failed ledger write is counted and never blocks dispatch.
-   */
+  /** A new job is durable before it is placed (the crash contract); a failover attempt is placed at once. */
   @Override
   public void place(Dispatcher.PlacementRequest r) {
-    if (r.attemptId() > 1) { // the ledger learns the attempt, so a recovery continues above it; no waiting
-      book.job(r.jobId()).ifPresent(j -> ledger.write(ledger.record(j, r.attemptId(), gate.covers(r.jobId())),
-          "record_attempt"));
+    var job = book.job(r.jobId());
+    if (job.isPresent()) {
+      durability.place(r, job.get());
+    } else if (r.attemptId() > 1) {
       deps.dispatcher().tell(new Dispatcher.Place(r));
-      return;
     }
-    book.job(r.jobId()).ifPresent(j -> {
-      DurableGate.Step s = gate.await(r);
-      gate = s.next();
-      if (s.place() != null) { // written when sealed: place now, the record only learns its turn id
-        ledger.write(ledger.record(j, r.attemptId(), gate.covers(r.jobId())), "record_job");
-        placeIfPending(r);
-        return;
-      }
-      ctx.pipeToSelf(ledger.record(j, r.attemptId(), gate.covers(r.jobId())), (ok, ex) -> new SessionEntity.Durable(r, ex));
-      timers.startSingleTimer(durableKey(r.jobId()), new SessionEntity.DurableWaitOver(r), settings.jobs().durableWait());
-    });
-  }
-
-  void durable(SessionEntity.Durable d) {
-    if (d.failure() != null) {
-      ledger.markBehind();
-      metrics.inc("ledger_write_failed_total", "op", "record_job");
-      ctx.getLog().warn("ledger write failed for job {}: {}", d.request().jobId(), d.failure().toString());
-    }
-    timers.cancel(durableKey(d.request().jobId()));
-    gated(gate.jobWritten(d.request(), d.failure() == null));
-  }
-
-  /**
-   * Redis trouble never holds dispatch longer than {@code jobs.durable-wait}: the job is placed and its write goes
-   * on (a crash before the write lands can then lose it; the metric counts how often that window opened).
-   */
-  void durableWaitOver(SessionEntity.DurableWaitOver w) {
-    DurableGate.Step s = gate.waitOver(w.request());
-    if (s.place() != null) {
-      metrics.inc("ledger_durable_wait_exceeded_total");
-      ctx.getLog().debug("job {} placed before the ledger confirmed it", w.request().jobId());
-    }
-    gated(s);
-  }
-
-  private void gated(DurableGate.Step s) {
-    gate = s.next();
-    link.durable(s.ackedTo());
-    if (s.place() != null) placeIfPending(s.place());
-  }
-
-  private void placeIfPending(Dispatcher.PlacementRequest r) {
-    boolean pending = book.job(r.jobId())
-        .map(j -> j.state() == JobBook.JobState.PENDING && j.placing() == r.attemptId()).orElse(false);
-    if (pending) deps.dispatcher().tell(new Dispatcher.Place(r));
-  }
-
-  private static String durableKey(String jobId) {
-    return "durable:" + jobId;
   }
 
   /** Forgets old terminal jobs; after a failed ledger write, writes the live state again. */
   private void sweep() {
     book = book.sweep(now());
-    gate = gate.sweep();
-    if (active && ledger.rewrite(init, segmenter, book, gate)) {
+    durability.sweep();
+    if (active && ledger.rewrite(init, segmenter, book, durability::covers)) {
       ctx.getLog().info("session {} wrote its live state to the ledger again", sessionId);
     }
   }
@@ -455,7 +370,7 @@ final class SessionJobs implements EffectRunner.Host {
 
   @Override
   public void finished(String jobId) {
-    gate = gate.finished(jobId);
+    durability.finished(jobId);
     ledger.finished(jobId);
   }
 

@@ -4,6 +4,7 @@ import dev.polyglot.scheduler.api.SchedulerClock;
 import dev.polyglot.scheduler.ops.Metrics;
 import dev.polyglot.scheduler.store.Ledger;
 import java.util.concurrent.CompletionStage;
+import java.util.function.ToLongFunction;
 
 /**
  * A session's writes to the ledger, owned by its entity: the snapshot (languages, next index, turn), one record per
@@ -80,14 +81,14 @@ final class SessionLedger {
   }
 
   /** After a failed write, once the session is active: the snapshot and every live job again. */
-  boolean rewrite(SessionEntity.InitData init, Segmenter segmenter, JobBook book, DurableGate gate) {
+  boolean rewrite(SessionEntity.InitData init, Segmenter segmenter, JobBook book, ToLongFunction<String> covers) {
     if (!behind) return false;
     behind = false;
     saveSnapshot(init, segmenter);
     for (JobBook.Job j : book.jobs().values()) {
       if (j.state().terminal()) continue;
       int attempt = Math.max(j.placing(), j.liveAttempt().map(JobBook.Attempt::attemptId).orElse(1));
-      write(record(j, attempt, gate.covers(j.jobId())), "record_job");
+      write(record(j, attempt, covers.applyAsLong(j.jobId())), "record_job");
     }
     return true;
   }
