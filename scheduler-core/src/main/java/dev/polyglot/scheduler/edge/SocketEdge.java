@@ -9,6 +9,7 @@ import dev.polyglot.scheduler.wire.ErrorFrame;
 import java.time.Duration;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.LongConsumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -72,9 +73,9 @@ public final class SocketEdge<C, I, O> {
   private boolean closing;
   private boolean greeted;
   private boolean limitRaised;
-  /** The entity the frame being handled was forwarded to, if any, and whether it must be confirmed promptly. */
+  /** The entity the frame being handled was forwarded to, if any, and who keeps it until it is confirmed. */
   private String forwardedTo;
-  private boolean confirmPromptly;
+  private LongConsumer keeper;
 
   /** Starts the handshake deadline and the idle check. */
   public SocketEdge(ActorContext<C> ctx, TimerScheduler<C> timers, Side<C, I, O> side, Owner owner, SocketLink link,
@@ -100,23 +101,22 @@ public final class SocketEdge<C, I, O> {
   /**
    * Handles one frame: the peer was seen; unless the socket closes, a valid message goes to {@code handler}, bad input
    * is rejected. What the handler {@link #forwarded} is counted in that entity's window, and the frame is acknowledged
-   * now, or held while the window is full. Returns the window number of the forwarded message (0: none).
+   * now, or held while the window is full.
    */
-  public long frame(SocketIn in, ActorRef<SocketAck> ack, Consumer<I> handler) {
+  public void frame(SocketIn in, ActorRef<SocketAck> ack, Consumer<I> handler) {
     forwardedTo = null;
-    confirmPromptly = false;
+    keeper = null;
     inbound.seen(clock.monoMillis());
     if (!closing) {
       I message = validated(in);
       if (message != null) handler.accept(message);
     }
     String to = forwardedTo;
-    long seq = 0;
     if (to != null) {
       InboundFlow.Mark mark = flow.forwarded(to, in instanceof SocketIn.Text t ? t.text().length() : 0);
-      seq = flow.lastSent(to);
-      if (confirmPromptly) {
-        if (mark == null) mark = new InboundFlow.Mark(to, seq);
+      if (keeper != null) {
+        keeper.accept(flow.lastSent(to));
+        if (mark == null) mark = new InboundFlow.Mark(to, flow.lastSent(to));
         keepRetrying();
       }
       if (mark != null) owner.mark(mark);
@@ -125,7 +125,6 @@ public final class SocketEdge<C, I, O> {
       metrics.inc("inbound_window_full_total", "socket", side.name());
       timers.startTimerWithFixedDelay(side.markRetry(), side.markRetry(), markRetry);
     }
-    return seq;
   }
 
   /** The message of the frame being handled went to entity {@code key}: it counts in that entity's window. */
@@ -133,10 +132,13 @@ public final class SocketEdge<C, I, O> {
     forwardedTo = key;
   }
 
-  /** Like {@link #forwarded}, for a message the socket keeps until it is confirmed: it is marked at once. */
-  public void forwardedToConfirm(String key) {
+  /**
+   * Like {@link #forwarded}, for a message the socket keeps until it is confirmed: {@code keeper} learns its window
+   * number before the frame is acknowledged, and it is marked at once.
+   */
+  public void forwardedToConfirm(String key, LongConsumer keeper) {
     forwardedTo = key;
-    confirmPromptly = true;
+    this.keeper = keeper;
   }
 
   /** The message in {@code in}, or null when it was bad (then answered, logged, counted, or the socket closes). */

@@ -127,8 +127,6 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> imple
   private boolean quietAck;
   /** How this agent reads job_assign's cut flags; fixed by its first node_register. */
   private WireDialect dialect = WireDialect.JUNE_2026;
-  /** The result in the frame being handled, if any. */
-  private NodeEntity.ResultFromNode pendingResult;
   /** Results sent to the node entity and not yet confirmed taken: they go again to its next incarnation. */
   private final Unconfirmed<NodeEntity.ResultFromNode> unconfirmed = new Unconfirmed<>();
 
@@ -169,9 +167,7 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> imple
   }
 
   private Behavior<Command> onFrame(Frame f) {
-    pendingResult = null;
-    long seq = edge.frame(f.in(), f.ackTo(), this::dispatch);
-    if (pendingResult != null) unconfirmed.sent(seq, pendingResult, deps.clock().monoMillis());
+    edge.frame(f.in(), f.ackTo(), this::dispatch);
     return this;
   }
 
@@ -235,9 +231,10 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> imple
       onHeartbeat(h);
     } else if (m instanceof NodeInbound.JobResult r) {
       // a result is kept until confirmed, and confirmed promptly
-      pendingResult = new NodeEntity.ResultFromNode(NodeFrames.result(r, deps.clock().wallMillis()), getContext().getSelf(), r.sessionId());
-      entity().tell(pendingResult);
-      edge.forwardedToConfirm(nodeId);
+      NodeEntity.ResultFromNode result = new NodeEntity.ResultFromNode(NodeFrames.result(r, deps.clock().wallMillis()),
+          getContext().getSelf(), r.sessionId());
+      entity().tell(result);
+      edge.forwardedToConfirm(nodeId, seq -> unconfirmed.sent(seq, result, deps.clock().monoMillis()));
     } else if (m instanceof NodeInbound.AsrPartial p) {
       forward(new NodeEntity.PartialFromNode(p.jobId(), p.text(), p.isFinal(), getContext().getSelf()));
     } else if (m instanceof NodeInbound.JobAck a) {
