@@ -1,26 +1,25 @@
 package dev.polyglot.scheduler.node;
 
-import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
-import dev.polyglot.scheduler.api.NodeSummary;
-import dev.polyglot.scheduler.api.NodeFacts;
-import dev.polyglot.scheduler.api.NodeStatus;
-
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.polyglot.scheduler.api.CapabilityByType;
 import dev.polyglot.scheduler.api.ClusterMessage;
-import dev.polyglot.scheduler.ops.InstanceReports;
+import dev.polyglot.scheduler.api.InstalledModel;
+import dev.polyglot.scheduler.api.InstalledService;
+import dev.polyglot.scheduler.api.JobOrder;
+import dev.polyglot.scheduler.api.LanguageCapabilities;
+import dev.polyglot.scheduler.api.NodeFacts;
+import dev.polyglot.scheduler.api.NodeResult;
+import dev.polyglot.scheduler.api.NodeStatus;
+import dev.polyglot.scheduler.api.NodeSummary;
+import dev.polyglot.scheduler.api.ResourceUsage;
 import dev.polyglot.scheduler.api.SchedulerClock;
 import dev.polyglot.scheduler.config.SchedulerSettings;
-import dev.polyglot.scheduler.api.JobOrder;
-import dev.polyglot.scheduler.api.NodeResult;
+import dev.polyglot.scheduler.ops.InstanceReports;
 import dev.polyglot.scheduler.ops.Metrics;
 import dev.polyglot.scheduler.pool.NodeView;
 import dev.polyglot.scheduler.pool.PoolDirectory;
-import dev.polyglot.scheduler.api.CapabilityByType;
-import dev.polyglot.scheduler.api.InstalledModel;
-import dev.polyglot.scheduler.api.InstalledService;
-import dev.polyglot.scheduler.api.LanguageCapabilities;
-import dev.polyglot.scheduler.api.ResourceUsage;
 import dev.polyglot.scheduler.store.Ledger;
 import java.util.List;
 import java.util.Optional;
@@ -39,7 +38,9 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * One GPU node, sharded by node id: its registration, health state machine, capacity slots and reservations,
  * the jobs it was given, and its current connection. It is the only authority on its capacity; every other
  * actor asks it to {@link Reserve}. It announces a {@link NodeView} to the PoolDirectory only when something
- * that matters for placement changed, never per heartbeat.
+ * that matters for placement changed, never per heartbeat. It holds one {@link NodeState} and orchestrates: what
+ * others are told after a change is {@link NodeNews}, the connection and its liveness {@link NodeLink}, the
+ * reservations and where job news goes {@link NodeJobs}, the ledger record {@link NodeRecord}.
  *
  * <p>Lost when it stops, crashes or moves: its reservations, the jobs it gave the node and its connection (passivation
  * is off). Its registration is in the ledger (with Redis: also across instances), so a re-created entity serves the
@@ -47,7 +48,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * results the lost incarnation did not confirm again, and they go to the session they name, which checks that the
  * node really received the job. A job whose result never comes is failed over by its session's timers.
  */
-public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> implements NodeLink.Host, NodeSlots.Host {
+public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> implements NodeLink.Host, NodeJobs.Host {
 
   public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "Node");
 
@@ -123,7 +124,6 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> imple
 
   /** Re-send the current view (a new PoolDirectory incarnation asks for it). */
   public enum Reannounce implements Command { INSTANCE }
-
 
   // ---- to sessions (through the SessionRouter port, by the session id recorded with the attempt)
 
@@ -210,14 +210,12 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> imple
   private final ActorRef<ClusterSharding.ShardCommand> shard;
   private final Metrics metrics;
   private final NodeLink link;
-  private final NodeSlots slots;
+  private final NodeJobs jobs;
+  private final NodeRecord record;
   private NodeState state;
   private NodeNews news;
-  private long lastHeartbeatMono;
   /** Tells this incarnation from an earlier one that died: the node socket sends kept results again when it changes. */
   private final long incarnation = java.util.concurrent.ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
-  /** Started from the ledger after an earlier incarnation died: it never saw the jobs that one gave the node. */
-  private boolean inherited;
 
   private NodeEntity(ActorContext<Command> ctx, TimerScheduler<Command> timers, String nodeId, Deps deps,
                      ActorRef<ClusterSharding.ShardCommand> shard, Loaded loaded) {
@@ -226,9 +224,13 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> imple
     this.deps = deps;
     this.shard = shard;
     this.metrics = Metrics.get(ctx.getSystem());
+    this.record = new NodeRecord(deps.ledger(), metrics);
     SchedulerSettings.Nodes s = deps.settings();
-    this.link = new NodeLink(ctx, timers, TakeoverWait.INSTANCE, RecheckClaim.INSTANCE, s.takeoverWait(), nodeId, this);
-    this.slots = new NodeSlots(ctx, timers, ReservationExpired::new, s.reservationTtl(), link, this);
+    this.link = new NodeLink(ctx, timers, new NodeLink.Ticks(HeartbeatTimeout.INSTANCE, TakeoverWait.INSTANCE,
+        RecheckClaim.INSTANCE), s, deps.clock(), nodeId, this);
+    // started from the ledger after an earlier incarnation died: it never saw the jobs that one gave the node
+    boolean inherited = loaded.snapshot().isPresent();
+    this.jobs = new NodeJobs(ctx, timers, ReservationExpired::new, s.reservationTtl(), link, this, inherited);
     this.state = NodeState.unknown(nodeId, new NodeState.Limits(s.requireGpu(), s.maxConcurrentJobs(),
         s.resourceThresholdPercent(), s.unhealthyHeartbeatsToDegrade(), s.givenJobsRetained()));
     // versions grow across incarnations of this entity, so the directory never mistakes a new view for an old one
@@ -236,7 +238,6 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> imple
     if (loaded.failure() != null) metrics.inc("ledger_write_failed_total", "op", "load_node");
     loaded.snapshot().ifPresent(snap -> {
       state = state.restore(snap.facts(), snap.draining(), snap.registeredAtMs());
-      inherited = true;
       ctx.getLog().info("node {} known from the ledger; waiting for its connection", nodeId);
     });
   }
@@ -246,30 +247,27 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> imple
     return newReceiveBuilder()
         .onMessage(Register.class, this::onRegister)
         .onMessage(Heartbeat.class, this::onHeartbeat)
-        .onMessage(SocketClosed.class, this::onSocketClosed)
-        .onMessage(Mark.class, m -> {
-          m.socket().tell(new NodeSocket.Taken(m.seq(), incarnation));
-          return this;
-        })
-        .onMessage(Reserve.class, m -> { slots.reserve(m); return this; })
-        .onMessage(Assign.class, m -> { slots.assign(m.order(), now()); return this; })
-        .onMessage(Release.class, m -> { slots.release(m.jobId(), m.attemptId()); return this; })
+        .onMessage(SocketClosed.class, m -> { link.closed(m.socket()); return this; })
+        .onMessage(Mark.class, m -> { m.socket().tell(new NodeSocket.Taken(m.seq(), incarnation)); return this; })
+        .onMessage(Reserve.class, m -> { jobs.reserve(m); return this; })
+        .onMessage(Assign.class, m -> { jobs.assign(m.order(), now()); return this; })
+        .onMessage(Release.class, m -> { jobs.release(m.jobId(), m.attemptId()); return this; })
         .onMessage(Forget.class, m -> applied(state.release(m.jobId(), m.attemptId())))
-        .onMessage(Cancel.class, m -> { slots.cancel(m); return this; })
-        .onMessage(ResultFromNode.class, this::onResult)
-        .onMessage(PartialFromNode.class, this::onPartial)
-        .onMessage(AckFromNode.class, this::onAck)
-        .onMessage(Drain.class, m -> { replySummary(m.replyTo(), state.drain(now())); saveSnapshot(); return this; })
-        .onMessage(Undrain.class, m -> { replySummary(m.replyTo(), state.undrain(now())); saveSnapshot(); return this; })
+        .onMessage(Cancel.class, m -> { jobs.cancel(m); return this; })
+        .onMessage(ResultFromNode.class, m -> { jobs.result(m); return this; })
+        .onMessage(PartialFromNode.class, m -> { jobs.partial(m); return this; })
+        .onMessage(AckFromNode.class, m -> { jobs.ack(m); return this; })
+        .onMessage(Drain.class, m -> { replySummary(m.replyTo(), state.drain(now())); record.save(state); return this; })
+        .onMessage(Undrain.class, m -> { replySummary(m.replyTo(), state.undrain(now())); record.save(state); return this; })
         .onMessage(GetSummary.class, m -> replySummary(m.replyTo(), state))
         .onMessageEquals(Reannounce.INSTANCE, () -> { tell(news.reannounce(state)); return this; })
-        .onMessageEquals(HeartbeatTimeout.INSTANCE, this::onHeartbeatTimeout)
+        .onMessageEquals(HeartbeatTimeout.INSTANCE, () -> { link.heartbeatTimeout(); return this; })
         .onMessageEquals(WarmupTimeout.INSTANCE, () -> applied(state.warmupExpired(now())))
         .onMessageEquals(ForgetOffline.INSTANCE, this::onForget)
         .onMessageEquals(TakeoverWait.INSTANCE, () -> { link.takeoverWaitPassed(); return this; })
         .onMessageEquals(RecheckClaim.INSTANCE, () -> { link.recheckClaim(); return this; })
         .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
-        .onMessage(ReservationExpired.class, m -> { slots.expired(m.jobId(), m.attemptId()); return this; })
+        .onMessage(ReservationExpired.class, m -> { jobs.expired(m.jobId(), m.attemptId()); return this; })
         .build();
   }
 
@@ -300,82 +298,22 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> imple
     NodeState before = state;
     state = state.register(facts, now());
     connection.tell(new NodeSocket.Registered(state.nodeId(), NodeStatus.REGISTERING));
-    saveSnapshot();
-    restartHeartbeatTimer();
+    record.save(state);
     timers.startSingleTimer(WarmupTimeout.INSTANCE, WarmupTimeout.INSTANCE, deps.settings().warmupTimeout());
     afterChange(before);
   }
 
-  @Override
-  public boolean connected() {
-    return state.connected();
-  }
-
-  @Override
-  public int reservations() {
-    return state.reservations().size();
-  }
-
   private Behavior<Command> onHeartbeat(Heartbeat m) {
-    if (link.socket() == null && !state.connected() && state.known() && state.registeredAtMs() > 0 && restoredFromLedger()) {
-      // re-created after its instance died: the node's live connection is adopted from its heartbeat
-      getContext().getLog().info("node connection re-learnt from a heartbeat");
-      metrics.inc("node_connection_relearnt_total");
-      link.adopt(m.socket());
-      NodeState before = state;
-      state = state.register(state.facts(), now());
-      timers.startSingleTimer(WarmupTimeout.INSTANCE, WarmupTimeout.INSTANCE, deps.settings().warmupTimeout());
-      afterChange(before);
-    }
-    if (!state.connected() || !link.is(m.socket())) {
-      metrics.inc("node_heartbeat_unregistered_total");
-      if (link.socket() != null && state.connected()) {
-        // replaced by a newer connection of the same node: this one is stale
-        m.socket().tell(new NodeSocket.CloseWith("NODE_NOT_REGISTERED", "node is not registered; reconnect and register"));
-      } else {
-        // this entity has no connection (re-created, or it forgot the node): the open socket registers again
-        m.socket().tell(new NodeSocket.RegisterAgain("the node entity had no connection"));
-      }
-      return this;
-    }
-    metrics.inc("node_heartbeats_total");
-    link.heartbeat();
-    restartHeartbeatTimer();
+    if (!link.heartbeat(m.socket(), restoredFromLedger())) return this;
     NodeFacts facts = state.facts().withHeartbeat(m.installedServices(), m.capabilityByType(), m.installedModels(),
         m.languageCapabilities(), m.metrics());
     return applied(state.heartbeat(m.usage(), facts, now()));
   }
 
-  private Behavior<Command> onSocketClosed(SocketClosed m) {
-    if (!link.liveClosed(m.socket())) return this;
-    goOffline("socket closed");
-    link.drop();
-    link.promote();
-    return this;
-  }
-
-  private Behavior<Command> onHeartbeatTimeout() {
-    if (!state.connected()) return this;
-    long left = deps.settings().heartbeatTimeout().toMillis() - (deps.clock().monoMillis() - lastHeartbeatMono);
-    if (left > 0) {
-      timers.startSingleTimer(HeartbeatTimeout.INSTANCE, HeartbeatTimeout.INSTANCE, java.time.Duration.ofMillis(left));
-      return this;
-    }
-    metrics.inc("node_heartbeat_timeouts_total");
-    getContext().getLog().info("node heartbeat timeout after {}", deps.settings().heartbeatTimeout());
-    ActorRef<NodeSocket.Command> s = link.socket();
-    goOffline("heartbeat timeout");
-    if (s != null) s.tell(new NodeSocket.CloseWith("NODE_HEARTBEAT_TIMEOUT", "no heartbeat for "
-        + deps.settings().heartbeatTimeout().toSeconds() + " s"));
-    link.drop();
-    link.promote();
-    return this;
-  }
-
   /** Offline now: status first while the socket is open, then every dispatched attempt is lost and fails over. */
-  private void goOffline(String reason) {
+  @Override
+  public void offline(String reason) {
     NodeWork.Offline offline = NodeWork.offline(state, reason, now());
-    timers.cancel(HeartbeatTimeout.INSTANCE);
     timers.cancel(WarmupTimeout.INSTANCE);
     timers.startSingleTimer(ForgetOffline.INSTANCE, ForgetOffline.INSTANCE, deps.settings().forgetOfflineAfter());
     apply(offline.next());
@@ -384,59 +322,27 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> imple
 
   /** Known but never connected in this incarnation: the state came from the ledger snapshot. */
   private boolean restoredFromLedger() {
-    return state.history().isEmpty();
+    return !state.connected() && state.known() && state.registeredAtMs() > 0 && state.history().isEmpty();
   }
 
-  private void saveSnapshot() {
-    if (!state.known() || state.facts() == null) return;
-    deps.ledger().saveNode(new Ledger.NodeSnapshot(state.nodeId(), state.facts(), state.draining(), state.registeredAtMs()))
-        .whenComplete((ok, ex) -> {
-          if (ex != null) metrics.inc("ledger_write_failed_total", "op", "save_node");
-        });
+  /** Re-created after its instance died: the node's live connection was adopted from its heartbeat. */
+  @Override
+  public void relearnt() {
+    NodeState before = state;
+    state = state.register(state.facts(), now());
+    timers.startSingleTimer(WarmupTimeout.INSTANCE, WarmupTimeout.INSTANCE, deps.settings().warmupTimeout());
+    afterChange(before);
   }
 
   private Behavior<Command> onForget() {
     if (state.connected()) return this;
     getContext().getLog().info("forgetting offline node record");
-    deps.ledger().forgetNode(state.nodeId());
+    record.forget(state.nodeId());
     deps.directory().tell(new PoolDirectory.NodeForgotten(state.nodeId()));
     deps.reports().tell(new InstanceReports.NodeGone(state.nodeId()));
     // through the shard, which buffers what arrives for this id meanwhile and starts a fresh entity for it: an
     // entity that stopped itself would lose a registration racing with the forgetting
     shard.tell(new ClusterSharding.Passivate<>(getContext().getSelf()));
-    return this;
-  }
-
-  // ---------------------------------------------------------------- results
-
-  private Behavior<Command> onResult(ResultFromNode m) {
-    NodeResult r = m.result();
-    NodeWork.Result route = NodeWork.result(state, inherited, r, m.claimedSessionId());
-    if (route instanceof NodeWork.Result.Given g) {
-      apply(g.next());
-      tell(g.tell());
-    } else if (route instanceof NodeWork.Result.Inherited i) {
-      // the job was given by the incarnation that died: its session checks that this node really got it
-      metrics.inc("result_inherited_total");
-      getContext().getLog().info("result for job {} given by an earlier incarnation passed to session {}", r.jobId(),
-          i.tell().sessionId());
-      tell(i.tell());
-    } else {
-      getContext().getLog().warn("result dropped: foreign_node job {} attempt {} was never given to this node",
-          r.jobId(), r.attemptId());
-      metrics.inc("result_dropped_total", "reason", "foreign_node");
-    }
-    return this;
-  }
-
-  private Behavior<Command> onPartial(PartialFromNode m) {
-    NodeWork.partial(state, m.jobId(), m.text(), m.isFinal()).ifPresentOrElse(this::tell,
-        () -> metrics.inc("partial_dropped_total", "reason", "foreign_node"));
-    return this;
-  }
-
-  private Behavior<Command> onAck(AckFromNode m) {
-    NodeWork.ack(state, m.jobId(), m.attemptId(), m.started()).ifPresent(this::tell);
     return this;
   }
 
@@ -493,17 +399,6 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> imple
     if (t != null) getContext().getLog().info("node status {} -> {} ({})", t.from(), t.to(), t.reason());
     step.toAgent().forEach(link::tell);
     if (step.view() != null) deps.directory().tell(new PoolDirectory.NodeChanged(step.view()));
-  }
-
-  /**
-   * Notes a valid heartbeat. The timeout timer is armed once and, when it fires early, re-armed for the time
-   * left since the last heartbeat: a heartbeat storm does not reschedule a timer per heartbeat.
-   */
-  private void restartHeartbeatTimer() {
-    lastHeartbeatMono = deps.clock().monoMillis();
-    if (!timers.isTimerActive(HeartbeatTimeout.INSTANCE)) {
-      timers.startSingleTimer(HeartbeatTimeout.INSTANCE, HeartbeatTimeout.INSTANCE, deps.settings().heartbeatTimeout());
-    }
   }
 
   private long now() {

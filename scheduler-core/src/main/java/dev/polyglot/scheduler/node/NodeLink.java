@@ -1,6 +1,8 @@
 package dev.polyglot.scheduler.node;
 
 import dev.polyglot.scheduler.api.NodeFacts;
+import dev.polyglot.scheduler.api.SchedulerClock;
+import dev.polyglot.scheduler.config.SchedulerSettings;
 import dev.polyglot.scheduler.ops.Metrics;
 import java.time.Duration;
 import org.apache.pekko.actor.Address;
@@ -12,9 +14,10 @@ import org.apache.pekko.cluster.typed.Cluster;
 
 /**
  * A node entity's side of its one connection: which socket is live (under death watch, so a socket that dies with its
- * instance is heard), an untrusted claim waiting for the id ({@link Takeover}) with its timers, and what sockets are
- * told when a connection is replaced or a claim refused. A collaborator owned by one NodeEntity and used only on its
- * thread; accepting a connection is its entity's business ({@link Host#accept}).
+ * instance is heard), whether it still heartbeats ({@code nodes.heartbeat-timeout}), an untrusted claim waiting for
+ * the id ({@link Takeover}) with its timers, and what sockets are told when a connection is replaced, stale or gone, or
+ * a claim refused. A collaborator owned by one NodeEntity and used only on its thread; what a registration, a
+ * heartbeat or a lost connection does to the node's state is its entity's business ({@link Host}).
  *
  * <p>Lost when the entity stops: the connection and any waiting claim (the claimant's socket closes or registers
  * again with the next incarnation).
@@ -26,20 +29,26 @@ final class NodeLink {
     /** Makes {@code connection} the node's one connection (after {@link #take}). */
     void accept(ActorRef<NodeSocket.Command> connection, NodeFacts facts);
 
-    /** Whether the node is connected now (Offline is not). */
-    boolean connected();
+    /** The node as its entity knows it now. */
+    NodeState state();
 
-    /** The reservations the node holds, for the log of a replaced connection. */
-    int reservations();
+    /** The live connection is gone (closed, silent or dead): the node goes Offline. */
+    void offline(String reason);
+
+    /** The live connection was learnt from a heartbeat: the node known from the ledger is connected again. */
+    void relearnt();
   }
+
+  /** The entity's private timer messages the link schedules. */
+  record Ticks(NodeEntity.Command heartbeatTimeout, NodeEntity.Command takeoverWait, NodeEntity.Command recheckClaim) {}
 
   private static final Duration RECHECK_CLAIM = Duration.ofSeconds(1);
 
   private final ActorContext<NodeEntity.Command> ctx;
   private final TimerScheduler<NodeEntity.Command> timers;
-  private final NodeEntity.Command takeoverWait;
-  private final NodeEntity.Command recheckClaim;
-  private final Duration takeoverWaitFor;
+  private final Ticks ticks;
+  private final SchedulerSettings.Nodes settings;
+  private final SchedulerClock clock;
   private final String nodeId;
   private final Host host;
   private final Metrics metrics;
@@ -47,15 +56,15 @@ final class NodeLink {
   /** The connection under death watch (the current one, or the last one). */
   private ActorRef<NodeSocket.Command> watched;
   private Takeover<ActorRef<NodeSocket.Command>> takeover = Takeover.none();
+  private long lastHeartbeatMono;
 
-  NodeLink(ActorContext<NodeEntity.Command> ctx, TimerScheduler<NodeEntity.Command> timers,
-           NodeEntity.Command takeoverWait, NodeEntity.Command recheckClaim, Duration takeoverWaitFor, String nodeId,
-           Host host) {
+  NodeLink(ActorContext<NodeEntity.Command> ctx, TimerScheduler<NodeEntity.Command> timers, Ticks ticks,
+           SchedulerSettings.Nodes settings, SchedulerClock clock, String nodeId, Host host) {
     this.ctx = ctx;
     this.timers = timers;
-    this.takeoverWait = takeoverWait;
-    this.recheckClaim = recheckClaim;
-    this.takeoverWaitFor = takeoverWaitFor;
+    this.ticks = ticks;
+    this.settings = settings;
+    this.clock = clock;
     this.nodeId = nodeId;
     this.host = host;
     this.metrics = Metrics.get(ctx.getSystem());
@@ -75,15 +84,15 @@ final class NodeLink {
     if (socket != null) socket.tell(command);
   }
 
-  /** {@code connection} becomes the live one; a claim by another connection is refused. */
+  /** {@code connection} becomes the live one, its heartbeat awaited; a claim by another connection is refused. */
   void take(ActorRef<NodeSocket.Command> connection) {
     if (takeover.waitingOtherThan(connection)) refuse("another connection registered this node id");
     clear();
     adopt(connection);
+    heartbeatSeen();
   }
 
-  /** The live connection is learnt from its heartbeat (the entity was re-created), no claim involved. */
-  void adopt(ActorRef<NodeSocket.Command> connection) {
+  private void adopt(ActorRef<NodeSocket.Command> connection) {
     socket = connection;
     if (connection.equals(watched)) return;
     if (watched != null) ctx.unwatch(watched);
@@ -91,14 +100,85 @@ final class NodeLink {
     ctx.watchWith(connection, new NodeEntity.SocketClosed(connection));
   }
 
-  /** The live connection is gone. */
-  void drop() {
+  /**
+   * A heartbeat from {@code s}: true when it comes from the live connection, which is then alive (a waiting claim is
+   * refused). {@code fromLedger}: the entity was re-created after its instance died and knows the node only from the
+   * ledger; then the connection is adopted from its heartbeat. A heartbeat from another connection is not applied: a
+   * stale one (replaced by a newer connection) is closed, and one reaching an entity without a connection (re-created,
+   * or it forgot the node) registers again.
+   */
+  boolean heartbeat(ActorRef<NodeSocket.Command> s, boolean fromLedger) {
+    if (socket == null && fromLedger) {
+      ctx.getLog().info("node connection re-learnt from a heartbeat");
+      metrics.inc("node_connection_relearnt_total");
+      adopt(s);
+      host.relearnt();
+    }
+    if (!host.state().connected() || !s.equals(socket)) {
+      metrics.inc("node_heartbeat_unregistered_total");
+      if (socket != null && host.state().connected()) {
+        s.tell(new NodeSocket.CloseWith("NODE_NOT_REGISTERED", "node is not registered; reconnect and register"));
+      } else {
+        s.tell(new NodeSocket.RegisterAgain("the node entity had no connection"));
+      }
+      return false;
+    }
+    metrics.inc("node_heartbeats_total");
+    if (takeover.waiting()) refuse("the live connection is still heartbeating");
+    heartbeatSeen();
+    return true;
+  }
+
+  /**
+   * Notes a valid heartbeat. The timeout timer is armed once and, when it fires early, re-armed for the time
+   * left since the last heartbeat: a heartbeat storm does not reschedule a timer per heartbeat.
+   */
+  private void heartbeatSeen() {
+    lastHeartbeatMono = clock.monoMillis();
+    if (!timers.isTimerActive(ticks.heartbeatTimeout())) {
+      timers.startSingleTimer(ticks.heartbeatTimeout(), ticks.heartbeatTimeout(), settings.heartbeatTimeout());
+    }
+  }
+
+  /** The heartbeat timer: a live connection silent for the timeout is closed and the node goes Offline. */
+  void heartbeatTimeout() {
+    if (!host.state().connected()) return;
+    long left = settings.heartbeatTimeout().toMillis() - (clock.monoMillis() - lastHeartbeatMono);
+    if (left > 0) {
+      timers.startSingleTimer(ticks.heartbeatTimeout(), ticks.heartbeatTimeout(), Duration.ofMillis(left));
+      return;
+    }
+    metrics.inc("node_heartbeat_timeouts_total");
+    ctx.getLog().info("node heartbeat timeout after {}", settings.heartbeatTimeout());
+    ActorRef<NodeSocket.Command> s = socket;
+    gone("heartbeat timeout");
+    if (s != null) s.tell(new NodeSocket.CloseWith("NODE_HEARTBEAT_TIMEOUT", "no heartbeat for "
+        + settings.heartbeatTimeout().toSeconds() + " s"));
     socket = null;
+    promote();
+  }
+
+  /** {@code s} closed (or died with its instance): if it was the live connection, the node goes Offline. */
+  void closed(ActorRef<NodeSocket.Command> s) {
+    if (takeover.isClaimant(s)) {
+      clear();
+      return;
+    }
+    if (!s.equals(socket) || !host.state().connected()) return;
+    gone("socket closed");
+    socket = null;
+    promote();
+  }
+
+  /** Offline now: status first while the socket is open (it is dropped afterwards). */
+  private void gone(String reason) {
+    timers.cancel(ticks.heartbeatTimeout());
+    host.offline(reason);
   }
 
   /** The live connection is closed for a newer one; reservations and live attempts are kept (B§2.1 step 5). */
   void replaceLive() {
-    ctx.getLog().info("node connection replaced by a newer one; keeping {} reservations", host.reservations());
+    ctx.getLog().info("node connection replaced by a newer one; keeping {} reservations", host.state().reservations().size());
     socket.tell(new NodeSocket.CloseWith("NODE_CONNECTION_REPLACED", "a newer connection registered this node id"));
     metrics.inc("node_connection_replaced_total");
   }
@@ -121,9 +201,9 @@ final class NodeLink {
       case WAITS -> {
         metrics.inc("node_takeover_contested_total");
         ctx.getLog().info("node id claimed by a second connection while the live one is connected; waiting {}"
-            + " for the live one to heartbeat", takeoverWaitFor);
-        timers.startSingleTimer(takeoverWait, takeoverWait, takeoverWaitFor);
-        timers.startTimerWithFixedDelay(recheckClaim, recheckClaim, RECHECK_CLAIM);
+            + " for the live one to heartbeat", settings.takeoverWait());
+        timers.startSingleTimer(ticks.takeoverWait(), ticks.takeoverWait(), settings.takeoverWait());
+        timers.startTimerWithFixedDelay(ticks.recheckClaim(), ticks.recheckClaim(), RECHECK_CLAIM);
       }
       case STILL_WAITS -> { }
     }
@@ -134,17 +214,8 @@ final class NodeLink {
     if (takeover.waiting()) refuse("the live connection is still heartbeating");
   }
 
-  /** Whether {@code s} closing means the live connection is gone (a closing claimant just stops waiting). */
-  boolean liveClosed(ActorRef<NodeSocket.Command> s) {
-    if (takeover.isClaimant(s)) {
-      clear();
-      return false;
-    }
-    return s.equals(socket) && host.connected();
-  }
-
   /** The live connection went away while a claim waited: the claimant registers now. */
-  void promote() {
+  private void promote() {
     if (!takeover.waiting()) return;
     Takeover<ActorRef<NodeSocket.Command>> t = takeover;
     clear();
@@ -156,16 +227,16 @@ final class NodeLink {
   void takeoverWaitPassed() {
     if (!takeover.waiting()) return;
     ctx.getLog().info("node takeover: the live connection did not heartbeat within {}; the newer one takes over",
-        takeoverWaitFor);
+        settings.takeoverWait());
     Takeover<ActorRef<NodeSocket.Command>> t = takeover;
     clear();
-    if (socket != null && host.connected()) replaceLive();
+    if (socket != null && host.state().connected()) replaceLive();
     host.accept(t.claimant(), t.facts());
   }
 
   /** The live connection's instance became unreachable while the claim waited (it crashed): the claimant takes over. */
   void recheckClaim() {
-    if (!takeover.waiting() || socket == null || !host.connected() || !instanceLost()) return;
+    if (!takeover.waiting() || socket == null || !host.state().connected() || !instanceLost()) return;
     ctx.getLog().info("node takeover: the live connection's instance became unreachable; the newer one takes over");
     Takeover<ActorRef<NodeSocket.Command>> t = takeover;
     clear();
@@ -183,8 +254,8 @@ final class NodeLink {
 
   private void clear() {
     takeover = Takeover.none();
-    timers.cancel(takeoverWait);
-    timers.cancel(recheckClaim);
+    timers.cancel(ticks.takeoverWait());
+    timers.cancel(ticks.recheckClaim());
   }
 
   /**

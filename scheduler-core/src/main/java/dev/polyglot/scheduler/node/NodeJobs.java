@@ -1,6 +1,7 @@
 package dev.polyglot.scheduler.node;
 
 import dev.polyglot.scheduler.api.JobOrder;
+import dev.polyglot.scheduler.api.NodeResult;
 import dev.polyglot.scheduler.ops.Metrics;
 import java.time.Duration;
 import java.util.function.BiFunction;
@@ -8,15 +9,18 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
- * A node entity's reservation bookkeeping: it answers {@link NodeEntity.Reserve} from {@link NodeState#reserve}, arms
- * one time-to-live timer per granted attempt and disarms it once the attempt is dispatched, released, cancelled or
- * expired, writes the job to the node ({@link NodeWork#assign}) and {@code job_cancel} for an attempt dispatched there.
- * A collaborator owned by one NodeEntity and used only on its thread; the state stays its entity's ({@link Host}).
+ * A node entity's jobs: the reservation bookkeeping (it answers {@link NodeEntity.Reserve} from
+ * {@link NodeState#reserve}, arms one time-to-live timer per granted attempt and disarms it once the attempt is
+ * dispatched, released, cancelled or expired), the job written to the node ({@link NodeWork#assign}) and
+ * {@code job_cancel} for an attempt dispatched there, and where what the agent says about a job goes
+ * ({@link NodeWork#result}: a result for a job never given is dropped and counted, unless an earlier incarnation may
+ * have given it). A collaborator owned by one NodeEntity and used only on its thread; the state stays its entity's
+ * ({@link Host}).
  *
- * <p>Lost when the entity stops: every reservation and its timer (a grant nobody used is never answered; its
- * dispatcher's ask times out, and a dispatched attempt fails over by its session's timers).
+ * <p>Lost when the entity stops: every reservation and its timer (a grant nobody used expires with its dispatcher's
+ * ask, and a dispatched attempt whose result never comes fails over by its session's timers).
  */
-final class NodeSlots {
+final class NodeJobs {
 
   /** The entity's state as the slots see it. */
   interface Host {
@@ -42,16 +46,19 @@ final class NodeSlots {
   private final NodeLink link;
   private final Host host;
   private final Metrics metrics;
+  /** Started from the ledger after an earlier incarnation died: it never saw the jobs that one gave the node. */
+  private final boolean inherited;
 
-  NodeSlots(ActorContext<NodeEntity.Command> ctx, TimerScheduler<NodeEntity.Command> timers,
-            BiFunction<String, Integer, NodeEntity.Command> expiredMessage, Duration ttl, NodeLink link,
-            Host host) {
+  NodeJobs(ActorContext<NodeEntity.Command> ctx, TimerScheduler<NodeEntity.Command> timers,
+           BiFunction<String, Integer, NodeEntity.Command> expiredMessage, Duration ttl, NodeLink link, Host host,
+           boolean inherited) {
     this.ctx = ctx;
     this.timers = timers;
     this.expiredMessage = expiredMessage;
     this.ttl = ttl;
     this.link = link;
     this.host = host;
+    this.inherited = inherited;
     this.metrics = Metrics.get(ctx.getSystem());
   }
 
@@ -108,6 +115,35 @@ final class NodeSlots {
     ctx.getLog().debug("reservation expired undispatched job {} attempt {}", jobId, attemptId);
     metrics.inc("reservation_expired_total");
     host.apply(host.state().release(jobId, attemptId));
+  }
+
+  /** A {@code job_result}: to the session that owns the job, which frees the attempt's slot (the job's, on a success). */
+  void result(NodeEntity.ResultFromNode m) {
+    NodeResult r = m.result();
+    NodeWork.Result route = NodeWork.result(host.state(), inherited, r, m.claimedSessionId());
+    if (route instanceof NodeWork.Result.Given g) {
+      host.apply(g.next());
+      host.tell(g.tell());
+    } else if (route instanceof NodeWork.Result.Inherited i) {
+      // the job was given by the incarnation that died: its session checks that this node really got it
+      metrics.inc("result_inherited_total");
+      ctx.getLog().info("result for job {} given by an earlier incarnation passed to session {}", r.jobId(),
+          i.tell().sessionId());
+      host.tell(i.tell());
+    } else {
+      ctx.getLog().warn("result dropped: foreign_node job {} attempt {} was never given to this node", r.jobId(),
+          r.attemptId());
+      metrics.inc("result_dropped_total", "reason", "foreign_node");
+    }
+  }
+
+  void partial(NodeEntity.PartialFromNode m) {
+    NodeWork.partial(host.state(), m.jobId(), m.text(), m.isFinal()).ifPresentOrElse(host::tell,
+        () -> metrics.inc("partial_dropped_total", "reason", "foreign_node"));
+  }
+
+  void ack(NodeEntity.AckFromNode m) {
+    NodeWork.ack(host.state(), m.jobId(), m.attemptId(), m.started()).ifPresent(host::tell);
   }
 
   private static String key(String jobId, int attemptId) {
