@@ -257,9 +257,9 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> imple
         .onMessage(ResultFromNode.class, m -> { jobs.result(m); return this; })
         .onMessage(PartialFromNode.class, m -> { jobs.partial(m); return this; })
         .onMessage(AckFromNode.class, m -> { jobs.ack(m); return this; })
-        .onMessage(Drain.class, m -> { replySummary(m.replyTo(), state.drain(now())); record.save(state); return this; })
-        .onMessage(Undrain.class, m -> { replySummary(m.replyTo(), state.undrain(now())); record.save(state); return this; })
-        .onMessage(GetSummary.class, m -> replySummary(m.replyTo(), state))
+        .onMessage(Drain.class, m -> replySummary(m.replyTo(), state.drain(now()), true))
+        .onMessage(Undrain.class, m -> replySummary(m.replyTo(), state.undrain(now()), true))
+        .onMessage(GetSummary.class, m -> replySummary(m.replyTo(), state, false))
         .onMessageEquals(Reannounce.INSTANCE, () -> { tell(news.reannounce(state)); return this; })
         .onMessageEquals(HeartbeatTimeout.INSTANCE, () -> { link.heartbeatTimeout(); return this; })
         .onMessageEquals(WarmupTimeout.INSTANCE, () -> applied(state.warmupExpired(now())))
@@ -380,9 +380,11 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> imple
     return this;
   }
 
-  private Behavior<Command> replySummary(ActorRef<NodeSummary> replyTo, NodeState next) {
+  /** Applies {@code next} and answers with the summary; {@code save}: draining or not changed the ledger record. */
+  private Behavior<Command> replySummary(ActorRef<NodeSummary> replyTo, NodeState next, boolean save) {
     apply(next);
     replyTo.tell(NodeNews.summary(state));
+    if (save) record.save(state);
     return this;
   }
 

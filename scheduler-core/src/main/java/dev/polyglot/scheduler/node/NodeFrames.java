@@ -7,6 +7,8 @@ import dev.polyglot.scheduler.api.JobOrder;
 import dev.polyglot.scheduler.api.NodeFacts;
 import dev.polyglot.scheduler.api.NodeResult;
 import dev.polyglot.scheduler.api.WireDialect;
+import java.util.Optional;
+import dev.polyglot.scheduler.wire.ErrorFrame;
 import dev.polyglot.scheduler.wire.NodeInbound;
 import dev.polyglot.scheduler.wire.NodeOutbound;
 
@@ -16,6 +18,23 @@ import dev.polyglot.scheduler.wire.NodeOutbound;
  */
 final class NodeFrames {
   private NodeFrames() {}
+
+  /**
+   * Why a {@code node_register} cannot be accepted before any state exists (the {@code error} to send, then the
+   * connection closes): a capability schema other than 2.0, or no GPU where GPUs are required.
+   */
+  static Optional<ErrorFrame> invalid(NodeInbound.Register r, boolean requireGpu) {
+    String schema = r.capabilitySchemaVersion();
+    if (schema != null && !"2.0".equals(schema)) {
+      return Optional.of(ErrorFrame.of("INVALID_CAPABILITY_SCHEMA",
+          "capability_schema_version must be 2.0, got " + schema));
+    }
+    int gpus = r.hardware() == null ? 0 : r.hardware().gpuCount();
+    if (requireGpu && gpus == 0) {
+      return Optional.of(ErrorFrame.of("NO_GPU_AVAILABLE", "no GPU reported and GPUs are required"));
+    }
+    return Optional.empty();
+  }
 
   /** What a {@code node_register} says of the node, read in the agent's wire dialect. */
   static NodeFacts facts(NodeInbound.Register r, WireDialect dialect) {

@@ -117,7 +117,7 @@ final class NodeJobs {
     host.apply(host.state().release(jobId, attemptId));
   }
 
-  /** A {@code job_result}: to the session that owns the job, which frees the attempt's slot (the job's, on a success). */
+  /** A {@code job_result} goes to the session that owns the job; it frees the attempt's slot (the job's, on a success). */
   void result(NodeEntity.ResultFromNode m) {
     NodeResult r = m.result();
     NodeWork.Result route = NodeWork.result(host.state(), inherited, r, m.claimedSessionId());

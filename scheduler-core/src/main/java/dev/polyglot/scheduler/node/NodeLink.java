@@ -178,7 +178,8 @@ final class NodeLink {
 
   /** The live connection is closed for a newer one; reservations and live attempts are kept (B§2.1 step 5). */
   void replaceLive() {
-    ctx.getLog().info("node connection replaced by a newer one; keeping {} reservations", host.state().reservations().size());
+    ctx.getLog().info("node connection replaced by a newer one; keeping {} reservations",
+        host.state().reservations().size());
     socket.tell(new NodeSocket.CloseWith("NODE_CONNECTION_REPLACED", "a newer connection registered this node id"));
     metrics.inc("node_connection_replaced_total");
   }

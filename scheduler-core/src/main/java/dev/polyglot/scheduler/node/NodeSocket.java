@@ -16,6 +16,7 @@ import dev.polyglot.scheduler.edge.SocketLink;
 import dev.polyglot.scheduler.edge.SocketOut;
 import dev.polyglot.scheduler.edge.Unconfirmed;
 import dev.polyglot.scheduler.ops.Metrics;
+import dev.polyglot.scheduler.wire.ErrorFrame;
 import dev.polyglot.scheduler.wire.NodeInbound;
 import dev.polyglot.scheduler.wire.NodeOutbound;
 import dev.polyglot.scheduler.wire.WireCodec;
@@ -224,7 +225,7 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> imple
       return;
     }
     if (nodeId == null) {
-      reject("NODE_NOT_REGISTERED", "node_register must come first", "message before registration");
+      edge.reject("NODE_NOT_REGISTERED", "node_register must come first", "message before registration");
       return;
     }
     if (m instanceof NodeInbound.Heartbeat h) {
@@ -263,16 +264,10 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> imple
       close(limited.get().code(), limited.get().message());
       return;
     }
-    String schema = r.capabilitySchemaVersion();
-    if (schema != null && !"2.0".equals(schema)) {
-      reject("INVALID_CAPABILITY_SCHEMA", "capability_schema_version must be 2.0, got " + schema, "registration rejected");
-      close(null, null);
-      return;
-    }
-    int gpus = r.hardware() == null ? 0 : r.hardware().gpuCount();
-    if (deps.settings().nodes().requireGpu() && gpus == 0) {
-      reject("NO_GPU_AVAILABLE", "no GPU reported and GPUs are required", "registration rejected");
-      close(null, null);
+    Optional<ErrorFrame> invalid = NodeFrames.invalid(r, deps.settings().nodes().requireGpu());
+    if (invalid.isPresent()) {
+      edge.reject(invalid.get().code(), invalid.get().message(), "registration rejected");
+      edge.close(null, null);
       return;
     }
     String supplied = r.nodeId(); // length and charset checked by the codec (InputLimits)
@@ -341,7 +336,7 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> imple
 
   private void onHeartbeat(NodeInbound.Heartbeat h) {
     if (h.nodeId() != null && !h.nodeId().equals(nodeId)) {
-      reject("INVALID_MESSAGE", "node_heartbeat.node_id " + h.nodeId() + " is not this connection's node", "foreign heartbeat");
+      edge.reject("INVALID_MESSAGE", "node_heartbeat.node_id " + h.nodeId() + " is not this connection's node", "foreign heartbeat");
       return;
     }
     lastHeartbeat = h;
@@ -370,10 +365,6 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> imple
   private Behavior<Command> close(String code, String message) {
     edge.close(code, message);
     return this;
-  }
-
-  private void reject(String code, String message, String phrase) {
-    edge.reject(code, message, phrase);
   }
 
   @Override
