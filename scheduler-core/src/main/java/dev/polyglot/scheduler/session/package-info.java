@@ -7,8 +7,10 @@
  * {@link dev.polyglot.scheduler.session.Groups}, and {@link dev.polyglot.scheduler.session.SealedJobs} and
  * {@link dev.polyglot.scheduler.session.DurableCursor} for the crash contract.
  * {@link dev.polyglot.scheduler.session.SessionSocket}, one per client WebSocket on the instance holding the connection,
- * decodes frames, admits sessions, numbers the audio it forwards and keeps it until its session says it is durable, and
- * turns each {@link dev.polyglot.scheduler.session.ClientEvent} into one wire message.
+ * owns what is session-specific: it handles {@code session_init} and admits sessions, checks that every message names
+ * a live session of its own, numbers the audio it forwards and keeps it until its session says it is durable, and turns
+ * each {@link dev.polyglot.scheduler.session.ClientEvent} into one wire message; frame handling, rejection, deadlines
+ * and flow control are its {@code edge.SocketEdge}, shared with the node socket.
  *
  * <p>Promises: each sealed utterance becomes one job, in index order; each job reaches one terminal outcome the client
  * sees; results leave in utterance order within the hold (RELIABILITY.md P1, P2, P9).
