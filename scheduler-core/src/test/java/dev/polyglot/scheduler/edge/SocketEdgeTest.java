@@ -56,6 +56,9 @@ class SocketEdgeTest {
 
   record Handled(String text) {}
 
+  /** The socket has started (its deadlines run from now). */
+  enum Started { INSTANCE }
+
   private Behavior<Cmd> socket(SocketLink link, FlowLimits flow) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       SocketEdge.Owner owner = new SocketEdge.Owner() {
@@ -68,6 +71,7 @@ class SocketEdgeTest {
           "toy", "hello", "NOT_GREETED", "peer", "(until greeted)", Tick.HANDSHAKE, Tick.IDLE, Tick.RETRY,
           text -> text.equals("bad") ? new Decoded.Failed<>("INVALID_MESSAGE", "not toy") : new Decoded.Ok<>(text, List.of()),
           text -> text, e -> "error " + e.code() + ": " + e.message()), owner, link, SETTINGS, flow, clock);
+      events.getRef().tell(Started.INSTANCE);
       return Behaviors.receive(Cmd.class)
           .onMessage(In.class, m -> {
             edge.frame(m.in(), m.ack(), text -> handle(edge, text));
@@ -95,7 +99,9 @@ class SocketEdgeTest {
   }
 
   private ActorRef<Cmd> spawn(int maxFrames, FlowLimits flow) {
-    return kit.spawn(socket(new SocketLink(out.getRef(), maxFrames, 1 << 20, 64 * 1024), flow));
+    ActorRef<Cmd> s = kit.spawn(socket(new SocketLink(out.getRef(), maxFrames, 1 << 20, 64 * 1024), flow));
+    events.expectMessage(Started.INSTANCE);
+    return s;
   }
 
   private ActorRef<Cmd> spawn() {
@@ -180,6 +186,8 @@ class SocketEdgeTest {
     frame(s, "to:e1");
     events.expectMessage(new Handled("to:e1"));
     assertEquals(new InboundFlow.Mark("e1", 2), events.receiveMessage());
+    s.tell(new Write("handled"));
+    assertEquals("handled", written());
     acks.expectNoMessage(Duration.ofMillis(50));
     clock.advance(RETRY);
     assertEquals(new InboundFlow.Mark("e1", 2), events.receiveMessage(), "asked again while the ack is held");

@@ -11,7 +11,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * A stand-in node entity for the tests of its collaborators: it owns a {@link NodeLink} and {@link NodeJobs} as
  * NodeEntity does, holds the state, and reports to {@code events} what the entity would do. The entity's timer
  * messages are private, so public commands stand in for them: {@link #HEARTBEAT_TIMEOUT}, {@link #TAKEOVER_WAIT},
- * {@link #RECHECK_CLAIM}, and a {@link NodeEntity.Forget} of any other job for a reservation's expiry.
+ * {@link #RECHECK_CLAIM}, and a {@link NodeEntity.Forget} of any other job for a reservation's expiry. It answers
+ * {@link NodeEntity.GetSummary}, which tests use to know that what they told it before has been handled.
  */
 final class NodeHarness implements NodeLink.Host, NodeJobs.Host {
   static final NodeEntity.Command HEARTBEAT_TIMEOUT = NodeEntity.Reannounce.INSTANCE;
@@ -54,6 +55,7 @@ final class NodeHarness implements NodeLink.Host, NodeJobs.Host {
           .onMessage(NodeEntity.Release.class, m -> { h.jobs.release(m.jobId(), m.attemptId()); return Behaviors.same(); })
           .onMessage(NodeEntity.Cancel.class, m -> { h.jobs.cancel(m); return Behaviors.same(); })
           .onMessage(NodeEntity.ResultFromNode.class, m -> { h.jobs.result(m); return Behaviors.same(); })
+          .onMessage(NodeEntity.GetSummary.class, m -> { m.replyTo().tell(NodeNews.summary(h.state)); return Behaviors.same(); })
           .build();
     }));
   }

@@ -48,6 +48,13 @@ class NodeLinkTest {
     return new NodeEntity.Heartbeat(Fixtures.usage(10, 0), null, null, null, null, null, socket.getRef());
   }
 
+  /** Returns once the node has handled everything told to it before (the clock may move after that). */
+  private static void sync(ActorRef<NodeEntity.Command> node) {
+    TestProbe<dev.polyglot.scheduler.api.NodeSummary> summary = kit.createTestProbe();
+    node.tell(new NodeEntity.GetSummary(summary.getRef()));
+    summary.receiveMessage();
+  }
+
   private static String closedWith(TestProbe<NodeSocket.Command> socket) {
     return socket.expectMessageClass(NodeSocket.CloseWith.class).code();
   }
@@ -57,6 +64,7 @@ class NodeLinkTest {
     ActorRef<NodeEntity.Command> node = connected();
     clock.advance(NODES.heartbeatTimeout().dividedBy(2));
     node.tell(heartbeat(live));
+    sync(node);
     clock.advance(NODES.heartbeatTimeout().dividedBy(2));
     events.expectNoMessage(Duration.ofMillis(50));
     clock.advance(NODES.heartbeatTimeout().dividedBy(2));
@@ -82,6 +90,7 @@ class NodeLinkTest {
     claimant.expectNoMessage(Duration.ofMillis(50));
     node.tell(heartbeat(live));
     assertEquals("NODE_ID_CONFLICT", closedWith(claimant));
+    sync(node);
     clock.advance(NODES.takeoverWait());
     events.expectNoMessage(Duration.ofMillis(50));
     live.expectNoMessage(Duration.ofMillis(50));
@@ -91,6 +100,7 @@ class NodeLinkTest {
   void anUntrustedClaimTakesOverWhenTheLiveConnectionStaysSilentForTheTakeoverWait() {
     ActorRef<NodeEntity.Command> node = connected();
     node.tell(register(claimant, false));
+    sync(node);
     clock.advance(NODES.takeoverWait().minusMillis(1));
     events.expectNoMessage(Duration.ofMillis(50));
     clock.advance(Duration.ofMillis(1));
@@ -115,6 +125,7 @@ class NodeLinkTest {
     ActorRef<NodeEntity.Command> node = connected();
     node.tell(register(claimant, false));
     node.tell(new NodeEntity.SocketClosed(claimant.getRef()));
+    sync(node);
     clock.advance(NODES.takeoverWait());
     events.expectNoMessage(Duration.ofMillis(50));
     live.expectNoMessage(Duration.ofMillis(50));
