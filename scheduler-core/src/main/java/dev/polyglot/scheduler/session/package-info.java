@@ -14,9 +14,11 @@
  * {@link dev.polyglot.scheduler.session.DurablePlacement}, {@link dev.polyglot.scheduler.session.EffectRunner} (what the
  * JobBook decided), {@link dev.polyglot.scheduler.session.ClientLink}, {@link dev.polyglot.scheduler.session.ResultRelease}
  * and {@link dev.polyglot.scheduler.session.SessionLedger}. {@link dev.polyglot.scheduler.session.SessionSocket}, one per
- * client WebSocket on the instance holding the connection, decodes frames, admits sessions, numbers the audio it
- * forwards and keeps it until its session says it is durable, and turns each
- * {@link dev.polyglot.scheduler.session.ClientEvent} into one wire message. It reaches its sessions through the
+ * client WebSocket on the instance holding the connection, owns what is session-specific: it handles
+ * {@code session_init} and admits sessions, checks that every message names a live session of its own, numbers the
+ * audio it forwards and keeps it until its session says it is durable, and turns each
+ * {@link dev.polyglot.scheduler.session.ClientEvent} into one wire message; frame handling, rejection, deadlines and
+ * flow control are its {@code edge.SocketEdge}, shared with the node socket. It reaches its sessions through the
  * {@link dev.polyglot.scheduler.session.SessionShards} port. Depends on {@code api}, {@code config}, {@code ops},
  * {@code wire}, {@code edge}, {@code store}, {@code pool}, {@code node} and {@code dispatch}.
  *
