@@ -15,7 +15,7 @@ import java.util.Map;
  * <p>Scenarios: S1, S1-hangover, S2, S3, S4, smoke, demo; {@code all} = S1 S1-hangover S2 S3 S4; {@code cluster} (alias
  * S5) = three instances against one, with and without Redis ({@link ClusterBench}, its own options). Options:
  * {@code --targets=scheduler,relay,seed}, {@code --nodes}, {@code --sessions}, {@code --rate}, {@code --burst},
- * {@code --heartbeat-ms}, {@code --audio-bytes}, {@code --processing-ms}, {@code --duration}, {@code --warmup},
+ * {@code --heartbeat-ms}, {@code --heartbeat=agent|lean}, {@code --audio-bytes}, {@code --processing-ms}, {@code --duration}, {@code --warmup},
  * {@code --drain}, {@code --default-hangovers=true}, {@code --in-process} (targets in this JVM; their CPU and heap
  * then include the rig's), {@code --url=host:port} (a running scheduler, no stats), {@code --target-jvm-opts="..."},
  * {@code --seed-duration=10} (the seed baseline's bounded run under heartbeat storms), {@code --verbose}.

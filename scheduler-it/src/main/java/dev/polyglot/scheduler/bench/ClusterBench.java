@@ -139,7 +139,7 @@ final class ClusterBench {
       // nodes and clients round-robin over the instances (all on the first when the entities are pinned there)
       List<CompletableFuture<?>> ready = new ArrayList<>();
       for (int k = 0; k < nodes; k++) {
-        RigNode n = new RigNode(stats, timer, 0, LoadRig.SLOTS);
+        RigNode n = new RigNode(stats, timer, 0, LoadRig.SLOTS, false);
         ns.add(n);
         Target t = instances.get(s.pinned() ? 0 : k % instances.size());
         ready.add(n.connect(clients, t.host, t.port));

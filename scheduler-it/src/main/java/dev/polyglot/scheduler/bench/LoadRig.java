@@ -54,6 +54,7 @@ final class LoadRig {
     j.put("utterances_per_s", sc.burst() > 0 ? null : sc.utterancesPerSec());
     j.put("burst", sc.burst() > 0 ? sc.burst() : null);
     j.put("heartbeat_interval_ms", sc.heartbeatMs());
+    j.put("heartbeat_shape", sc.leanHeartbeat() ? "lean (usage and metrics, ~330 bytes)" : "agent (lists repeated, ~1.5 KB)");
     j.put("audio_bytes", sc.audioBytes());
     j.put("node_processing_ms", sc.processingMs());
     j.put("hangovers", sc.defaultHangovers() ? "default" : "0ms");
@@ -71,7 +72,7 @@ final class LoadRig {
       for (int i = 0; i < sc.sessions(); i++) sessions.add(new RigSession(stats, payload));
       connectAll(sessions.stream().map(s -> (java.util.function.Supplier<CompletableFuture<?>>) () -> s.connect(clients, target.host, target.port)).toList());
       JsonNode s1 = target.stats("full");
-      for (int i = 0; i < sc.nodes(); i++) nodes.add(new RigNode(stats, timer, sc.processingMs(), SLOTS));
+      for (int i = 0; i < sc.nodes(); i++) nodes.add(new RigNode(stats, timer, sc.processingMs(), SLOTS, sc.leanHeartbeat()));
       // nodes heartbeat from the moment they are registered (a node silent for heartbeat-timeout goes offline)
       // The seed baseline has no heartbeat timeout, and under a storm its registrations would queue behind the
       // heartbeats' write locks forever: its nodes start heartbeating once all are registered.

@@ -16,13 +16,15 @@ public final class RigNode {
   private final ScheduledExecutorService timer;
   private final int processingMs;
   private final int slots;
+  private final boolean leanHeartbeat;
   private final AtomicInteger running = new AtomicInteger();
   final CompletableFuture<RigNode> ready = new CompletableFuture<>();
   volatile String nodeId;
   Conn conn;
 
-  RigNode(RigStats stats, ScheduledExecutorService timer, int processingMs, int slots) {
+  RigNode(RigStats stats, ScheduledExecutorService timer, int processingMs, int slots, boolean leanHeartbeat) {
     this.stats = stats;
+    this.leanHeartbeat = leanHeartbeat;
     this.timer = timer;
     this.processingMs = processingMs;
     this.slots = slots;
@@ -36,12 +38,36 @@ public final class RigNode {
     });
   }
 
+  /**
+   * The lists the real agent repeats in every heartbeat (PROTOCOL.md §7.3: its services, capabilities and languages,
+   * unchanged from one heartbeat to the next), as in its {@code node_register}: with them a heartbeat is about 1.5 KB.
+   */
+  static final String AGENT_LISTS = ",\"installed_services\":["
+      + "{\"service_id\":\"faster-whisper-vad\",\"type\":\"asr\",\"device\":\"gpu\",\"status\":\"running\",\"version\":\"2.0.0\"},"
+      + "{\"service_id\":\"nmt-m2m100\",\"type\":\"nmt\",\"device\":\"gpu\",\"status\":\"running\",\"version\":\"2.0.0\"},"
+      + "{\"service_id\":\"piper-tts\",\"type\":\"tts\",\"device\":\"gpu\",\"status\":\"running\",\"version\":\"2.0.0\"},"
+      + "{\"service_id\":\"semantic-repair-en-zh\",\"type\":\"semantic\",\"device\":\"gpu\",\"status\":\"running\",\"version\":\"2.0.0\"},"
+      + "{\"service_id\":\"lexicon-intent-cpu\",\"type\":\"lexicon\",\"device\":\"cpu\",\"status\":\"running\",\"version\":\"2.0.0\"}],"
+      + "\"capability_by_type\":["
+      + "{\"type\":\"asr\",\"ready\":true,\"devices\":[\"gpu\"]},{\"type\":\"nmt\",\"ready\":true,\"devices\":[\"gpu\"]},"
+      + "{\"type\":\"tts\",\"ready\":true,\"devices\":[\"gpu\"]},{\"type\":\"semantic\",\"ready\":true,\"devices\":[\"gpu\"]},"
+      + "{\"type\":\"lexicon\",\"ready\":false,\"devices\":[\"cpu\"]}],"
+      + "\"installed_models\":[],"
+      + "\"language_capabilities\":{\"asr_languages\":[\"zh\",\"en\"],\"tts_languages\":[\"zh\",\"en\"],"
+      + "\"semantic_languages\":[\"zh\",\"en\"],\"semantic_core_ready\":true}";
+
+  /** {@code node_heartbeat}: the agent's shape (with its lists, about 1.5 KB) unless {@code lean} (about 330 bytes). */
+  static String heartbeatJson(String nodeId, int running, boolean lean) {
+    return "{\"type\":\"node_heartbeat\",\"node_id\":\"" + nodeId + "\",\"timestamp\":" + System.currentTimeMillis()
+        + ",\"resource_usage\":{\"cpu_percent\":12.5,\"gpu_percent\":41.0,\"gpu_mem_percent\":37.2,\"mem_percent\":48.1,\"running_jobs\":"
+        + running + "}" + (lean ? "" : AGENT_LISTS)
+        + ",\"processing_metrics\":{\"serviceEfficiencies\":{\"faster-whisper-vad\":11.8,\"piper-tts\":6.2}}}";
+  }
+
   void heartbeat() {
     if (nodeId == null) return;
     stats.heartbeatsQueued.increment();
-    conn.send("{\"type\":\"node_heartbeat\",\"node_id\":\"" + nodeId + "\",\"timestamp\":" + System.currentTimeMillis()
-        + ",\"resource_usage\":{\"cpu_percent\":12.5,\"gpu_percent\":41.0,\"gpu_mem_percent\":37.2,\"mem_percent\":48.1,\"running_jobs\":"
-        + running.get() + "},\"processing_metrics\":{\"serviceEfficiencies\":{\"faster-whisper-vad\":11.8}}}", stats.heartbeatsWritten);
+    conn.send(heartbeatJson(nodeId, running.get(), leanHeartbeat), stats.heartbeatsWritten);
   }
 
   private void onMessage(String text) {
