@@ -140,7 +140,7 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> imple
     this.metrics = Metrics.get(ctx.getSystem());
     this.edge = new SocketEdge<>(ctx, timers, new SocketEdge.Side<>("node", "node_register", "NODE_NOT_REGISTERED",
         "node", "(the limit until node_register succeeded)", HandshakeDeadline.INSTANCE, IdleCheck.INSTANCE,
-        MarkRetry.INSTANCE, deps.codec()::decodeNode, deps.codec()::encode, e -> e), this, link, deps.settings(),
+        MarkRetry.INSTANCE, deps.codec().nodeDecoder()::decode, deps.codec()::encode, e -> e), this, link, deps.settings(),
         deps.settings().flow().node(), deps.clock());
   }
 

@@ -62,6 +62,7 @@ public final class WireCodec {
 
   private final ObjectMapper reader;
   private final ObjectMapper writer;
+  private final com.fasterxml.jackson.databind.ObjectReader valueReader;
   private final long maxDocumentLength;
   private final InputLimits inputLimits;
   private final Map<Class<?>, String> typeNames = new ConcurrentHashMap<>();
@@ -90,6 +91,7 @@ public final class WireCodec {
     this.reader = JsonMapper.builder(JsonFactory.builder().streamReadConstraints(src).build())
         .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
         .build();
+    this.valueReader = reader.readerFor(JsonNode.class).without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     this.writer = JsonMapper.builder()
         .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
         .defaultPropertyInclusion(JsonInclude.Value.construct(JsonInclude.Include.NON_NULL, JsonInclude.Include.NON_NULL))
@@ -174,19 +176,7 @@ public final class WireCodec {
           r.optBool("accept_public_jobs"),
           r.optStrings("advanced_features", NAME, l.maxListEntries()),
           r.optObject("language_capabilities", WireCodec::languages));
-      case "node_heartbeat" -> new NodeInbound.Heartbeat(
-          r.optString("node_id", ID),
-          r.reqObject("resource_usage", x -> new ResourceUsage(
-              x.reqDouble("cpu_percent"), x.reqDouble("mem_percent"), x.reqInt("running_jobs"),
-              x.optDouble("gpu_percent"), x.optDouble("gpu_mem_percent"), x.optInt("gpu_queue_length"))),
-          r.optLong("timestamp"),
-          r.optList("installed_services", l.maxListEntries(), WireCodec::service),
-          r.optList("capability_by_type", l.maxListEntries(), WireCodec::capability),
-          r.optList("installed_models", l.maxListEntries(), WireCodec::model),
-          r.optObject("language_capabilities", WireCodec::languages),
-          r.optJsonObject("rerun_metrics"),
-          r.optJsonObject("asr_metrics"),
-          r.optJsonObject("processing_metrics"));
+      case "node_heartbeat" -> heartbeat(r, Sections.TREE);
       case "job_result" -> new NodeInbound.JobResult(
           r.reqString("job_id", ID),
           r.reqInt("attempt_id"),
@@ -224,6 +214,88 @@ public final class WireCodec {
       case "request_pairing_code" -> new NodeInbound.Ignored(type);
       default -> null;
     };
+  }
+
+  /**
+   * Where a heartbeat's lists and metric objects come from: {@link #TREE} reads them from the message's tree; a
+   * {@link NodeDecoder} hands back what it decoded from the same bytes before. Either way in the order below, so
+   * the ignored fields are listed in the same order.
+   */
+  interface Sections {
+    Sections TREE = (r, section) -> switch (section) {
+      case INSTALLED_SERVICES -> r.optList("installed_services", r.limits().maxListEntries(), WireCodec::service);
+      case CAPABILITY_BY_TYPE -> r.optList("capability_by_type", r.limits().maxListEntries(), WireCodec::capability);
+      case INSTALLED_MODELS -> r.optList("installed_models", r.limits().maxListEntries(), WireCodec::model);
+      case LANGUAGE_CAPABILITIES -> r.optObject("language_capabilities", WireCodec::languages);
+      case RERUN_METRICS -> r.optJsonObject("rerun_metrics");
+      case ASR_METRICS -> r.optJsonObject("asr_metrics");
+      case PROCESSING_METRICS -> r.optJsonObject("processing_metrics");
+    };
+
+    Object read(FieldReader r, HeartbeatSection section);
+  }
+
+  /** The parts of a heartbeat a node repeats unchanged from one heartbeat to the next, in the order they are mapped. */
+  enum HeartbeatSection {
+    INSTALLED_SERVICES("installed_services"), CAPABILITY_BY_TYPE("capability_by_type"),
+    INSTALLED_MODELS("installed_models"), LANGUAGE_CAPABILITIES("language_capabilities"),
+    RERUN_METRICS("rerun_metrics"), ASR_METRICS("asr_metrics"), PROCESSING_METRICS("processing_metrics");
+
+    final String field;
+
+    HeartbeatSection(String field) {
+      this.field = field;
+    }
+
+    static final HeartbeatSection[] ALL = values();
+
+    static HeartbeatSection of(String field) {
+      for (HeartbeatSection s : ALL) if (s.field.equals(field)) return s;
+      return null;
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  static NodeInbound.Heartbeat heartbeat(FieldReader r, Sections sections) {
+    String nodeId = r.optString("node_id", ID);
+    ResourceUsage usage = r.reqObject("resource_usage", x -> new ResourceUsage(
+        x.reqDouble("cpu_percent"), x.reqDouble("mem_percent"), x.reqInt("running_jobs"),
+        x.optDouble("gpu_percent"), x.optDouble("gpu_mem_percent"), x.optInt("gpu_queue_length")));
+    Long timestamp = r.optLong("timestamp");
+    return new NodeInbound.Heartbeat(nodeId, usage, timestamp,
+        (List<InstalledService>) sections.read(r, HeartbeatSection.INSTALLED_SERVICES),
+        (List<CapabilityByType>) sections.read(r, HeartbeatSection.CAPABILITY_BY_TYPE),
+        (List<InstalledModel>) sections.read(r, HeartbeatSection.INSTALLED_MODELS),
+        (LanguageCapabilities) sections.read(r, HeartbeatSection.LANGUAGE_CAPABILITIES),
+        (JsonNode) sections.read(r, HeartbeatSection.RERUN_METRICS),
+        (JsonNode) sections.read(r, HeartbeatSection.ASR_METRICS),
+        (JsonNode) sections.read(r, HeartbeatSection.PROCESSING_METRICS));
+  }
+
+  /**
+   * A decoder for one node connection: like {@link #decodeNode}, with a streaming fast path for {@code node_heartbeat}
+   * that does not decode again the lists and metric objects that are byte for byte those of an earlier heartbeat of the
+   * same connection. Not thread-safe: one per socket actor.
+   */
+  public NodeDecoder nodeDecoder() {
+    return new NodeDecoder(this);
+  }
+
+  JsonFactory factory() {
+    return reader.getFactory();
+  }
+
+  ObjectMapper reader() {
+    return reader;
+  }
+
+  /** Reads the value at a parser's current token as a tree, leaving the rest of the document to the caller. */
+  com.fasterxml.jackson.databind.ObjectReader valueReader() {
+    return valueReader;
+  }
+
+  long maxDocumentLength() {
+    return maxDocumentLength;
   }
 
   private static HardwareInfo hardware(FieldReader x) {
