@@ -4,7 +4,6 @@ import dev.polyglot.scheduler.config.FlowLimits;
 
 import java.util.HashMap;
 import java.util.Map;
-import org.apache.pekko.actor.typed.ActorRef;
 
 /**
  * One socket's inbound flow control towards the entities it feeds (one {@link InboundWindow} per entity): a frame is
@@ -18,7 +17,7 @@ public final class InboundFlow {
 
   private final FlowLimits limits;
   private final Map<String, InboundWindow> windows = new HashMap<>();
-  private ActorRef<SocketAck> held;
+  private Ack held;
   private String heldFor;
 
   public InboundFlow(FlowLimits limits) {
@@ -37,14 +36,14 @@ public final class InboundFlow {
    * The frame whose messages went to {@code key} (null: to nobody) has been handled: acknowledges it now, or holds
    * the acknowledgement while that entity's window is full. Returns whether it was held.
    */
-  public boolean handled(ActorRef<SocketAck> ack, String key) {
+  public boolean handled(Ack ack, String key) {
     InboundWindow w = key == null ? null : windows.get(key);
     if (w != null && w.full()) {
       held = ack;
       heldFor = key;
       return true;
     }
-    ack.tell(SocketAck.INSTANCE);
+    ack.ack();
     return false;
   }
 
@@ -79,10 +78,10 @@ public final class InboundFlow {
   }
 
   private boolean release() {
-    ActorRef<SocketAck> a = held;
+    Ack a = held;
     held = null;
     heldFor = null;
-    a.tell(SocketAck.INSTANCE);
+    a.ack();
     return true;
   }
 }

@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongConsumer;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
@@ -103,7 +102,7 @@ public final class SocketEdge<C, I, O> {
    * is rejected. What the handler {@link #forwarded} is counted in that entity's window, and the frame is acknowledged
    * now, or held while the window is full.
    */
-  public void frame(SocketIn in, ActorRef<SocketAck> ack, Consumer<I> handler) {
+  public void frame(SocketIn in, Ack ack, Consumer<I> handler) {
     forwardedTo = null;
     keeper = null;
     inbound.seen(clock.monoMillis());

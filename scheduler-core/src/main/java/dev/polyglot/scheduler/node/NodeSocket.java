@@ -7,6 +7,7 @@ import dev.polyglot.scheduler.api.NodeStatus;
 import dev.polyglot.scheduler.api.SchedulerClock;
 import dev.polyglot.scheduler.api.WireDialect;
 import dev.polyglot.scheduler.config.SchedulerSettings;
+import dev.polyglot.scheduler.edge.Ack;
 import dev.polyglot.scheduler.edge.Admission;
 import dev.polyglot.scheduler.edge.InboundFlow;
 import dev.polyglot.scheduler.edge.SocketAck;
@@ -48,9 +49,13 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> imple
   public sealed interface Command extends ClusterMessage {}
 
   // ---- from the connection (with backpressure: every frame is acknowledged once handled)
-  public record Frame(SocketIn in, ActorRef<SocketAck> ackTo) implements Command {}
+  public record Frame(SocketIn in, Ack ackTo) implements Command {
+    public Frame(SocketIn in, ActorRef<SocketAck> ackTo) {
+      this(in, Ack.to(ackTo));
+    }
+  }
 
-  public record Started(ActorRef<SocketAck> ackTo) implements Command {}
+  public record Started(Ack ackTo) implements Command {}
 
   public enum StreamEnded implements Command { INSTANCE }
 
@@ -147,7 +152,7 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> imple
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessage(Started.class, m -> { m.ackTo().tell(SocketAck.INSTANCE); return this; })
+        .onMessage(Started.class, m -> { m.ackTo().ack(); return this; })
         .onMessage(Frame.class, this::onFrame)
         .onMessageEquals(StreamEnded.INSTANCE, this::onStreamEnded)
         .onMessage(Registered.class, this::onRegistered)

@@ -7,6 +7,7 @@ import dev.polyglot.scheduler.config.SchedulerSettings;
 import dev.polyglot.scheduler.edge.Admission;
 import dev.polyglot.scheduler.edge.InboundFlow;
 import dev.polyglot.scheduler.edge.ReplayBuffer;
+import dev.polyglot.scheduler.edge.Ack;
 import dev.polyglot.scheduler.edge.SocketAck;
 import dev.polyglot.scheduler.edge.SocketEdge;
 import dev.polyglot.scheduler.edge.SocketIn;
@@ -46,9 +47,13 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
 
   public sealed interface Command extends ClusterMessage {}
 
-  public record Frame(SocketIn in, ActorRef<SocketAck> ackTo) implements Command {}
+  public record Frame(SocketIn in, Ack ackTo) implements Command {
+    public Frame(SocketIn in, ActorRef<SocketAck> ackTo) {
+      this(in, Ack.to(ackTo));
+    }
+  }
 
-  public record Started(ActorRef<SocketAck> ackTo) implements Command {}
+  public record Started(Ack ackTo) implements Command {}
 
   public enum StreamEnded implements Command { INSTANCE }
 
@@ -126,7 +131,7 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessage(Started.class, m -> { m.ackTo().tell(SocketAck.INSTANCE); return this; })
+        .onMessage(Started.class, m -> { m.ackTo().ack(); return this; })
         .onMessage(Frame.class, this::onFrame)
         .onMessage(Deliver.class, this::onDeliver)
         .onMessage(Ended.class, this::onEnded)

@@ -74,7 +74,7 @@ class SocketEdgeTest {
       events.getRef().tell(Started.INSTANCE);
       return Behaviors.receive(Cmd.class)
           .onMessage(In.class, m -> {
-            edge.frame(m.in(), m.ack(), text -> handle(edge, text));
+            edge.frame(m.in(), Ack.to(m.ack()), text -> handle(edge, text));
             return Behaviors.same();
           })
           .onMessage(Write.class, m -> { edge.send(m.text()); return Behaviors.same(); })

@@ -1,8 +1,8 @@
 package dev.polyglot.scheduler.http;
 
+import dev.polyglot.scheduler.edge.Ack;
 import dev.polyglot.scheduler.edge.InboundBudget;
 import dev.polyglot.scheduler.edge.PartialMessage;
-import dev.polyglot.scheduler.edge.SocketAck;
 import dev.polyglot.scheduler.edge.SocketIn;
 import dev.polyglot.scheduler.edge.SocketLink;
 import dev.polyglot.scheduler.edge.SocketOut;
@@ -23,7 +23,6 @@ import org.apache.pekko.stream.OverflowStrategy;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
-import org.apache.pekko.stream.typed.javadsl.ActorSink;
 import org.apache.pekko.stream.typed.javadsl.ActorSource;
 import org.apache.pekko.util.ByteString;
 
@@ -34,8 +33,9 @@ import org.apache.pekko.util.ByteString;
  * and the instance's {@link InboundBudget} as the parts arrive (a message over either is reported at once and never
  * held), then handed to the actor one at a time with backpressure: the actor acknowledges each, and at most one more
  * complete message waits for it, still counted in the budget until the actor takes it. So a connection holds at most
- * one budgeted message (unfinished, or complete and waiting) besides the one its actor is handling. Once the actor
- * closes the connection no further message is read.
+ * one budgeted message (unfinished, or complete and waiting) besides the one its actor is handling. The actor
+ * acknowledges by a call ({@link ActorHandOver}), not a message, so a frame costs the stream no second wake-up. Once
+ * the actor closes the connection no further message is read.
  *
  * <p>Outbound, frames go through a queue bounded in frames and bytes. The actor learns from the link when the queue
  * is full (it then writes {@code error OUTBOUND_QUEUE_FULL} and closes); the stream's own buffer is sized so that it
@@ -45,8 +45,8 @@ final class WebSocketBridge {
   private WebSocketBridge() {}
 
   /** The messages a socket actor understands from its connection. */
-  record Adapter<C>(org.apache.pekko.japi.function.Function2<ActorRef<SocketAck>, SocketIn, C> frame,
-                    org.apache.pekko.japi.function.Function<ActorRef<SocketAck>, C> started, C ended) {}
+  record Adapter<C>(java.util.function.BiFunction<Ack, SocketIn, C> frame, java.util.function.Function<Ack, C> started,
+                    C ended) {}
 
   /** One endpoint's limits: the largest inbound message a new connection accepts, and the outbound bounds. */
   record Limits(long initialMaxMessage, int outboundFrames, long outboundBytes) {}
@@ -69,9 +69,8 @@ final class WebSocketBridge {
           done.whenComplete((d, ex) -> releaseAll(waiting));
           return notUsed;
         })
-        .to(ActorSink.<MessageAssembly.Assembled, C, SocketAck>actorRefWithBackpressure(socket,
-                (ack, a) -> handOver(adapter, waiting, ack, a), adapter.started(),
-                SocketAck.INSTANCE, adapter.ended(), ex -> adapter.ended())
+        .to(Sink.fromGraph(new ActorHandOver<MessageAssembly.Assembled, C>(socket, adapter.started(),
+                (ack, a) -> handOver(adapter, waiting, ack, a), adapter.ended()))
             // one complete message waits for the actor at most (the default would read 16 ahead)
             .addAttributes(Attributes.inputBuffer(1, 1)));
     Source<Message, NotUsed> outSource = out.second()
@@ -88,8 +87,8 @@ final class WebSocketBridge {
   }
 
   /** The actor takes a message: what it held of the budget is returned now. */
-  private static <C> C handOver(Adapter<C> adapter, Queue<PartialMessage> waiting, ActorRef<SocketAck> ack,
-                                MessageAssembly.Assembled a) throws Exception {
+  private static <C> C handOver(Adapter<C> adapter, Queue<PartialMessage> waiting, Ack ack,
+                                MessageAssembly.Assembled a) {
     if (a.held() != null) {
       a.held().release();
       waiting.remove(a.held());

@@ -57,7 +57,7 @@ public final class RigNode {
       + "\"semantic_languages\":[\"zh\",\"en\"],\"semantic_core_ready\":true}";
 
   /** {@code node_heartbeat}: the agent's shape (with its lists, about 1.5 KB) unless {@code lean} (about 330 bytes). */
-  static String heartbeatJson(String nodeId, int running, boolean lean) {
+  public static String heartbeatJson(String nodeId, int running, boolean lean) {
     return "{\"type\":\"node_heartbeat\",\"node_id\":\"" + nodeId + "\",\"timestamp\":" + System.currentTimeMillis()
         + ",\"resource_usage\":{\"cpu_percent\":12.5,\"gpu_percent\":41.0,\"gpu_mem_percent\":37.2,\"mem_percent\":48.1,\"running_jobs\":"
         + running + "}" + (lean ? "" : AGENT_LISTS)
