@@ -13,7 +13,8 @@ import java.util.Map;
  * prints the report and writes it under {@code --out} (default {@code scheduler-it/target/bench}).
  *
  * <p>Scenarios: S1, S1-hangover, S2, S3, S4, smoke, demo; {@code all} = S1 S1-hangover S2 S3 S4; {@code cluster} (alias
- * S5) = three instances against one, with and without Redis ({@link ClusterBench}, its own options). Options:
+ * S5) = three instances against one, with and without Redis ({@link ClusterBench}, its own options); {@code sim} = node
+ * entities at scale over in-process instances, no sockets ({@link ScaleSim}, its own options). Options:
  * {@code --targets=scheduler,relay,seed}, {@code --nodes}, {@code --sessions}, {@code --rate}, {@code --burst},
  * {@code --heartbeat-ms}, {@code --heartbeat=agent|lean}, {@code --audio-bytes}, {@code --processing-ms}, {@code --duration}, {@code --warmup},
  * {@code --drain}, {@code --default-hangovers=true}, {@code --in-process} (targets in this JVM; their CPU and heap
@@ -57,6 +58,10 @@ public final class BenchMain {
       Path dir = Path.of(opts.getOrDefault("out", "scheduler-it/target/bench"));
       Files.createDirectories(dir);
       HostileBench.run(opts, dir);
+      return new Report();
+    }
+    if (names.size() == 1 && names.get(0).equalsIgnoreCase("sim")) {
+      ScaleSim.run(opts, Path.of(opts.getOrDefault("out", "scheduler-it/target/bench")));
       return new Report();
     }
     if (names.isEmpty()) names.add("S1");
