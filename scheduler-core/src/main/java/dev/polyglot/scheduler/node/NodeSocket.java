@@ -130,6 +130,9 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> imple
   /** What the agent registered with, and its latest heartbeat: replayed when the entity lost the connection. */
   private NodeInbound.Register registration;
   private NodeInbound.Heartbeat lastHeartbeat;
+  /** The metrics object last forwarded, and the heartbeat it was made from. */
+  private com.fasterxml.jackson.databind.JsonNode lastMetrics;
+  private NodeInbound.Heartbeat lastMetricsOf;
   private boolean quietAck;
   /** How this agent reads job_assign's cut flags; fixed by its first node_register. */
   private WireDialect dialect = WireDialect.JUNE_2026;
@@ -346,7 +349,20 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> imple
     }
     lastHeartbeat = h;
     forward(new NodeEntity.Heartbeat(h.resourceUsage(), h.installedServices(), h.capabilityByType(),
-        h.installedModels(), h.languageCapabilities(), NodeFrames.metrics(h), getContext().getSelf()));
+        h.installedModels(), h.languageCapabilities(), metrics(h), getContext().getSelf()));
+  }
+
+  /**
+   * The heartbeat's metric objects as one object, the same one as last time when the decoder handed back the same
+   * objects (their text did not change): the entity then sees its metrics unchanged without comparing them.
+   */
+  private com.fasterxml.jackson.databind.JsonNode metrics(NodeInbound.Heartbeat h) {
+    if (lastMetrics == null || h.rerunMetrics() != lastMetricsOf.rerunMetrics() || h.asrMetrics() != lastMetricsOf.asrMetrics()
+        || h.processingMetrics() != lastMetricsOf.processingMetrics()) {
+      lastMetrics = NodeFrames.metrics(h);
+      lastMetricsOf = h;
+    }
+    return lastMetrics;
   }
 
   private Behavior<Command> onStreamEnded() {
