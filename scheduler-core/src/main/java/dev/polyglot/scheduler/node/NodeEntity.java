@@ -214,6 +214,9 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> imple
   private final NodeRecord record;
   private NodeState state;
   private NodeNews news;
+  /** The last heartbeat applied, and the facts right after it. */
+  private Heartbeat previous;
+  private NodeFacts factsAfterPrevious;
   /** Tells this incarnation from an earlier one that died: the node socket sends kept results again when it changes. */
   private final long incarnation = java.util.concurrent.ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
 
@@ -305,9 +308,20 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> imple
 
   private Behavior<Command> onHeartbeat(Heartbeat m) {
     if (!link.heartbeat(m.socket(), restoredFromLedger())) return this;
-    NodeFacts facts = state.facts().withHeartbeat(m.installedServices(), m.capabilityByType(), m.installedModels(),
-        m.languageCapabilities(), m.metrics());
-    return applied(state.heartbeat(m.usage(), facts, now()));
+    NodeFacts before = state.facts();
+    // the lists and metrics of the previous heartbeat, handed on as the same objects (the socket's decoder reuses
+    // what it decoded from unchanged text), were applied already: unchanged, without comparing them again
+    boolean same = previous != null && before == factsAfterPrevious;
+    NodeFacts facts = before.withHeartbeat(
+        same && m.installedServices() == previous.installedServices() ? null : m.installedServices(),
+        same && m.capabilityByType() == previous.capabilityByType() ? null : m.capabilityByType(),
+        same && m.installedModels() == previous.installedModels() ? null : m.installedModels(),
+        same && m.languageCapabilities() == previous.languageCapabilities() ? null : m.languageCapabilities(),
+        same && m.metrics() == previous.metrics() ? null : m.metrics());
+    applied(state.heartbeat(m.usage(), facts, now()));
+    previous = m;
+    factsAfterPrevious = state.facts();
+    return this;
   }
 
   /** Offline now: status first while the socket is open, then every dispatched attempt is lost and fails over. */
