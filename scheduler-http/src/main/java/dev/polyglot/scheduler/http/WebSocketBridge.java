@@ -64,7 +64,7 @@ final class WebSocketBridge {
     Queue<PartialMessage> waiting = new ConcurrentLinkedQueue<>();
     Sink<Message, NotUsed> in = Flow.<Message>create()
         .via(new ReadGate<>(link))
-        .via(new InboundMessages<MessageAssembly.Assembled>(m -> whole(m, link), m -> parts(m, link, budget, waiting)))
+        .flatMapConcat(m -> assemble(m, link, budget, waiting))
         .watchTermination((notUsed, done) -> {
           done.whenComplete((d, ex) -> releaseAll(waiting));
           return notUsed;
@@ -102,33 +102,28 @@ final class WebSocketBridge {
   }
 
   /**
-   * A message that arrived whole (one network read) as its {@link SocketIn}, bounded by the read size and not
-   * budgeted; null when it arrives in parts ({@link #parts}).
+   * One inbound message as one {@link SocketIn}. A strict message arrived whole (one network read); a streamed one is
+   * assembled inside this connection's stream (a sub-stream, no stream of its own per message), part by part.
    */
-  private static MessageAssembly.Assembled whole(Message m, SocketLink link) {
+  private static Source<MessageAssembly.Assembled, NotUsed> assemble(Message m, SocketLink link, InboundBudget budget,
+                                                                    Queue<PartialMessage> waiting) {
     long limit = link.inboundLimit();
     if (m.isText()) {
       TextMessage t = m.asTextMessage();
-      if (!t.isStrict()) return null;
-      String s = t.getStrictText();
-      return MessageAssembly.Assembled.of(utf8Length(s) > limit ? new SocketIn.TooBig(limit) : new SocketIn.Text(s));
-    }
-    var b = m.asBinaryMessage();
-    if (!b.isStrict()) return null;
-    return MessageAssembly.Assembled.of(b.getStrictData().size() > limit ? new SocketIn.TooBig(limit) : SocketIn.Binary.INSTANCE);
-  }
-
-  /**
-   * A message that arrives in parts, assembled part by part inside this connection's stream (a sub-stream, no stream
-   * of its own), each part checked against the limit and the budget as it arrives.
-   */
-  private static Source<MessageAssembly.Assembled, NotUsed> parts(Message m, SocketLink link, InboundBudget budget,
-                                                                 Queue<PartialMessage> waiting) {
-    if (m.isText()) {
-      return m.asTextMessage().getStreamedText().map(part -> part.getBytes(StandardCharsets.UTF_8))
+      if (t.isStrict()) { // arrived whole in one network read: bounded by the read size, not budgeted
+        String s = t.getStrictText();
+        return Source.single(MessageAssembly.Assembled.of(
+            utf8Length(s) > limit ? new SocketIn.TooBig(limit) : new SocketIn.Text(s)));
+      }
+      return t.getStreamedText().map(part -> part.getBytes(StandardCharsets.UTF_8))
           .via(MessageAssembly.text(link, budget, waiting)).mapMaterializedValue(x -> NotUsed.getInstance());
     }
-    return m.asBinaryMessage().getStreamedData().map(ByteString::toArrayUnsafe)
+    var b = m.asBinaryMessage();
+    if (b.isStrict()) {
+      return Source.single(MessageAssembly.Assembled.of(
+          b.getStrictData().size() > limit ? new SocketIn.TooBig(limit) : SocketIn.Binary.INSTANCE));
+    }
+    return b.getStreamedData().map(ByteString::toArrayUnsafe)
         .via(MessageAssembly.binary(link, budget)).mapMaterializedValue(x -> NotUsed.getInstance());
   }
 
