@@ -9,7 +9,9 @@ import dev.polyglot.scheduler.config.SchedulerSettings;
 import dev.polyglot.scheduler.job.JobOrder;
 import dev.polyglot.scheduler.job.NodeResult;
 import dev.polyglot.scheduler.job.SessionBound;
+import dev.polyglot.scheduler.metrics.MetricCatalog;
 import dev.polyglot.scheduler.metrics.Metrics;
+import dev.polyglot.scheduler.ops.JobMdc;
 import dev.polyglot.scheduler.pool.NodeView;
 import dev.polyglot.scheduler.pool.PoolDirectory;
 import dev.polyglot.scheduler.protocol.CapabilityByType;
@@ -80,7 +82,11 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
   public record Refused(String nodeId, String jobId, int attemptId, String reason) implements ReserveReply {}
 
   /** Write the job to the node for a granted reservation. The session hears {@link AttemptDispatched} or {@link AttemptLost}. */
-  public record Assign(JobOrder order) implements Command {}
+  public record Assign(JobOrder order, long createdAtMs) implements Command {
+    public Assign(JobOrder order) {
+      this(order, 0);
+    }
+  }
 
   /** Free a slot without telling the node (a grant nobody will use). */
   public record Release(String jobId, int attemptId) implements Command {}
@@ -117,6 +123,11 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
 
   public record GetSummary(ActorRef<Summary> replyTo) implements Command {}
 
+  /** The admin API's NodeDetail; an id nobody registered answers {@code known == false} and its entity stops. */
+  public record GetDetail(ActorRef<Detail> replyTo) implements Command {}
+
+  public record Detail(Summary summary, com.fasterxml.jackson.databind.JsonNode extras) implements ClusterMessage {}
+
   /** Re-send the current view (a new PoolDirectory incarnation asks for it). */
   public enum Reannounce implements Command { INSTANCE }
 
@@ -125,7 +136,8 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
                         int runningJobs, int reservations, int effectiveLoad, int freeSlots, boolean overThreshold,
                         Set<String> pools, Set<String> readyTypes, int consecutiveUnhealthy, List<String> healthReasons,
                         long registeredAtMs, long lastHeartbeatMs, int maxSlots, String platform, ResourceUsage usage,
-                        List<InstalledService> services, List<CapabilityByType> capabilities, String wireDialect)
+                        List<InstalledService> services, List<CapabilityByType> capabilities, String wireDialect,
+                        NodeFigures figures)
       implements ClusterMessage {}
 
   // ---- to sessions (through sharding, by the session id recorded with the attempt)
@@ -180,7 +192,8 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
    * entity re-created after its instance died then serves the node's heartbeats without a new registration.
    */
   public static Behavior<Command> create(String nodeId, Deps deps, ActorRef<ClusterSharding.ShardCommand> shard) {
-    return Behaviors.withMdc(Command.class, java.util.Map.of("nodeId", nodeId), loading(nodeId, deps, shard));
+    return Behaviors.withMdc(Command.class, java.util.Map.of(JobMdc.NODE_ID, nodeId), JobMdc::of,
+        loading(nodeId, deps, shard));
   }
 
   private static Behavior<Command> loading(String nodeId, Deps deps, ActorRef<ClusterSharding.ShardCommand> shard) {
@@ -259,6 +272,7 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
         .onMessage(Drain.class, m -> { replySummary(m.replyTo(), state.drain(now())); saveSnapshot(); return this; })
         .onMessage(Undrain.class, m -> { replySummary(m.replyTo(), state.undrain(now())); saveSnapshot(); return this; })
         .onMessage(GetSummary.class, m -> replySummary(m.replyTo(), state))
+        .onMessage(GetDetail.class, this::onGetDetail)
         .onMessageEquals(Reannounce.INSTANCE, this::onReannounce)
         .onMessageEquals(HeartbeatTimeout.INSTANCE, this::onHeartbeatTimeout)
         .onMessageEquals(WarmupTimeout.INSTANCE, () -> apply(state.warmupExpired(now())))
@@ -553,7 +567,7 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
     }
     state = next.get();
     timers.cancel(ttlKey(o.jobId(), o.attemptId()));
-    socket.tell(new NodeSocket.SendJob(o));
+    socket.tell(new NodeSocket.SendJob(o, m.createdAtMs()));
     deps.entities().tellSession(o.sessionId(), new AttemptDispatched(o.jobId(), o.attemptId(), state.nodeId(), now()));
     return this;
   }
@@ -603,6 +617,7 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
       metrics.inc("result_dropped_total", "reason", "foreign_node");
       return this;
     }
+    if (r.processingTimeMs() != null) metrics.observe(MetricCatalog.NODE_PROCESSING, r.processingTimeMs() / 1000.0);
     if (r.success()) apply(state.releaseJob(r.jobId()));
     else apply(state.release(r.jobId(), r.attemptId()));
     deps.entities().tellSession(given.get().sessionId(), new ResultReceived(r.jobId(), state.nodeId(), r));
@@ -678,6 +693,14 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
     return this;
   }
 
+  private Behavior<Command> onGetDetail(GetDetail m) {
+    m.replyTo().tell(new Detail(summary(), NodeDetails.extras(state)));
+    if (!state.known() && socket == null && contender == null && shard != null) {
+      shard.tell(new ClusterSharding.Passivate<>(getContext().getSelf())); // asked about an id nobody registered
+    }
+    return this;
+  }
+
   private Summary summary() {
     NodeState s = state;
     return new Summary(s.nodeId(), s.known(), s.status(), s.connected(), s.draining(), s.runningJobs(),
@@ -685,7 +708,8 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> {
         s.facts() == null ? Set.of() : s.facts().readyTypes(), s.consecutiveUnhealthy(), s.healthReasons(),
         s.registeredAtMs(), s.lastHeartbeatMs(), s.limits().maxSlots(), s.facts() == null ? null : s.facts().platform(),
         s.usage().orElse(null), s.facts() == null ? List.of() : s.facts().installedServices(),
-        s.facts() == null ? List.of() : s.facts().capabilityByType(), s.facts() == null ? null : s.facts().wireDialect());
+        s.facts() == null ? List.of() : s.facts().capabilityByType(), s.facts() == null ? null : s.facts().wireDialect(),
+        s.facts() == null ? null : NodeFigures.of(s.facts()));
   }
 
   /**

@@ -15,6 +15,7 @@ import dev.polyglot.scheduler.edge.SocketLink;
 import dev.polyglot.scheduler.edge.SocketOut;
 import dev.polyglot.scheduler.job.JobOrder;
 import dev.polyglot.scheduler.job.NodeResult;
+import dev.polyglot.scheduler.metrics.MetricCatalog;
 import dev.polyglot.scheduler.metrics.Metrics;
 import dev.polyglot.scheduler.protocol.ErrorFrame;
 import dev.polyglot.scheduler.protocol.NodeInbound;
@@ -59,7 +60,12 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
 
   public record SendStatus(NodeStatus status, String reason, long atMs) implements Command {}
 
-  public record SendJob(JobOrder order) implements Command {}
+  /** {@code createdAtMs}: when the job was created (wall clock, 0 if unknown), for the dispatch histogram. */
+  public record SendJob(JobOrder order, long createdAtMs) implements Command {
+    public SendJob(JobOrder order) {
+      this(order, 0);
+    }
+  }
 
   public record SendCancel(String jobId, String traceId, String reason) implements Command {}
 
@@ -168,7 +174,7 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
         .onMessage(Registered.class, this::onRegistered)
         .onMessage(IdTaken.class, this::onIdTaken)
         .onMessage(SendStatus.class, m -> send(new NodeOutbound.NodeStatus(nodeId, m.status().wire(), m.reason(), m.atMs())))
-        .onMessage(SendJob.class, m -> send(toAssign(m.order(), dialect)))
+        .onMessage(SendJob.class, this::onSendJob)
         .onMessage(SendCancel.class, m -> send(new NodeOutbound.JobCancel(m.jobId(), m.traceId(), m.reason())))
         .onMessage(CloseWith.class, m -> close(m.code(), m.message()))
         .onMessage(RegisterAgain.class, this::onRegisterAgain)
@@ -453,6 +459,14 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
   }
 
   // ---------------------------------------------------------------- output
+
+  private Behavior<Command> onSendJob(SendJob m) {
+    send(toAssign(m.order(), dialect));
+    if (m.createdAtMs() > 0 && m.order().attemptId() == 1 && !closing) {
+      metrics.observe(MetricCatalog.DISPATCH, Math.max(0, deps.clock().wallMillis() - m.createdAtMs()) / 1000.0);
+    }
+    return this;
+  }
 
   private Behavior<Command> send(NodeOutbound m) {
     if (closing) return this;

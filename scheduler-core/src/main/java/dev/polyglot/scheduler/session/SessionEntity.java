@@ -12,6 +12,9 @@ import dev.polyglot.scheduler.job.SessionBound;
 import dev.polyglot.scheduler.metrics.MetricLabels;
 import dev.polyglot.scheduler.metrics.Metrics;
 import dev.polyglot.scheduler.node.NodeEntity;
+import dev.polyglot.scheduler.ops.JobIndex;
+import dev.polyglot.scheduler.ops.JobMdc;
+import dev.polyglot.scheduler.ops.JobObserver;
 import dev.polyglot.scheduler.pool.PoolMembership;
 import dev.polyglot.scheduler.protocol.FeatureFlags;
 import dev.polyglot.scheduler.protocol.PipelineConfig;
@@ -107,6 +110,14 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   /** A dispatcher reply or a node event about one of this session's jobs. */
   public record Notify(SessionBound message) implements Command {}
 
+  /** The admin API's SessionDetail; an id with no live session answers {@code found == false}. */
+  public record GetDetail(ActorRef<Detail> replyTo) implements Command {}
+
+  /** The admin API's JobDetail of one of this session's jobs (live or retained). */
+  public record GetJob(String jobId, ActorRef<Detail> replyTo) implements Command {}
+
+  public record Detail(boolean found, com.fasterxml.jackson.databind.JsonNode body) implements ClusterMessage {}
+
   private enum PauseTimer implements Command { INSTANCE }
 
   private enum HangoverTimer implements Command { INSTANCE }
@@ -175,7 +186,8 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
    */
   public static Behavior<Command> create(String sessionId, Deps deps,
                                          ActorRef<ClusterSharding.ShardCommand> shard) {
-    return Behaviors.withMdc(Command.class, java.util.Map.of("sessionId", sessionId), loading(sessionId, deps, shard));
+    return Behaviors.withMdc(Command.class, java.util.Map.of(JobMdc.SESSION_ID, sessionId), JobMdc::of,
+        loading(sessionId, deps, shard));
   }
 
   private static Behavior<Command> loading(String sessionId, Deps deps, ActorRef<ClusterSharding.ShardCommand> shard) {
@@ -288,6 +300,9 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   private boolean ledgerDirty;
   /** foreign_node drops are counted every time and logged at most once per interval per node. */
   private final dev.polyglot.scheduler.metrics.LogThrottle foreignLog;
+  /** Job lines, latency histograms and the job index (operators' view of this session's jobs). */
+  private final JobObserver observer;
+  private long createdAtMs;
 
   private SessionEntity(ActorContext<Command> ctx, TimerScheduler<Command> timers, String sessionId, Deps deps,
                         ActorRef<ClusterSharding.ShardCommand> shard, Loaded loaded) {
@@ -301,6 +316,7 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
     this.groups = Groups.create(sessionId, settings.results().groupWindow().toMillis());
     this.foreignLog = new dev.polyglot.scheduler.metrics.LogThrottle(
         settings.jobs().foreignResultLogInterval().toMillis(), 64);
+    this.observer = new JobObserver(metrics, JobIndex.get(ctx.getSystem()), sessionId);
     if (loaded.failure() != null) {
       metrics.inc("ledger_write_failed_total", "op", "load_session");
       ctx.getLog().warn("session {} could not read the ledger: {}", sessionId, loaded.failure().toString());
@@ -321,6 +337,8 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
         .onMessage(TtsPlayEnded.class, this::onTtsPlayEnded)
         .onMessage(SocketClosed.class, this::onSocketClosed)
         .onMessage(Notify.class, this::onNotify)
+        .onMessage(GetDetail.class, this::onGetDetail)
+        .onMessage(GetJob.class, this::onGetJob)
         .onMessageEquals(PauseTimer.INSTANCE, () -> segment(segmenter.onPauseTimer(mono(), newTurnId)))
         .onMessageEquals(HangoverTimer.INSTANCE, () -> segment(segmenter.onHangoverTimer(mono(), newTurnId)))
         .onMessageEquals(PlaybackTimer.INSTANCE, () -> segment(segmenter.onPlaybackWindowTimer(mono(), newTurnId)))
@@ -362,6 +380,7 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   /** The session's engines, fresh. */
   private void start() {
     phase = Phase.ACTIVE;
+    createdAtMs = deps.clock().wallMillis();
     SchedulerSettings.Segmentation s = settings.segmentation();
     segmenter = Segmenter.initial(new Segmenter.Settings(s.pause().toMillis(), s.maxDuration().toMillis(),
         s.maxBufferBytes(), s.hangoverAuto().toMillis(), s.hangoverManual().toMillis(), s.paddingAutoMs(),
@@ -630,6 +649,7 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
       if (sealed.sealed(u.index())) continue;
       String jobId = Ids.jobId();
       sealed = sealed.seal(u.index(), jobId);
+      observer.sealed(u.index(), mono());
       JobOrder o = jobFor(u, jobId).withTurnId(Ids.uuid()); // a recovery of a job never released starts a turn
       long seq = sealedSeq.getOrDefault(u.index(), 0L);
       sealedSeq.remove(u.index());
@@ -669,7 +689,7 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   }
 
   private JobOrder jobFor(Segmenter.Utterance u) {
-    metrics.inc("finalize_total", "reason", u.reason().name().toLowerCase(java.util.Locale.ROOT));
+    metrics.inc("finalize_total", "reason", MetricLabels.finalizeReason(u.reason().name()));
     SealedJobs.Released released = sealed.release(u.index());
     sealed = released.next();
     String jobId = released.jobId();
@@ -849,7 +869,11 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
         waitingForCapacity.remove(w.jobId());
         deps.dispatcher().tell(new Dispatcher.Withdraw(w.jobId(), w.attemptId()));
       } else if (e instanceof JobBook.Effect.Assign a) {
-        deps.entities().node(a.nodeId()).tell(new NodeEntity.Assign(a.order()));
+        long createdWall = book.job(a.order().jobId()).map(j -> {
+          observer.placed(a.order(), a.nodeId(), j.createdMono(), mono());
+          return j.createdWall();
+        }).orElse(0L);
+        deps.entities().node(a.nodeId()).tell(new NodeEntity.Assign(a.order(), createdWall));
       } else if (e instanceof JobBook.Effect.CancelOnNode c) {
         metrics.inc("job_cancel_sent_total", "reason", c.reason());
         deps.entities().node(c.nodeId()).tell(new NodeEntity.Cancel(c.jobId(), c.attemptId(), c.traceId(), c.reason()));
@@ -877,8 +901,12 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
         sealed = sealed.forget(f.jobId());
         ledgerWrite(deps.ledger().finishJob(sessionId, f.jobId()), "finish_job");
         metrics.inc("jobs_finished_total", "outcome", outcome(f.state()), "code", MetricLabels.jobCode(f.code()));
+        book.job(f.jobId()).ifPresent(j -> observer.finished(j.order(), outcome(f.state()), f.code(),
+            j.attempts().size(), j.attempts().isEmpty() ? null : j.attempts().get(j.attempts().size() - 1).nodeId(),
+            j.createdMono(), mono()));
       } else if (e instanceof JobBook.Effect.AttemptStarted a) {
         metrics.inc("job_attempts_total", "reason", a.reason());
+        book.job(a.jobId()).ifPresent(j -> observer.attemptStarted(j.order(), a.attemptId(), a.reason(), now().wall()));
       } else if (ending) {
         continue;
       } else if (e instanceof JobBook.Effect.Client c) {
@@ -1054,6 +1082,7 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   private Behavior<Command> release(ResultOrder.Release<JobBook.Draft> r) {
     order = r.next();
     for (JobBook.Draft d : r.released()) {
+      observer.released(d.job().order(), d.job().createdMono(), d.result().receivedAtMs(), mono(), deps.clock().wallMillis());
       ResultBuilder.Built b = ResultBuilder.build(d, groups, mono(), deps.clock().wallMillis());
       groups = b.groups();
       toClient(b.event());
@@ -1065,6 +1094,24 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
       timers.cancel(HoldTimer.INSTANCE);
     }
     return this;
+  }
+
+  // ---------------------------------------------------------------- admin API (§14)
+
+  private Behavior<Command> onGetDetail(GetDetail m) {
+    if (phase != Phase.ACTIVE && phase != Phase.CLOSING) {
+      m.replyTo().tell(new Detail(false, null));
+      return phase == Phase.NEW ? end() : this; // asked about an id with no session: this entity is not kept
+    }
+    m.replyTo().tell(new Detail(true, SessionDetails.session(new SessionDetails.View(sessionId, phase == Phase.CLOSING,
+        createdAtMs, init, affinity, segmenter, order.held(), book))));
+    return this;
+  }
+
+  private Behavior<Command> onGetJob(GetJob m) {
+    java.util.Optional<JobBook.Job> j = book == null ? java.util.Optional.empty() : book.job(m.jobId());
+    m.replyTo().tell(j.map(job -> new Detail(true, SessionDetails.job(job, mono()))).orElse(new Detail(false, null)));
+    return phase == Phase.NEW ? end() : this;
   }
 
   private Behavior<Command> stopIfDone() {

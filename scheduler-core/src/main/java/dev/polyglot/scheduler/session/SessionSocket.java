@@ -15,6 +15,7 @@ import dev.polyglot.scheduler.edge.SocketIn;
 import dev.polyglot.scheduler.edge.SocketLink;
 import dev.polyglot.scheduler.edge.SocketOut;
 import dev.polyglot.scheduler.metrics.Metrics;
+import dev.polyglot.scheduler.ops.LiveSessions;
 import dev.polyglot.scheduler.protocol.ErrorFrame;
 import dev.polyglot.scheduler.protocol.SessionInbound;
 import dev.polyglot.scheduler.protocol.SessionOutbound;
@@ -221,6 +222,7 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
     for (String id : opened) {
       session(id).tell(new SessionEntity.SocketClosed(getContext().getSelf()));
       deps.admission().sessionEnded();
+      LiveSessions.get(getContext().getSystem()).ended(id);
     }
     opened.clear();
     live.clear();
@@ -301,6 +303,7 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
   private Behavior<Command> onEnded(Ended m) {
     live.remove(m.sessionId());
     if (opened.remove(m.sessionId())) deps.admission().sessionEnded();
+    LiveSessions.get(getContext().getSystem()).ended(m.sessionId());
     kept.remove(m.sessionId());
     lastAnswer.remove(m.sessionId());
     if (flow.forget(m.sessionId())) timers.cancel(MarkRetry.INSTANCE);
@@ -407,6 +410,8 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
     forward(id, new SessionEntity.Init(new SessionEntity.InitData(i.srcLang(), i.tgtLang(), i.clientVersion(),
         i.platform(), i.mode(), i.langA(), i.langB(), i.autoLangs(), i.dialect(), i.features(), i.tenantId(), trace),
         getContext().getSelf()));
+    LiveSessions.get(getContext().getSystem()).opened(new LiveSessions.Info(id, i.srcLang(), i.tgtLang(), i.mode(),
+        i.langA(), i.langB(), i.platform(), i.clientVersion(), trace, deps.clock().wallMillis()));
   }
 
   /** The kept audio of one session; the retry timer runs while any is kept. */
