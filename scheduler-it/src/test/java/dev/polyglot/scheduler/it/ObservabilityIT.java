@@ -124,7 +124,9 @@ class ObservabilityIT {
     });
     assertFalse(body[0].contains("evil"), "no value a node chose appears:\n" + body[0]);
     for (String line : body[0].split("\n")) {
-      assertTrue(line.startsWith("# TYPE scheduler_") || line.matches("scheduler_[a-z_]+(\\{[^{}\\n]*})? -?[0-9]+"),
+      if (!line.contains("scheduler_")) continue; // the JVM's own metrics (jvm_*, process_*)
+      assertTrue(line.matches("# (TYPE|HELP) scheduler_[a-z_]+ .+")
+              || line.matches("scheduler_[a-z_]+(\\{[^{}\\n]*})? -?[0-9.E+-]+|scheduler_[a-z_]+\\{le=\"\\+Inf\"} [0-9.E+-]+"),
           "every line is a valid sample: " + line);
     }
     client.close();
