@@ -137,4 +137,37 @@ class ClusterSerializationTest {
       assertSurvives(new SessionSocket.Deliver("s-1", e));
     }
   }
+
+  /** What the admin API and the operators' snapshot send between instances (issue 14). */
+  @Test
+  void theOperatorsReportsDetailsAndJobLookupsSurvive() {
+    var node = Fixtures.readyNode("node-a", List.of("zh", "en"));
+    var figures = dev.polyglot.scheduler.node.NodeFigures.of(node.facts());
+    NodeEntity.Summary summary = new NodeEntity.Summary("node-a", true, NodeStatus.READY, true, false, 1, 1, 1, 3, false,
+        Set.of("zh:en"), Set.of("asr"), 0, List.of(), 5, 6, 4, "linux", Fixtures.usage(10, 1), List.of(), List.of(),
+        "2026-06", figures);
+    assertSurvives(summary);
+    assertSurvives(new NodeEntity.Detail(summary, dev.polyglot.scheduler.node.NodeDetails.extras(node)));
+    ActorRef<NodeEntity.Detail> details = kit.createTestProbe(NodeEntity.Detail.class).getRef();
+    assertSurvives(new NodeEntity.GetDetail(details));
+    ActorRef<SessionEntity.Detail> sessionDetails = kit.createTestProbe(SessionEntity.Detail.class).getRef();
+    assertSurvives(new SessionEntity.GetDetail(sessionDetails));
+    assertSurvives(new SessionEntity.GetJob("job-1", sessionDetails));
+    assertSurvives(new SessionEntity.Detail(true, JsonNodeFactory.instance.objectNode().put("session_id", "s-1")));
+    assertSurvives(new SessionEntity.Detail(false, null));
+    ActorRef<dev.polyglot.scheduler.ops.OpsReports.Command> ops =
+        kit.createTestProbe(dev.polyglot.scheduler.ops.OpsReports.Command.class).getRef();
+    var info = new dev.polyglot.scheduler.ops.LiveSessions.Info("s-1", "zh", "en", "one_way", null, null, "web", "1.0",
+        "trace", 9);
+    assertSurvives(new dev.polyglot.scheduler.ops.OpsReports.Report("pekko://scheduler@127.0.0.1:1", "i-1", ops, true,
+        2, 3, 1, List.of(info), java.util.Map.of("zh", new dev.polyglot.scheduler.ops.OpsReports.LanguageUse(1, 0)),
+        java.util.Map.of("zh:en", 2), java.util.Map.of("jobs_created_total{path=\"stream\"}", 4L),
+        java.util.Map.of("dispatch_seconds", new dev.polyglot.scheduler.ops.OpsReports.Latency(3, 1, 2, 3, 3,
+            List.of(1L, 2L, 3L))), 77));
+    ActorRef<dev.polyglot.scheduler.ops.OpsReports.JobFound> found =
+        kit.createTestProbe(dev.polyglot.scheduler.ops.OpsReports.JobFound.class).getRef();
+    assertSurvives(new dev.polyglot.scheduler.ops.OpsReports.FindJob("job-1", found));
+    assertSurvives(new dev.polyglot.scheduler.ops.OpsReports.JobFound("job-1", "s-1"));
+    assertSurvives(new dev.polyglot.scheduler.ops.OpsReports.JobFound("job-1", null));
+  }
 }
