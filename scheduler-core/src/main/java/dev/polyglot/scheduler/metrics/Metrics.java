@@ -18,6 +18,7 @@ import org.apache.pekko.actor.typed.ExtensionId;
  * the HTTP edge registers. A counter is named like its series without the {@code scheduler_} prefix, labels included:
  * {@code invalid_message_total{socket="node",code="INVALID_MESSAGE"}}; its {@code # HELP} text comes from the
  * catalogue. Callers pass label values from closed sets ({@link MetricLabels}); the number of series is capped anyway.
+ * Exemplars are off: nothing here traces, and an observation on the dispatch path should cost no more than an add.
  * Lost with the instance; counters are per-instance by nature.
  */
 public final class Metrics implements Extension {
@@ -40,7 +41,7 @@ public final class Metrics implements Extension {
   public Metrics() {
     for (MetricCatalog.Hist h : MetricCatalog.HISTOGRAMS) {
       histograms.put(h.name(), Histogram.builder().name(PREFIX + h.name()).help(h.help())
-          .labelNames(h.labelNames()).classicOnly().classicUpperBounds(h.buckets()).register(registry));
+          .labelNames(h.labelNames()).classicOnly().classicUpperBounds(h.buckets()).withoutExemplars().register(registry));
       if (h.window()) windows.put(h.name(), new LatencyWindow(LatencyWindow.DEFAULT_CAPACITY));
     }
   }
@@ -77,7 +78,7 @@ public final class Metrics implements Extension {
     Family f;
     try {
       f = families.computeIfAbsent(name, n -> new Family(Counter.builder().name(PREFIX + n).help(MetricCatalog.help(n))
-          .labelNames(names).register(registry), names));
+          .labelNames(names).withoutExemplars().register(registry), names));
     } catch (IllegalArgumentException badName) {
       return overflow();
     }
@@ -87,7 +88,7 @@ public final class Metrics implements Extension {
 
   private CounterDataPoint overflow() {
     return counters.computeIfAbsent(OVERFLOW, k -> families.computeIfAbsent(OVERFLOW, n -> new Family(
-        Counter.builder().name(PREFIX + n).help(MetricCatalog.help(n)).register(registry), new String[0]))
+        Counter.builder().name(PREFIX + n).help(MetricCatalog.help(n)).withoutExemplars().register(registry), new String[0]))
         .counter().labelValues());
   }
 
