@@ -16,7 +16,7 @@ import org.apache.pekko.actor.typed.ExtensionId;
  * Lost with the instance: a job of a session that moved is found again once the new incarnation starts an attempt.
  */
 public final class JobIndex implements Extension {
-  static final long RETAIN_MS = 15 * 60_000;
+  static final long RETAIN_MS = 6 * 60_000;
   static final int MAX_ENTRIES = 100_000;
   private static final int PRUNE_EVERY = 4096;
 

@@ -64,6 +64,9 @@ final class OpsRoutes {
   private final AtomicLong statsRequests = new AtomicLong();
   private final AtomicReference<Rendered> stats = new AtomicReference<>();
   private final AtomicReference<Rendered> apiMetrics = new AtomicReference<>();
+  private final AtomicReference<Rendered> nodes = new AtomicReference<>();
+  private final AtomicReference<Rendered> pools = new AtomicReference<>();
+  private final AtomicReference<Rendered> sessions = new AtomicReference<>();
 
   /** A JSON body rendered from one pair of snapshots: rendered again only when either changed. */
   private record Rendered(Object cluster, Object ops, String json) {}
@@ -91,18 +94,18 @@ final class OpsRoutes {
         path(PathMatchers.segment(), file -> get(() -> DASHBOARD_FILES.contains(file)
             ? getFromResource("dashboard/" + file) : complete(StatusCodes.NOT_FOUND))))));
     if (adminEnabled) {
-      routes.add(path(api("nodes"), () -> get(() -> apiToken.apply("admin", () -> json(StatusCodes.OK,
-          AdminJson.nodeList(runtime.clusterSnapshot()))))));
+      routes.add(path(api("nodes"), () -> get(() -> apiToken.apply("admin", () -> cached(nodes,
+          (c, o) -> AdminJson.nodeList(c))))));
       routes.add(path(api("nodes").slash(PathMatchers.segment()), id -> get(() -> apiToken.apply("admin",
           () -> completeWithFuture(nodeDetail(id))))));
       routes.add(path(api("nodes").slash(PathMatchers.segment()).slash("drain"), id -> post(() ->
           admin(() -> completeWithFuture(drainNode(id, true))))));
       routes.add(path(api("nodes").slash(PathMatchers.segment()).slash("undrain"), id -> post(() ->
           admin(() -> completeWithFuture(drainNode(id, false))))));
-      routes.add(path(api("pools"), () -> get(() -> apiToken.apply("admin", () -> json(StatusCodes.OK,
-          AdminJson.pools(ops.get()))))));
-      routes.add(path(api("sessions"), () -> get(() -> apiToken.apply("admin", () -> json(StatusCodes.OK,
-          AdminJson.sessions(ops.get()))))));
+      routes.add(path(api("pools"), () -> get(() -> apiToken.apply("admin", () -> cached(pools,
+          (c, o) -> AdminJson.pools(o))))));
+      routes.add(path(api("sessions"), () -> get(() -> apiToken.apply("admin", () -> cached(sessions,
+          (c, o) -> AdminJson.sessions(o))))));
       routes.add(path(api("sessions").slash(PathMatchers.segment()), id -> get(() -> apiToken.apply("admin",
           () -> completeWithFuture(sessionDetail(id))))));
       routes.add(path(api("jobs").slash(PathMatchers.segment()), id -> get(() -> apiToken.apply("admin",
@@ -136,24 +139,26 @@ final class OpsRoutes {
 
   private Route stats() {
     statsRequests.incrementAndGet();
-    InstanceReports.Snapshot c = runtime.clusterSnapshot();
-    OpsReports.Snapshot o = ops.get();
-    Rendered r = stats.get();
-    if (r == null || r.cluster() != c || r.ops() != o) {
-      r = new Rendered(c, o, StatsJson.stats(c, o).toString());
-      stats.set(r);
-    }
-    return completeJson(r.json());
+    return cached(stats, StatsJson::stats);
   }
 
   private Route apiMetrics() {
+    return cached(apiMetrics, (c, o) -> StatsJson.metrics(c, o, statsRequests.get(),
+        runtime.settings().segmentation().pause().toMillis()));
+  }
+
+  /**
+   * A body rendered from the newest snapshots, once per new snapshot whatever the number of requests (a flood of
+   * requests for a list of 10,000 nodes renders it once per interval).
+   */
+  private Route cached(AtomicReference<Rendered> slot,
+                       BiFunction<InstanceReports.Snapshot, OpsReports.Snapshot, JsonNode> render) {
     InstanceReports.Snapshot c = runtime.clusterSnapshot();
     OpsReports.Snapshot o = ops.get();
-    Rendered r = apiMetrics.get();
+    Rendered r = slot.get();
     if (r == null || r.cluster() != c || r.ops() != o) {
-      r = new Rendered(c, o, StatsJson.metrics(c, o, statsRequests.get(),
-          runtime.settings().segmentation().pause().toMillis()).toString());
-      apiMetrics.set(r);
+      r = new Rendered(c, o, render.apply(c, o).toString());
+      slot.set(r);
     }
     return completeJson(r.json());
   }

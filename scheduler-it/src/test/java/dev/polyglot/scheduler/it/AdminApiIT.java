@@ -74,6 +74,7 @@ class AdminApiIT {
   @Test
   void nodesAreListedSortedWithTheirSummaryAndTheDetailAddsWhatTheNodeReported() {
     FakeNode n = FakeNode.ready(server.port, List.of("b1", "b2"));
+    n.keepHeartbeating(300); // as a real agent: the node's entity reports itself while it hears from it
     Server.await("the node in /api/v1/nodes", () -> Api.json(server.port, "/api/v1/nodes").toString().contains(n.nodeId));
     JsonNode nodes = Api.json(server.port, "/api/v1/nodes").path("nodes");
     List<String> ids = new java.util.ArrayList<>();

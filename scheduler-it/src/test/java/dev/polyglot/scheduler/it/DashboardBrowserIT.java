@@ -108,11 +108,10 @@ class DashboardBrowserIT {
       return row.findElement(By.cssSelector(".p95")).getText().equals(l.path("p95_ms").asText())
           && row.findElement(By.cssSelector(".count")).getText().equals("4");
     });
-    assertTrue(browser.findElement(By.cssSelector("#sessions-table tr[data-session-id='" + sid + "']")).isDisplayed());
-    assertFalse(browser.findElements(By.cssSelector("#status-chart svg rect[data-label='ready']")).isEmpty(),
-        "a chart of nodes by status");
-    assertEquals("2", browser.findElement(By.cssSelector("#status-chart svg rect[data-label='ready']"))
-        .getAttribute("data-value"));
+    await("the live session in the page's list", () -> browser.findElement(By.cssSelector(
+        "#sessions-table tr[data-session-id='" + sid + "']")).isDisplayed());
+    await("a chart of nodes by status with both ready", () -> "2".equals(browser.findElement(By.cssSelector(
+        "#status-chart svg rect[data-label='ready']")).getAttribute("data-value")));
 
     // the node's detail, and its drain button (the admin token is needed: without it the drain is refused)
     await("a click on the node's row (the table is redrawn every refresh)", () -> {

@@ -38,6 +38,7 @@ class PrometheusMetricsIT {
   @Test
   void afterAJobTheHistogramsGaugesAndJvmMetricsAreExposedWithHelp() {
     FakeNode node = FakeNode.ready(server.port, List.of("q1", "q2"));
+    node.keepHeartbeating(300); // as a real agent: the node's entity reports itself while it hears from it
     node.autoRespond(0);
     FakeClient client = FakeClient.connect(server.port);
     String sid = client.initOneWay("q1", "q2");

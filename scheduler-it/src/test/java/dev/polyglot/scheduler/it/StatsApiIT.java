@@ -35,6 +35,7 @@ class StatsApiIT {
   @Test
   void statsCountTheLiveSessionsLanguagesAndTheConnectedNodesInLinguasShape() {
     FakeNode node = FakeNode.ready(server.port, List.of("zh", "en"));
+    node.keepHeartbeating(300); // as a real agent: the node's entity reports itself while it hears from it
     FakeClient client = FakeClient.connect(server.port);
     client.initOneWay("zh", "en");
     client.initTwoWay("zh", "ja");
