@@ -1,7 +1,6 @@
 package dev.polyglot.scheduler.config;
 
 import com.typesafe.config.Config;
-import dev.polyglot.scheduler.edge.InboundWindow;
 import java.time.Duration;
 
 /**
@@ -103,7 +102,7 @@ public record SchedulerSettings(
    * entity, how soon a full window asks again, and how many unfinished jobs a session may hold before it takes no
    * more input; and how much audio not yet durable a socket keeps per session to replay after a crash (P9).
    */
-  public record Flow(InboundWindow.Limits session, InboundWindow.Limits node, Duration markRetry, int maxLiveJobs,
+  public record Flow(FlowLimits session, FlowLimits node, Duration markRetry, int maxLiveJobs,
                      long keptAudioBytes) {}
 
   /** A size, or 0 for {@code "auto"}. */
@@ -156,9 +155,9 @@ public record SchedulerSettings(
         new Sessions(c.getInt("sessions.max-per-connection"), c.getDuration("sessions.close-linger"),
             c.getDuration("sessions.sweep-interval")),
         new Backpressure(c.getBoolean("backpressure.enabled"), c.getDuration("backpressure.resume-after")),
-        new Flow(new InboundWindow.Limits(ws.getInt("inbound-window-messages"), ws.getBytes("inbound-window-bytes-session"),
+        new Flow(new FlowLimits(ws.getInt("inbound-window-messages"), ws.getBytes("inbound-window-bytes-session"),
                 ws.getInt("inbound-mark-every")),
-            new InboundWindow.Limits(ws.getInt("inbound-window-messages"), ws.getBytes("inbound-window-bytes-node"),
+            new FlowLimits(ws.getInt("inbound-window-messages"), ws.getBytes("inbound-window-bytes-node"),
                 ws.getInt("inbound-mark-every")),
             ws.getDuration("inbound-mark-retry"), c.getInt("sessions.max-live-jobs"), ws.getBytes("kept-audio-bytes")),
         new Admission(a.getInt("max-sockets-per-address"), a.getInt("max-session-sockets"), a.getInt("max-node-sockets"),

@@ -1,12 +1,13 @@
 package dev.polyglot.scheduler.dispatch;
 
-import dev.polyglot.scheduler.cluster.ClusterMessage;
-import dev.polyglot.scheduler.cluster.Entities;
-import dev.polyglot.scheduler.config.SchedulerClock;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import dev.polyglot.scheduler.node.NodeRouter;
+import dev.polyglot.scheduler.api.ClusterMessage;
+import dev.polyglot.scheduler.api.SchedulerClock;
 import dev.polyglot.scheduler.config.SchedulerSettings;
-import dev.polyglot.scheduler.job.SessionBound;
-import dev.polyglot.scheduler.metrics.MetricCatalog;
-import dev.polyglot.scheduler.metrics.Metrics;
+import dev.polyglot.scheduler.ops.MetricCatalog;
+import dev.polyglot.scheduler.ops.Metrics;
 import dev.polyglot.scheduler.node.NodeEntity;
 import dev.polyglot.scheduler.pool.PoolDirectory;
 import dev.polyglot.scheduler.pool.PoolUpdate;
@@ -74,7 +75,15 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
   public record Pools(PoolView view, Map<String, Integer> pending) {}
 
   /** Replies to the session. */
-  public sealed interface Reply extends SessionBound {
+  @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "@type")
+  @JsonSubTypes({
+      @JsonSubTypes.Type(value = Placed.class, name = "placed"),
+      @JsonSubTypes.Type(value = NoEligible.class, name = "no-eligible"),
+      @JsonSubTypes.Type(value = Queued.class, name = "queued"),
+      @JsonSubTypes.Type(value = QueueFull.class, name = "queue-full")})
+  public sealed interface Reply extends ClusterMessage {
+    String jobId();
+
     int attemptId();
   }
 
@@ -100,7 +109,7 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
 
   private enum RetryTick implements Command { INSTANCE }
 
-  public record Deps(SchedulerSettings.Dispatch settings, SchedulerClock clock, Entities entities,
+  public record Deps(SchedulerSettings.Dispatch settings, SchedulerClock clock, NodeRouter nodes, SessionReplies replies,
                      ActorRef<PoolDirectory.Command> directory, ActorRef<Topic.Command<PoolUpdate>> topic,
                      RandomGenerator random) {}
 
@@ -247,7 +256,7 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
     f.asking = nodeId;
     own = own.asked(nodeId);
     PlacementRequest r = f.req;
-    deps.entities().node(nodeId).tell(new NodeEntity.Reserve(r.jobId(), r.attemptId(), r.sessionId(),
+    deps.nodes().node(nodeId).tell(new NodeEntity.Reserve(r.jobId(), r.attemptId(), r.sessionId(),
         r.utteranceIndex(), r.requiredTypes(), r.excluded(), reserveAdapter));
     timers.startSingleTimer(k, new AskTimedOut(k, nodeId), deps.settings().reserveAskTimeout());
   }
@@ -260,7 +269,7 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
       if (r instanceof NodeEntity.Reserved) {
         getContext().getLog().debug("late grant released: job {} attempt {} on {}", r.jobId(), r.attemptId(), r.nodeId());
         metrics.inc("late_grant_released_total");
-        deps.entities().node(r.nodeId()).tell(new NodeEntity.Release(r.jobId(), r.attemptId()));
+        deps.nodes().node(r.nodeId()).tell(new NodeEntity.Release(r.jobId(), r.attemptId()));
       }
       return this;
     }
@@ -395,14 +404,14 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
         view.epoch(), known.size());
     metrics.inc("pool_directory_epochs_total");
     for (var v : known) {
-      if (v.connected()) deps.entities().node(v.nodeId()).tell(NodeEntity.Reannounce.INSTANCE);
+      if (v.connected()) deps.nodes().node(v.nodeId()).tell(NodeEntity.Reannounce.INSTANCE);
     }
     return view.rebase(u.epoch(), u.version()).apply(u.changed(), u.version());
   }
 
   private void reply(PlacementRequest req, Reply r) {
     if (!(r instanceof Queued)) announcedQueued.remove(key(req.jobId(), req.attemptId()));
-    deps.entities().tellSession(req.sessionId(), r);
+    deps.replies().tell(req.sessionId(), r);
   }
 
   private static String key(String jobId, int attemptId) {

@@ -1,5 +1,7 @@
 package dev.polyglot.scheduler.edge;
 
+import dev.polyglot.scheduler.config.FlowLimits;
+
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -14,12 +16,12 @@ public final class InboundFlow {
   /** A mark to send: ask entity {@code key} to confirm every message up to {@code seq}. */
   public record Mark(String key, long seq) {}
 
-  private final InboundWindow.Limits limits;
+  private final FlowLimits limits;
   private final Map<String, InboundWindow> windows = new HashMap<>();
   private ActorRef<SocketAck> held;
   private String heldFor;
 
-  public InboundFlow(InboundWindow.Limits limits) {
+  public InboundFlow(FlowLimits limits) {
     this.limits = limits;
   }
 

@@ -1,5 +1,6 @@
 package dev.polyglot.scheduler.edge;
 
+import dev.polyglot.scheduler.config.FlowLimits;
 import java.util.ArrayDeque;
 
 /**
@@ -14,15 +15,7 @@ import java.util.ArrayDeque;
  * one socket actor.
  */
 public final class InboundWindow {
-  public record Limits(int maxMessages, long maxBytes, int markEvery) {
-    public Limits {
-      if (maxMessages < 1 || maxBytes < 1 || markEvery < 1 || markEvery > maxMessages) {
-        throw new IllegalArgumentException("window needs 1 <= markEvery <= maxMessages and maxBytes >= 1: " + this);
-      }
-    }
-  }
-
-  private final Limits limits;
+  private final FlowLimits limits;
   /** Cumulative bytes after each untaken message, oldest first: {seq, cumulativeBytes}. */
   private final ArrayDeque<long[]> untaken = new ArrayDeque<>();
   private long sent;
@@ -31,7 +24,7 @@ public final class InboundWindow {
   private long sentBytes;
   private long takenBytes;
 
-  public InboundWindow(Limits limits) {
+  public InboundWindow(FlowLimits limits) {
     this.limits = limits;
   }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.polyglot.scheduler.api.NodeFacts;
 import java.util.List;
 
 /**
@@ -19,6 +20,11 @@ public final class NodeDetails {
   private static final JsonMapper JSON = JsonMapper.builder()
       .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
       .serializationInclusion(JsonInclude.Include.NON_NULL).build();
+
+  /** The summary with the extras, as {@link NodeEntity.GetDetail} answers. */
+  static NodeEntity.Detail detail(NodeState s) {
+    return new NodeEntity.Detail(NodeNews.summary(s), extras(s));
+  }
 
   public static ObjectNode extras(NodeState s) {
     ObjectNode o = JSON.createObjectNode();

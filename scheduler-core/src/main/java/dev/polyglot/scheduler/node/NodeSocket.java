@@ -1,30 +1,31 @@
 package dev.polyglot.scheduler.node;
 
-import dev.polyglot.scheduler.cluster.ClusterMessage;
-import dev.polyglot.scheduler.cluster.Entities;
-import dev.polyglot.scheduler.config.SchedulerClock;
+import dev.polyglot.scheduler.api.ClusterMessage;
+import dev.polyglot.scheduler.api.Ids;
+import dev.polyglot.scheduler.api.JobOrder;
+import dev.polyglot.scheduler.api.NodeStatus;
+import dev.polyglot.scheduler.api.SchedulerClock;
+import dev.polyglot.scheduler.api.WireDialect;
 import dev.polyglot.scheduler.config.SchedulerSettings;
 import dev.polyglot.scheduler.edge.Admission;
-import dev.polyglot.scheduler.edge.ErrorReplies;
 import dev.polyglot.scheduler.edge.InboundFlow;
-import dev.polyglot.scheduler.edge.Inbound;
-import dev.polyglot.scheduler.edge.Ids;
 import dev.polyglot.scheduler.edge.SocketAck;
+import dev.polyglot.scheduler.edge.SocketEdge;
 import dev.polyglot.scheduler.edge.SocketIn;
 import dev.polyglot.scheduler.edge.SocketLink;
 import dev.polyglot.scheduler.edge.SocketOut;
-import dev.polyglot.scheduler.job.JobOrder;
-import dev.polyglot.scheduler.job.NodeResult;
-import dev.polyglot.scheduler.metrics.MetricCatalog;
-import dev.polyglot.scheduler.metrics.Metrics;
-import dev.polyglot.scheduler.protocol.ErrorFrame;
-import dev.polyglot.scheduler.protocol.NodeInbound;
-import dev.polyglot.scheduler.protocol.NodeOutbound;
-import dev.polyglot.scheduler.protocol.Decoded;
-import dev.polyglot.scheduler.protocol.WireCodec;
-import dev.polyglot.scheduler.protocol.WireDialect;
+import dev.polyglot.scheduler.edge.Unconfirmed;
+import dev.polyglot.scheduler.ops.MetricCatalog;
+import dev.polyglot.scheduler.ops.Metrics;
+import dev.polyglot.scheduler.wire.ErrorFrame;
+import dev.polyglot.scheduler.wire.NodeInbound;
+import dev.polyglot.scheduler.wire.NodeOutbound;
+import dev.polyglot.scheduler.wire.WireCodec;
+import java.util.List;
+import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -32,17 +33,18 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
- * One node agent's WebSocket connection: decodes and validates frames, translates them into NodeEntity
- * commands, and encodes what the entity sends back. It owns no decisions beyond input validation and the
- * registration checks (schema version, GPU) that come before any state exists. Bad input gets an
- * {@code error} frame (rate-limited per code), a log line with a stable phrase, and a counter; it never
- * reaches the entity. A connection is closed, after an {@code error} saying why, when no {@code node_register}
- * arrives within {@code websocket.handshake-timeout}, when its peer sends nothing for {@code websocket.idle-timeout},
- * and when its address or the instance registers nodes faster than {@code admission} allows.
+ * One node agent's WebSocket connection: translates valid frames into NodeEntity commands ({@link NodeFrames}), and
+ * encodes what the entity sends back. It owns no decisions beyond the registration checks (schema version, GPU,
+ * admission) that come before any state exists, and keeps each {@code job_result} until the entity confirms it. What
+ * every socket does with its connection is its {@link SocketEdge}: bad input gets an {@code error} frame
+ * (rate-limited per code), a log line with a stable phrase, and a counter, and never reaches the entity; a
+ * connection is closed, after an {@code error} saying why, when no {@code node_register} arrives within
+ * {@code websocket.handshake-timeout}, when its peer sends nothing for {@code websocket.idle-timeout}, when it does
+ * not read, and when its address or the instance registers nodes faster than {@code admission} allows.
  *
  * <p>Lost when it stops: nothing but the connection; the entity hears {@link NodeEntity.SocketClosed}.
  */
-public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
+public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> implements SocketEdge.Owner {
 
   public sealed interface Command extends ClusterMessage {}
 
@@ -82,7 +84,7 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
   /** This instance stops: close with a normal close frame, no {@code error} frame; the agent reconnects elsewhere. */
   public enum InstanceStopping implements Command { INSTANCE }
 
-  public record Deps(SchedulerSettings settings, SchedulerClock clock, Entities entities, WireCodec codec,
+  public record Deps(SchedulerSettings settings, SchedulerClock clock, NodeRouter nodes, WireCodec codec,
                      Admission admission) {}
 
   /**
@@ -117,15 +119,11 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
   /** The entity did not answer the pending registration in time. */
   private record RegisterTimeout(String pendingId) implements Command {}
 
-  private static final String SOCKET = "node";
-
   private final TimerScheduler<Command> timers;
-  private final SocketLink link;
   private final Deps deps;
   private final Metrics metrics;
-  private final ErrorReplies errors;
+  private final SocketEdge<Command, NodeInbound, NodeOutbound> edge;
   private final String address;
-  private final Inbound inbound;
   private String nodeId;       // set once registered; never changes
   private String pendingId;    // while the entity decides
   private NodeInbound.Register pending;
@@ -136,33 +134,20 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
   private boolean quietAck;
   /** How this agent reads job_assign's cut flags; fixed by its first node_register. */
   private WireDialect dialect = WireDialect.JUNE_2026;
-  private boolean closing;
-  private final InboundFlow flow;
-  /** Whether the frame being handled was forwarded to the node entity. */
-  private boolean forwarded;
-  private NodeEntity.ResultFromNode pendingResult;
-  /**
-   * Results sent to the node entity and not yet confirmed taken, by window number: a result is not lost because the
-   * entity's instance died (they go again to its next incarnation; sessions drop what they already have).
-   */
-  private final java.util.ArrayDeque<Unconfirmed> unconfirmed = new java.util.ArrayDeque<>();
-
-  private record Unconfirmed(long seq, NodeEntity.ResultFromNode result, long sentAtMono) {}
-  private long entityIncarnation;
+  /** Results sent to the node entity and not yet confirmed taken: they go again to its next incarnation. */
+  private final Unconfirmed<NodeEntity.ResultFromNode> unconfirmed = new Unconfirmed<>();
 
   private NodeSocket(ActorContext<Command> ctx, TimerScheduler<Command> timers, SocketLink link, Deps deps,
                      String address) {
     super(ctx);
     this.timers = timers;
-    this.link = link;
     this.deps = deps;
     this.address = address;
     this.metrics = Metrics.get(ctx.getSystem());
-    this.errors = new ErrorReplies(deps.settings().websocket().errorReplyInterval().toMillis());
-    this.flow = new InboundFlow(deps.settings().flow().node());
-    this.inbound = new Inbound(deps.settings().websocket().idleTimeout().toMillis(), deps.clock().monoMillis());
-    timers.startSingleTimer(HandshakeDeadline.INSTANCE, HandshakeDeadline.INSTANCE, deps.settings().websocket().handshakeTimeout());
-    timers.startSingleTimer(IdleCheck.INSTANCE, IdleCheck.INSTANCE, deps.settings().websocket().idleTimeout());
+    this.edge = new SocketEdge<>(ctx, timers, new SocketEdge.Side<>("node", "node_register", "NODE_NOT_REGISTERED",
+        "node", "(the limit until node_register succeeded)", HandshakeDeadline.INSTANCE, IdleCheck.INSTANCE,
+        MarkRetry.INSTANCE, deps.codec()::decodeNode, deps.codec()::encode, e -> e), this, link, deps.settings(),
+        deps.settings().flow().node(), deps.clock());
   }
 
   @Override
@@ -182,49 +167,28 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
         .onMessageEquals(MarkRetry.INSTANCE, this::onMarkRetry)
         .onMessageEquals(InstanceStopping.INSTANCE, () -> close(null, null))
         .onMessage(RegisterTimeout.class, this::onRegisterTimeout)
-        .onMessageEquals(HandshakeDeadline.INSTANCE, this::onHandshakeDeadline)
-        .onMessageEquals(IdleCheck.INSTANCE, this::onIdleCheck)
+        .onMessageEquals(HandshakeDeadline.INSTANCE, () -> { edge.handshakeDeadline(); return this; })
+        // the agent waits for our node_register_ack and sends nothing meanwhile (issue 15: keep its socket)
+        .onMessageEquals(IdleCheck.INSTANCE, () -> { edge.idleCheck(nodeId == null && pendingId != null); return this; })
         .build();
   }
 
   private Behavior<Command> onFrame(Frame f) {
-    forwarded = false;
-    pendingResult = null;
-    inbound.seen(deps.clock().monoMillis());
-    if (!closing) handle(f.in());
-    String to = forwarded ? nodeId : null;
-    if (to != null) {
-      InboundFlow.Mark mark = flow.forwarded(to, f.in() instanceof SocketIn.Text t ? t.text().length() : 0);
-      if (pendingResult != null) {
-        // a result is kept until confirmed, and confirmed promptly
-        unconfirmed.addLast(new Unconfirmed(flow.lastSent(to), pendingResult, deps.clock().monoMillis()));
-        if (mark == null) mark = new InboundFlow.Mark(to, flow.lastSent(to));
-        if (!timers.isTimerActive(MarkRetry.INSTANCE)) {
-          timers.startTimerWithFixedDelay(MarkRetry.INSTANCE, MarkRetry.INSTANCE, deps.settings().flow().markRetry());
-        }
-      }
-      if (mark != null) entity().tell(new NodeEntity.Mark(mark.seq(), getContext().getSelf()));
-    }
-    if (flow.handled(f.ackTo(), to)) {
-      metrics.inc("inbound_window_full_total", "socket", SOCKET);
-      timers.startTimerWithFixedDelay(MarkRetry.INSTANCE, MarkRetry.INSTANCE, deps.settings().flow().markRetry());
-    }
+    edge.frame(f.in(), f.ackTo(), this::dispatch);
     return this;
   }
 
   private Behavior<Command> onTaken(Taken t) {
     if (nodeId == null) return this;
-    while (!unconfirmed.isEmpty() && unconfirmed.peekFirst().seq() <= t.seq()) unconfirmed.pollFirst();
-    boolean recreated = entityIncarnation != 0 && t.incarnation() != entityIncarnation;
-    entityIncarnation = t.incarnation();
-    if (recreated && !unconfirmed.isEmpty()) {
+    List<NodeEntity.ResultFromNode> again = unconfirmed.taken(t.seq(), t.incarnation());
+    if (!again.isEmpty()) {
       getContext().getLog().info("node entity of {} was re-created: sending {} unconfirmed results again", nodeId,
-          unconfirmed.size());
+          again.size());
       metrics.inc("node_results_resent_total", "reason", "entity_recreated");
-      for (Unconfirmed u : unconfirmed) entity().tell(u.result());
-      entity().tell(new NodeEntity.Mark(flow.lastSent(nodeId), getContext().getSelf()));
+      again.forEach(entity()::tell);
+      entity().tell(new NodeEntity.Mark(edge.lastSent(nodeId), getContext().getSelf()));
     }
-    if (flow.taken(nodeId, t.seq()) && unconfirmed.isEmpty()) timers.cancel(MarkRetry.INSTANCE);
+    edge.taken(nodeId, t.seq());
     return this;
   }
 
@@ -233,85 +197,26 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
    * results again (their entity may have died with its instance; a result that arrives twice is dropped by its session).
    */
   private Behavior<Command> onMarkRetry() {
-    InboundFlow.Mark m = flow.remark();
+    InboundFlow.Mark m = edge.remark();
     if (m == null && unconfirmed.isEmpty()) {
-      timers.cancel(MarkRetry.INSTANCE);
+      edge.stopRetrying();
       return this;
     }
-    metrics.inc("inbound_mark_retries_total", "socket", SOCKET);
-    long stale = deps.clock().monoMillis() - deps.settings().flow().markRetry().toMillis();
-    if (!unconfirmed.isEmpty() && unconfirmed.peekFirst().sentAtMono() <= stale) {
+    edge.retried();
+    List<NodeEntity.ResultFromNode> due = unconfirmed.due(deps.clock().monoMillis(),
+        deps.settings().flow().markRetry().toMillis());
+    if (!due.isEmpty()) {
       metrics.inc("node_results_resent_total", "reason", "unconfirmed");
-      for (Unconfirmed u : unconfirmed) entity().tell(u.result());
+      due.forEach(entity()::tell);
     }
-    entity().tell(new NodeEntity.Mark(m != null ? m.seq() : flow.lastSent(nodeId), getContext().getSelf()));
+    entity().tell(new NodeEntity.Mark(m != null ? m.seq() : edge.lastSent(nodeId), getContext().getSelf()));
     return this;
   }
 
   /** Tells the node entity a message from the agent, counting it in the inbound window. */
   private void forward(NodeEntity.Command m) {
     entity().tell(m);
-    forwarded = true;
-  }
-
-  private Behavior<Command> onHandshakeDeadline() {
-    if (nodeId != null || pendingId != null || closing) return this;
-    metrics.inc("handshake_timeouts_total", "socket", SOCKET);
-    getContext().getLog().info("handshake deadline passed on node socket: no node_register within {}",
-        deps.settings().websocket().handshakeTimeout());
-    return close("NODE_NOT_REGISTERED", "node_register expected within "
-        + deps.settings().websocket().handshakeTimeout().toSeconds() + " s of connecting; closing");
-  }
-
-  private Behavior<Command> onIdleCheck() {
-    if (closing) return this;
-    if (nodeId == null && pendingId != null) {
-      // the agent waits for our node_register_ack and sends nothing meanwhile (issue 15: keep its socket)
-      inbound.seen(deps.clock().monoMillis());
-    }
-    long left = inbound.leftMillis(deps.clock().monoMillis());
-    if (left > 0) {
-      timers.startSingleTimer(IdleCheck.INSTANCE, IdleCheck.INSTANCE, java.time.Duration.ofMillis(left));
-      return this;
-    }
-    metrics.inc("idle_closes_total", "socket", SOCKET);
-    getContext().getLog().info("idle node socket closed: no message for {}", deps.settings().websocket().idleTimeout());
-    return close(Inbound.IDLE_TIMEOUT, "no message for " + deps.settings().websocket().idleTimeout().toSeconds()
-        + " s; closing");
-  }
-
-  private void handle(SocketIn in) {
-    if (in instanceof SocketIn.TooBig t) {
-      String detail = "message larger than " + t.limitBytes() + " bytes"
-          + (nodeId == null ? " (the limit until node_register succeeded)" : "");
-      getContext().getLog().debug("message too big on node socket: {}", detail);
-      metrics.inc("invalid_message_total", "socket", SOCKET, "code", "MESSAGE_TOO_BIG");
-      close("MESSAGE_TOO_BIG", detail);
-      return;
-    }
-    if (in instanceof SocketIn.OverBudget b) {
-      getContext().getLog().info("inbound budget exhausted: a message on node socket {} refused (unfinished messages of"
-          + " all connections may hold {} bytes)", nodeId, b.budgetBytes());
-      metrics.inc("inbound_budget_refused_total", "socket", SOCKET);
-      metrics.inc("invalid_message_total", "socket", SOCKET, "code", "MESSAGE_TOO_BIG");
-      close("MESSAGE_TOO_BIG", "message refused: the scheduler is receiving too much at once, try again later");
-      return;
-    }
-    if (in instanceof SocketIn.Binary) {
-      reject("INVALID_MESSAGE", "binary frames are not supported", "binary frame");
-      return;
-    }
-    Decoded<NodeInbound> d = deps.codec().decodeNode(((SocketIn.Text) in).text());
-    if (d instanceof Decoded.Failed<NodeInbound> failed) {
-      reject(failed.code(), failed.detail(), "invalid message");
-      return;
-    }
-    Decoded.Ok<NodeInbound> ok = (Decoded.Ok<NodeInbound>) d;
-    if (!ok.ignoredFields().isEmpty()) {
-      getContext().getLog().debug("input field ignored on node socket: {}", ok.ignoredFields());
-      metrics.inc("input_field_ignored_total", "socket", SOCKET);
-    }
-    dispatch(ok.message());
+    edge.forwarded(nodeId);
   }
 
   private void dispatch(NodeInbound m) {
@@ -326,15 +231,17 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
       return;
     }
     if (nodeId == null) {
-      reject("NODE_NOT_REGISTERED", "node_register must come first", "message before registration");
+      edge.reject("NODE_NOT_REGISTERED", "node_register must come first", "message before registration");
       return;
     }
     if (m instanceof NodeInbound.Heartbeat h) {
       onHeartbeat(h);
     } else if (m instanceof NodeInbound.JobResult r) {
-      NodeEntity.ResultFromNode result = new NodeEntity.ResultFromNode(toResult(r), getContext().getSelf(), r.sessionId());
-      forward(result);
-      pendingResult = result;
+      // a result is kept until confirmed, and confirmed promptly
+      NodeEntity.ResultFromNode result = new NodeEntity.ResultFromNode(NodeFrames.result(r, deps.clock().wallMillis()),
+          getContext().getSelf(), r.sessionId());
+      entity().tell(result);
+      edge.forwardedToConfirm(nodeId, seq -> unconfirmed.sent(seq, result, deps.clock().monoMillis()));
     } else if (m instanceof NodeInbound.AsrPartial p) {
       forward(new NodeEntity.PartialFromNode(p.jobId(), p.text(), p.isFinal(), getContext().getSelf()));
     } else if (m instanceof NodeInbound.JobAck a) {
@@ -352,27 +259,21 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
         getContext().getLog().info("node_register with a different node_id ignored on a registered connection");
       }
       registration = r;
-      entity().tell(new NodeEntity.Register(facts(r), false, trusted(), getContext().getSelf()));
+      entity().tell(new NodeEntity.Register(NodeFrames.facts(r, dialect), false, trusted(), getContext().getSelf()));
       return;
     }
     if (pendingId != null) return; // the entity is deciding on the first one
-    java.util.Optional<Admission.Refusal> limited = deps.admission().register(address);
+    Optional<Admission.Refusal> limited = deps.admission().register(address);
     if (limited.isPresent()) {
       metrics.inc("admission_refused_total", "what", "node_registration", "code", limited.get().code());
       getContext().getLog().info("node registration refused: {}", limited.get().message());
       close(limited.get().code(), limited.get().message());
       return;
     }
-    String schema = r.capabilitySchemaVersion();
-    if (schema != null && !"2.0".equals(schema)) {
-      reject("INVALID_CAPABILITY_SCHEMA", "capability_schema_version must be 2.0, got " + schema, "registration rejected");
-      close(null, null);
-      return;
-    }
-    int gpus = r.hardware() == null ? 0 : r.hardware().gpuCount();
-    if (deps.settings().nodes().requireGpu() && gpus == 0) {
-      reject("NO_GPU_AVAILABLE", "no GPU reported and GPUs are required", "registration rejected");
-      close(null, null);
+    Optional<ErrorFrame> invalid = NodeFrames.invalid(r, deps.settings().nodes().requireGpu());
+    if (invalid.isPresent()) {
+      edge.reject(invalid.get().code(), invalid.get().message(), "registration rejected");
+      edge.close(null, null);
       return;
     }
     String supplied = r.nodeId(); // length and charset checked by the codec (InputLimits)
@@ -386,7 +287,8 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
   private void askToRegister(String id, boolean generated) {
     pendingId = id;
     pendingGenerated = generated;
-    deps.entities().node(id).tell(new NodeEntity.Register(facts(pending), generated, trusted(), getContext().getSelf()));
+    edge.greeted();
+    deps.nodes().node(id).tell(new NodeEntity.Register(NodeFrames.facts(pending, dialect), generated, trusted(), getContext().getSelf()));
     timers.startSingleTimer(RegisterTimeout.class, new RegisterTimeout(id), deps.settings().nodes().registerTimeout());
   }
 
@@ -395,7 +297,7 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
    * the connection, since an agent that loses it may never come back (the June agent reconnects once per process).
    */
   private Behavior<Command> onRegisterTimeout(RegisterTimeout t) {
-    if (closing || nodeId != null || !t.pendingId().equals(pendingId)) return this;
+    if (edge.closing() || nodeId != null || !t.pendingId().equals(pendingId)) return this;
     metrics.inc("node_register_timeouts_total");
     getContext().getLog().warn("node registration unanswered: no reply for {} within {}; asking again", pendingId,
         deps.settings().nodes().registerTimeout());
@@ -404,21 +306,21 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
   }
 
   private Behavior<Command> onRegisterAgain(RegisterAgain m) {
-    if (nodeId == null || closing || registration == null) return this;
+    if (nodeId == null || edge.closing() || registration == null) return this;
     metrics.inc("node_registered_again_total");
     getContext().getLog().info("node {} registered again on its open connection: {}", nodeId, m.reason());
     quietAck = true;
-    entity().tell(new NodeEntity.Register(facts(registration), false, trusted(), getContext().getSelf()));
+    entity().tell(new NodeEntity.Register(NodeFrames.facts(registration, dialect), false, trusted(), getContext().getSelf()));
     if (lastHeartbeat != null) onHeartbeat(lastHeartbeat);
     return this;
   }
 
   private Behavior<Command> onRegistered(Registered m) {
-    if (closing) return this;
+    if (edge.closing()) return this;
     if (nodeId == null) {
       timers.cancel(RegisterTimeout.class);
       nodeId = m.nodeId();
-      link.inboundLimit(deps.settings().websocket().nodeMaxMessage());
+      edge.raiseInboundLimit(deps.settings().websocket().nodeMaxMessage());
       pendingId = null;
       registration = pending;
       pending = null;
@@ -440,12 +342,12 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
 
   private void onHeartbeat(NodeInbound.Heartbeat h) {
     if (h.nodeId() != null && !h.nodeId().equals(nodeId)) {
-      reject("INVALID_MESSAGE", "node_heartbeat.node_id " + h.nodeId() + " is not this connection's node", "foreign heartbeat");
+      edge.reject("INVALID_MESSAGE", "node_heartbeat.node_id " + h.nodeId() + " is not this connection's node", "foreign heartbeat");
       return;
     }
     lastHeartbeat = h;
     forward(new NodeEntity.Heartbeat(h.resourceUsage(), h.installedServices(), h.capabilityByType(),
-        h.installedModels(), h.languageCapabilities(), metricsOf(h), getContext().getSelf()));
+        h.installedModels(), h.languageCapabilities(), NodeFrames.metrics(h), getContext().getSelf()));
   }
 
   private Behavior<Command> onStreamEnded() {
@@ -455,55 +357,52 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
 
   private void tellEntityClosed() {
     if (nodeId != null) entity().tell(new NodeEntity.SocketClosed(getContext().getSelf()));
-    else if (pendingId != null) deps.entities().node(pendingId).tell(new NodeEntity.SocketClosed(getContext().getSelf()));
+    else if (pendingId != null) deps.nodes().node(pendingId).tell(new NodeEntity.SocketClosed(getContext().getSelf()));
   }
 
-  // ---------------------------------------------------------------- output
+  // ---------------------------------------------------------------- the edge
 
   private Behavior<Command> onSendJob(SendJob m) {
-    send(toAssign(m.order(), dialect));
-    if (m.createdAtMs() > 0 && m.order().attemptId() == 1 && !closing) {
+    send(NodeFrames.assign(m.order(), dialect));
+    if (m.createdAtMs() > 0 && m.order().attemptId() == 1 && !edge.closing()) {
       metrics.observe(MetricCatalog.DISPATCH, Math.max(0, deps.clock().wallMillis() - m.createdAtMs()) / 1000.0);
     }
     return this;
   }
 
   private Behavior<Command> send(NodeOutbound m) {
-    if (closing) return this;
-    if (!link.offer(deps.codec().encode(m))) outboundFull();
+    edge.send(m);
     return this;
-  }
-
-  /**
-   * The node does not read: its queue reached a bound. It gets {@code error OUTBOUND_QUEUE_FULL} after what is queued,
-   * the connection closes, and the entity hears at once that this connection is gone (so its jobs fail over now).
-   */
-  private void outboundFull() {
-    metrics.inc("outbound_queue_full_total", "socket", SOCKET);
-    getContext().getLog().warn("outbound queue full on node socket {}: {} frames / {} bytes queued (bounds {} / {}); closing",
-        nodeId, link.queuedFrames(), link.queuedBytes(), link.maxFrames(), link.maxBytes());
-    close("OUTBOUND_QUEUE_FULL", "the node does not read its messages; closing the connection");
-    tellEntityClosed();
-  }
-
-  /** Replies to bad input: logged with a stable phrase, counted, and answered at most once per interval per code. */
-  private void reject(String code, String message, String phrase) {
-    getContext().getLog().debug("{} on node socket: {} {}", phrase, code, message);
-    metrics.inc("invalid_message_total", "socket", SOCKET, "code", code);
-    if (errors.allow(code, deps.clock().monoMillis())) {
-      send(ErrorFrame.of(code, message));
-    } else {
-      metrics.inc("error_reply_suppressed_total", "socket", SOCKET, "code", code);
-    }
   }
 
   /** Closes after what is queued, with a last {@code error} frame naming the reason if {@code code} is set. */
   private Behavior<Command> close(String code, String message) {
-    if (closing) return this;
-    closing = true;
-    timers.cancel(RegisterTimeout.class);
-    link.closeWith(code == null ? null : deps.codec().encode((NodeOutbound) ErrorFrame.of(code, message)));
+    edge.close(code, message);
     return this;
+  }
+
+  @Override
+  public void mark(InboundFlow.Mark mark) {
+    entity().tell(new NodeEntity.Mark(mark.seq(), getContext().getSelf()));
+  }
+
+  @Override
+  public boolean keeping() {
+    return !unconfirmed.isEmpty();
+  }
+
+  /**
+   * The node does not read: after {@code error OUTBOUND_QUEUE_FULL} the connection closes, and the entity hears at
+   * once that this connection is gone (so its jobs fail over now).
+   */
+  @Override
+  public void lost() {
+    tellEntityClosed();
+  }
+
+  @Override
+  public Object who() {
+    return nodeId;
   }
 
   /** A connection that passed the node credential (required of every node connection when one is configured). */
@@ -511,39 +410,7 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> {
     return deps.settings().nodes().token().isSet();
   }
 
-  private org.apache.pekko.actor.typed.RecipientRef<NodeEntity.Command> entity() {
-    return deps.entities().node(nodeId);
-  }
-
-  // ---------------------------------------------------------------- translation at the edge
-
-  private NodeFacts facts(NodeInbound.Register r) {
-    return new NodeFacts(r.platform(), r.version(), r.hardware(), r.installedServices(), r.capabilityByType(),
-        r.installedModels(), r.featuresSupported(), r.acceptPublicJobs() == null || r.acceptPublicJobs(),
-        r.advancedFeatures(), r.languageCapabilities(), null, dialect.wireName());
-  }
-
-  private static com.fasterxml.jackson.databind.JsonNode metricsOf(NodeInbound.Heartbeat h) {
-    if (h.rerunMetrics() == null && h.asrMetrics() == null && h.processingMetrics() == null) return null;
-    com.fasterxml.jackson.databind.node.ObjectNode o = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
-    if (h.rerunMetrics() != null) o.set("rerun_metrics", h.rerunMetrics());
-    if (h.asrMetrics() != null) o.set("asr_metrics", h.asrMetrics());
-    if (h.processingMetrics() != null) o.set("processing_metrics", h.processingMetrics());
-    return o;
-  }
-
-  private NodeResult toResult(NodeInbound.JobResult r) {
-    return new NodeResult(r.jobId(), r.attemptId(), r.success(), r.textAsr(), r.textTranslated(), r.ttsAudio(),
-        r.ttsFormat(), r.extra(), r.processingTimeMs(), r.error(), r.nodeCompletedAtMs(), r.asrQualityLevel(),
-        r.reasonCodes(), r.qualityScore(), r.rerunCount(), r.segmentsMeta(), deps.clock().wallMillis());
-  }
-
-  /** The job as this node's agent reads it: the cut reason becomes the flags of its wire dialect. */
-  static NodeOutbound.JobAssign toAssign(JobOrder o, WireDialect dialect) {
-    WireDialect.Flags f = dialect.flags(o.cut());
-    return new NodeOutbound.JobAssign(o.jobId(), o.attemptId(), o.sessionId(), o.utteranceIndex(), o.srcLang(),
-        o.tgtLang(), o.pipeline(), o.audio(), o.audioFormat(), o.sampleRate(), o.traceId(), o.enableStreamingAsr(),
-        o.partialUpdateIntervalMs(), o.turnId(), o.dialect(), o.features(), o.mode(), o.langA(), o.langB(),
-        o.autoLangs(), o.paddingMs(), f.manualCut(), f.timeoutTriggered(), f.maxDurationTriggered(), f.pauseTriggered());
+  private RecipientRef<NodeEntity.Command> entity() {
+    return deps.nodes().node(nodeId);
   }
 }

@@ -1,9 +1,12 @@
 package dev.polyglot.scheduler.node;
 
+import dev.polyglot.scheduler.api.NodeFacts;
+import dev.polyglot.scheduler.api.NodeStatus;
+
 import dev.polyglot.scheduler.pool.NodeView;
 import dev.polyglot.scheduler.pool.PoolMembership;
-import dev.polyglot.scheduler.protocol.InstalledService;
-import dev.polyglot.scheduler.protocol.ResourceUsage;
+import dev.polyglot.scheduler.api.InstalledService;
+import dev.polyglot.scheduler.api.ResourceUsage;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;

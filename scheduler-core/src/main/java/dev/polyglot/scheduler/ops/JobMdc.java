@@ -17,7 +17,8 @@ import org.slf4j.MDC;
  * <p>{@link #of} reads them from an actor message, for {@code Behaviors.withMdc}: every log line written while that
  * message is handled carries them. It reads record components by name ({@code jobId}, {@code attemptId},
  * {@code traceId}, {@code sessionId}, {@code nodeId}, {@code utteranceIndex}), one level into the components that
- * carry a job ({@code order}, {@code result}, {@code request}, {@code message}), so no message type has to change;
+ * carry a job ({@code order}, {@code result}, {@code request}, and {@code event} and {@code reply}, which wrap a node's
+ * or the dispatcher's news for a session), so no message type has to change;
  * which components a class has is looked up once per class. Audio and texts are never read. {@link #with} sets them
  * around one log line written outside such a message.
  */
@@ -33,7 +34,7 @@ public final class JobMdc {
 
   private static final Map<String, String> KEYS = Map.of("jobId", JOB_ID, "attemptId", ATTEMPT_ID, "traceId", TRACE_ID,
       "sessionId", SESSION_ID, "nodeId", NODE_ID, "utteranceIndex", UTTERANCE_INDEX);
-  private static final Set<String> NESTED = Set.of("order", "result", "request", "message");
+  private static final Set<String> NESTED = Set.of("order", "result", "request", "event", "reply");
 
   private record Reader(String key, MethodHandle accessor, boolean nested) {}
 

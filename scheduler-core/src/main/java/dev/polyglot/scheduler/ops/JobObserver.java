@@ -1,8 +1,8 @@
 package dev.polyglot.scheduler.ops;
 
-import dev.polyglot.scheduler.job.JobOrder;
-import dev.polyglot.scheduler.metrics.MetricCatalog;
-import dev.polyglot.scheduler.metrics.Metrics;
+import dev.polyglot.scheduler.api.JobOrder;
+import dev.polyglot.scheduler.ops.MetricCatalog;
+import dev.polyglot.scheduler.ops.Metrics;
 import java.util.HashMap;
 import java.util.Map;
 import org.slf4j.Logger;

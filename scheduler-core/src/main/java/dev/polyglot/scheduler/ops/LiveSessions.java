@@ -1,6 +1,6 @@
 package dev.polyglot.scheduler.ops;
 
-import dev.polyglot.scheduler.cluster.ClusterMessage;
+import dev.polyglot.scheduler.api.ClusterMessage;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

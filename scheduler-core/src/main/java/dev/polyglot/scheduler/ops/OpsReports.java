@@ -1,11 +1,7 @@
 package dev.polyglot.scheduler.ops;
 
-import dev.polyglot.scheduler.cluster.ClusterMessage;
-import dev.polyglot.scheduler.config.SchedulerClock;
-import dev.polyglot.scheduler.dispatch.Dispatcher;
-import dev.polyglot.scheduler.metrics.LatencyWindow;
-import dev.polyglot.scheduler.metrics.MetricCatalog;
-import dev.polyglot.scheduler.metrics.Metrics;
+import dev.polyglot.scheduler.api.ClusterMessage;
+import dev.polyglot.scheduler.api.SchedulerClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -14,8 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -29,8 +25,8 @@ import org.apache.pekko.cluster.typed.Cluster;
 /**
  * The operators' snapshot of one instance, shared with every instance: the sessions opened through its sockets (with
  * their languages), its connections, whether it drains, its counters, the recent percentiles of its latency windows,
- * and the jobs waiting in its placement queue per pool. Every {@code stats.snapshot-interval} it reads these (it asks
- * its dispatcher for the pool view, with a timeout), publishes its report on the {@code ops-reports} Topic, keeps the
+ * and the jobs waiting in its placement queue per pool. Every {@code stats.snapshot-interval} it reads these through
+ * its {@link Sources} port (the dispatcher's pools come with a timeout), publishes its report on the {@code ops-reports} Topic, keeps the
  * newest report of every member, and sets an immutable {@link Snapshot} that HTTP requests and gauges read without
  * asking anything ({@code /api/v1/stats}, {@code /api/v1/metrics}, {@code /api/v1/pools}, {@code /api/v1/sessions},
  * the dashboard). It also answers {@link FindJob} from its instance's {@link JobIndex}, for the admin API.
@@ -65,8 +61,21 @@ public final class OpsReports extends AbstractBehavior<OpsReports.Command> {
   public record Local(boolean draining, int sessionConnections, int nodeConnections) {}
 
   /** Every member's newest report, and the pools as this instance's dispatcher sees them. */
-  public record Snapshot(List<Report> reports, List<PoolStats.Row> pools, long poolViewVersion, long atMs) {
+  public record Snapshot(List<Report> reports, List<PoolRow> pools, long poolViewVersion, long atMs) {
     public static final Snapshot EMPTY = new Snapshot(List.of(), List.of(), 0, 0);
+  }
+
+  /** The pools as this instance's dispatcher sees them: one row per pool, the jobs waiting per pool, the view's version. */
+  public record Pools(List<PoolRow> rows, Map<String, Integer> pending, long viewVersion) {}
+
+  /**
+   * What a round reads from the rest of its instance, wired by the one who starts it (this package imports no actor):
+   * the dispatcher's pools, asked with a timeout, and the facts of the instance's edge.
+   */
+  public interface Sources {
+    CompletionStage<Pools> pools(Duration timeout);
+
+    Local local();
   }
 
   /** The latency windows reported, by the name of their histogram. */
@@ -80,35 +89,32 @@ public final class OpsReports extends AbstractBehavior<OpsReports.Command> {
 
   private enum Tick implements Command { INSTANCE }
 
-  private record PoolsAnswer(Dispatcher.Pools pools, Throwable failure) implements Command {}
+  private record PoolsAnswer(Pools pools, Throwable failure) implements Command {}
 
-  public static Behavior<Command> create(String instanceId, Duration interval, ActorRef<Dispatcher.Command> dispatcher,
+  public static Behavior<Command> create(String instanceId, Duration interval, Sources sources,
                                          ActorRef<Topic.Command<Report>> topic, SchedulerClock clock,
-                                         Supplier<Local> local, AtomicReference<Snapshot> published) {
+                                         AtomicReference<Snapshot> published) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(t ->
-        new OpsReports(ctx, t, instanceId, interval, dispatcher, topic, clock, local, published)));
+        new OpsReports(ctx, t, instanceId, interval, sources, topic, clock, published)));
   }
 
   private final String instanceId;
-  private final ActorRef<Dispatcher.Command> dispatcher;
+  private final Sources sources;
   private final ActorRef<Topic.Command<Report>> topic;
   private final SchedulerClock clock;
-  private final Supplier<Local> local;
   private final AtomicReference<Snapshot> published;
   private final String self;
   private final Map<String, Report> reports = new HashMap<>();
-  private Dispatcher.Pools pools;
-  private List<PoolStats.Row> poolRows = List.of();
+  private Pools pools;
 
   private OpsReports(ActorContext<Command> ctx, TimerScheduler<Command> timers, String instanceId, Duration interval,
-                     ActorRef<Dispatcher.Command> dispatcher, ActorRef<Topic.Command<Report>> topic,
-                     SchedulerClock clock, Supplier<Local> local, AtomicReference<Snapshot> published) {
+                     Sources sources, ActorRef<Topic.Command<Report>> topic, SchedulerClock clock,
+                     AtomicReference<Snapshot> published) {
     super(ctx);
     this.instanceId = instanceId;
-    this.dispatcher = dispatcher;
+    this.sources = sources;
     this.topic = topic;
     this.clock = clock;
-    this.local = local;
     this.published = published;
     this.self = Cluster.get(ctx.getSystem()).selfMember().address().toString();
     topic.tell(Topic.subscribe(ctx.getSelf().narrow()));
@@ -126,16 +132,13 @@ public final class OpsReports extends AbstractBehavior<OpsReports.Command> {
   }
 
   private Behavior<Command> onTick() {
-    getContext().ask(Dispatcher.Pools.class, dispatcher, ASK_TIMEOUT, Dispatcher.GetPools::new, PoolsAnswer::new);
+    getContext().pipeToSelf(sources.pools(ASK_TIMEOUT), PoolsAnswer::new);
     return this;
   }
 
   /** With the dispatcher's answer (or without it, after its timeout) the round is published. */
   private Behavior<Command> onPools(PoolsAnswer a) {
-    if (a.pools() != null) {
-      pools = a.pools();
-      poolRows = PoolStats.of(pools.view(), pools.pending());
-    }
+    if (a.pools() != null) pools = a.pools();
     topic.tell(Topic.publish(report()));
     publish();
     return this;
@@ -163,7 +166,7 @@ public final class OpsReports extends AbstractBehavior<OpsReports.Command> {
       LatencyWindow w = metrics.window(name);
       if (w != null) latencies.put(name, latency(w.since(since)));
     }
-    Local l = local.get();
+    Local l = sources.local();
     return new Report(self, instanceId, getContext().getSelf(), l.draining(), l.sessionConnections(),
         l.nodeConnections(), sessions.size(), List.copyOf(sessions.subList(0, Math.min(LISTED_SESSIONS, sessions.size()))),
         languages, pools == null ? Map.of() : Map.copyOf(pools.pending()), metrics.snapshot(), latencies,
@@ -215,7 +218,8 @@ public final class OpsReports extends AbstractBehavior<OpsReports.Command> {
     reports.keySet().retainAll(members);
     List<Report> list = new ArrayList<>(reports.values());
     list.sort(java.util.Comparator.comparing(Report::instanceId));
-    published.set(new Snapshot(List.copyOf(list), poolRows, pools == null ? 0 : pools.view().version(),
+    published.set(new Snapshot(List.copyOf(list), pools == null ? List.of() : pools.rows(),
+        pools == null ? 0 : pools.viewVersion(),
         clock.wallMillis()));
   }
 }

@@ -1,7 +1,7 @@
 package dev.polyglot.scheduler.pool;
 
-import dev.polyglot.scheduler.cluster.ClusterMessage;
-import dev.polyglot.scheduler.node.NodeStatus;
+import dev.polyglot.scheduler.api.ClusterMessage;
+import dev.polyglot.scheduler.api.NodeStatus;
 import java.util.Set;
 
 /**

@@ -1,7 +1,7 @@
 package dev.polyglot.scheduler.pool;
 
-import dev.polyglot.scheduler.cluster.ClusterMessage;
-import dev.polyglot.scheduler.config.SchedulerClock;
+import dev.polyglot.scheduler.api.ClusterMessage;
+import dev.polyglot.scheduler.api.SchedulerClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,7 +1,7 @@
 package dev.polyglot.scheduler.pool;
 
-import dev.polyglot.scheduler.protocol.LanguageCapabilities;
-import dev.polyglot.scheduler.protocol.LanguagePair;
+import dev.polyglot.scheduler.api.LanguageCapabilities;
+import dev.polyglot.scheduler.api.LanguagePair;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;

@@ -1,6 +1,6 @@
 package dev.polyglot.scheduler.pool;
 
-import dev.polyglot.scheduler.cluster.ClusterMessage;
+import dev.polyglot.scheduler.api.ClusterMessage;
 import java.util.List;
 
 /**

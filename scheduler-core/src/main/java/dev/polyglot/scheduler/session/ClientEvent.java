@@ -3,11 +3,11 @@ package dev.polyglot.scheduler.session;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.polyglot.scheduler.cluster.ClusterMessage;
-import dev.polyglot.scheduler.protocol.ExtraResult;
-import dev.polyglot.scheduler.protocol.NetworkTimings;
-import dev.polyglot.scheduler.protocol.SegmentsMeta;
-import dev.polyglot.scheduler.protocol.ServiceTimings;
+import dev.polyglot.scheduler.api.ClusterMessage;
+import dev.polyglot.scheduler.api.ExtraResult;
+import dev.polyglot.scheduler.api.NetworkTimings;
+import dev.polyglot.scheduler.api.SegmentsMeta;
+import dev.polyglot.scheduler.api.ServiceTimings;
 import java.util.List;
 
 /**

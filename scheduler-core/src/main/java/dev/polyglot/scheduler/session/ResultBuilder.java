@@ -1,8 +1,8 @@
 package dev.polyglot.scheduler.session;
 
-import dev.polyglot.scheduler.job.NodeResult;
-import dev.polyglot.scheduler.protocol.NetworkTimings;
-import dev.polyglot.scheduler.protocol.ServiceTimings;
+import dev.polyglot.scheduler.api.NodeResult;
+import dev.polyglot.scheduler.api.NetworkTimings;
+import dev.polyglot.scheduler.api.ServiceTimings;
 
 /** Builds the client's {@code translation_result} from a winning node result (spec/BEHAVIOUR.md §10.3). Pure. */
 public final class ResultBuilder {

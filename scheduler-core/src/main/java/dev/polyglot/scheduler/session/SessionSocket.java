@@ -1,31 +1,31 @@
 package dev.polyglot.scheduler.session;
 
-import dev.polyglot.scheduler.cluster.ClusterMessage;
-import dev.polyglot.scheduler.cluster.Entities;
-import dev.polyglot.scheduler.config.SchedulerClock;
+import dev.polyglot.scheduler.api.ClusterMessage;
+import dev.polyglot.scheduler.api.Ids;
+import dev.polyglot.scheduler.api.SchedulerClock;
 import dev.polyglot.scheduler.config.SchedulerSettings;
 import dev.polyglot.scheduler.edge.Admission;
-import dev.polyglot.scheduler.edge.ErrorReplies;
-import dev.polyglot.scheduler.edge.Inbound;
 import dev.polyglot.scheduler.edge.InboundFlow;
 import dev.polyglot.scheduler.edge.ReplayBuffer;
-import dev.polyglot.scheduler.edge.Ids;
 import dev.polyglot.scheduler.edge.SocketAck;
+import dev.polyglot.scheduler.edge.SocketEdge;
 import dev.polyglot.scheduler.edge.SocketIn;
 import dev.polyglot.scheduler.edge.SocketLink;
 import dev.polyglot.scheduler.edge.SocketOut;
-import dev.polyglot.scheduler.metrics.Metrics;
 import dev.polyglot.scheduler.ops.LiveSessions;
-import dev.polyglot.scheduler.protocol.ErrorFrame;
-import dev.polyglot.scheduler.protocol.SessionInbound;
-import dev.polyglot.scheduler.protocol.SessionOutbound;
-import dev.polyglot.scheduler.protocol.Decoded;
-import dev.polyglot.scheduler.protocol.WireCodec;
+import dev.polyglot.scheduler.ops.Metrics;
+import dev.polyglot.scheduler.wire.SessionInbound;
+import dev.polyglot.scheduler.wire.SessionOutbound;
+import dev.polyglot.scheduler.wire.WireCodec;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -33,16 +33,17 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
- * One client WebSocket: decodes and validates frames, admits sessions (at most
- * {@code sessions.max-per-connection} live or closing ones: a closed session keeps its jobs, timers and memory until
- * it ends), checks that every message names a live session of this
- * socket, and forwards to the SessionEntity; it turns the entity's {@link ClientEvent}s into wire messages.
- * Bad input gets an {@code error} frame (rate-limited per code), a log line with a stable phrase and a
- * counter, and never reaches an entity.
+ * One client WebSocket: admits sessions (at most {@code sessions.max-per-connection} live or closing ones: a closed
+ * session keeps its jobs, timers and memory until it ends), checks that every message names a live session of this
+ * socket, numbers the audio it forwards to the SessionEntity and keeps it until the session says it is durable
+ * ({@link ReplayBuffer}), and turns the entity's {@link ClientEvent}s into wire messages. What every socket does with
+ * its connection is its {@link SocketEdge}: bad input gets an {@code error} frame (rate-limited per code), a log line
+ * with a stable phrase and a counter, and never reaches an entity; the connection closes at the handshake deadline,
+ * when idle, and when the client does not read.
  *
  * <p>Lost when it stops: the connection. Every session it opened hears {@link SessionEntity.SocketClosed}.
  */
-public final class SessionSocket extends AbstractBehavior<SessionSocket.Command> {
+public final class SessionSocket extends AbstractBehavior<SessionSocket.Command> implements SocketEdge.Owner {
 
   public sealed interface Command extends ClusterMessage {}
 
@@ -79,7 +80,7 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
   /** A full window's confirmation has not come, or kept audio waits for news: ask again. */
   private enum MarkRetry implements Command { INSTANCE }
 
-  public record Deps(SchedulerSettings settings, SchedulerClock clock, Entities entities, WireCodec codec,
+  public record Deps(SchedulerSettings settings, SchedulerClock clock, SessionShards sessions, WireCodec codec,
                      Admission admission) {}
 
   /** The handshake deadline: no {@code session_init} yet. */
@@ -101,21 +102,13 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
 
   private static final String SOCKET = "session";
 
-  private final TimerScheduler<Command> timers;
-  private final SocketLink link;
   private final Deps deps;
-  private final InboundFlow flow;
-  private final Inbound inbound;
-  private boolean initialized;
-  private boolean closing;
-  /** Per session: the audio messages not yet durable in the ledger, to send again to a re-created session (P9). */
-  private final java.util.Map<String, ReplayBuffer<SessionEntity.Command>> kept = new java.util.HashMap<>();
-  /** Per session: when it last answered (monotonic ms), to probe one that went quiet while audio is kept. */
-  private final java.util.Map<String, Long> lastAnswer = new java.util.HashMap<>();
-  /** The session the frame being handled was forwarded to, if any. */
-  private String forwardedTo;
   private final Metrics metrics;
-  private final ErrorReplies errors;
+  private final SocketEdge<Command, SessionInbound, SessionOutbound> edge;
+  /** Per session: the audio messages not yet durable in the ledger, to send again to a re-created session (P9). */
+  private final Map<String, ReplayBuffer<SessionEntity.Command>> kept = new HashMap<>();
+  /** Per session: when it last answered (monotonic ms), to probe one that went quiet while audio is kept. */
+  private final Map<String, Long> lastAnswer = new HashMap<>();
   /** Live sessions of this socket, most recent last. */
   private final LinkedHashSet<String> live = new LinkedHashSet<>();
   /** Every session this socket opened, closing ones included: all hear when the socket closes. */
@@ -123,15 +116,11 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
 
   private SessionSocket(ActorContext<Command> ctx, TimerScheduler<Command> timers, SocketLink link, Deps deps) {
     super(ctx);
-    this.timers = timers;
-    this.flow = new InboundFlow(deps.settings().flow().session());
-    this.inbound = new Inbound(deps.settings().websocket().idleTimeout().toMillis(), deps.clock().monoMillis());
-    timers.startSingleTimer(HandshakeDeadline.INSTANCE, HandshakeDeadline.INSTANCE, deps.settings().websocket().handshakeTimeout());
-    timers.startSingleTimer(IdleCheck.INSTANCE, IdleCheck.INSTANCE, deps.settings().websocket().idleTimeout());
-    this.link = link;
     this.deps = deps;
     this.metrics = Metrics.get(ctx.getSystem());
-    this.errors = new ErrorReplies(deps.settings().websocket().errorReplyInterval().toMillis());
+    this.edge = new SocketEdge<>(ctx, timers, new SocketEdge.Side<>(SOCKET, "session_init", "INVALID_SESSION",
+        "client", null, HandshakeDeadline.INSTANCE, IdleCheck.INSTANCE, MarkRetry.INSTANCE, deps.codec()::decodeSession,
+        deps.codec()::encode, e -> e), this, link, deps.settings(), deps.settings().flow().session(), deps.clock());
     metrics.inc("session_connections_opened_total");
   }
 
@@ -146,76 +135,37 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
         .onMessage(Durable.class, this::onDurable)
         .onMessage(Replay.class, this::onReplay)
         .onMessageEquals(MarkRetry.INSTANCE, this::onMarkRetry)
-        .onMessageEquals(InstanceStopping.INSTANCE, this::onInstanceStopping)
-        .onMessageEquals(HandshakeDeadline.INSTANCE, this::onHandshakeDeadline)
-        .onMessageEquals(IdleCheck.INSTANCE, this::onIdleCheck)
+        .onMessageEquals(InstanceStopping.INSTANCE, () -> { edge.close(null, null); return this; })
+        .onMessageEquals(HandshakeDeadline.INSTANCE, () -> { edge.handshakeDeadline(); return this; })
+        .onMessageEquals(IdleCheck.INSTANCE, () -> { edge.idleCheck(false); return this; })
         .onMessageEquals(StreamEnded.INSTANCE, this::onStreamEnded)
         .build();
   }
 
   private Behavior<Command> onFrame(Frame f) {
-    forwardedTo = null;
-    inbound.seen(deps.clock().monoMillis());
-    if (!closing) handle(f.in());
-    if (forwardedTo != null) {
-      InboundFlow.Mark mark = flow.forwarded(forwardedTo, in(f));
-      if (mark != null) mark(mark);
-    }
-    if (flow.handled(f.ackTo(), forwardedTo)) {
-      metrics.inc("inbound_window_full_total", "socket", SOCKET);
-      timers.startTimerWithFixedDelay(MarkRetry.INSTANCE, MarkRetry.INSTANCE, deps.settings().flow().markRetry());
-    }
+    edge.frame(f.in(), f.ackTo(), this::route);
     return this;
   }
 
-  private Behavior<Command> onHandshakeDeadline() {
-    if (initialized || closing) return this;
-    metrics.inc("handshake_timeouts_total", "socket", SOCKET);
-    getContext().getLog().info("handshake deadline passed on session socket: no session_init within {}",
-        deps.settings().websocket().handshakeTimeout());
-    return closeWith("INVALID_SESSION", "session_init expected within "
-        + deps.settings().websocket().handshakeTimeout().toSeconds() + " s of connecting; closing");
+  @Override
+  public void mark(InboundFlow.Mark m) {
+    session(m.key()).tell(new SessionEntity.Mark(m.seq(), getContext().getSelf()));
   }
 
-  private Behavior<Command> onIdleCheck() {
-    if (closing) return this;
-    long left = inbound.leftMillis(deps.clock().monoMillis());
-    if (left > 0) {
-      timers.startSingleTimer(IdleCheck.INSTANCE, IdleCheck.INSTANCE, java.time.Duration.ofMillis(left));
-      return this;
-    }
-    metrics.inc("idle_closes_total", "socket", SOCKET);
-    getContext().getLog().info("idle session socket closed: no message for {}", deps.settings().websocket().idleTimeout());
-    return closeWith(Inbound.IDLE_TIMEOUT, "no message for " + deps.settings().websocket().idleTimeout().toSeconds()
-        + " s; closing");
+  @Override
+  public boolean keeping() {
+    return kept.values().stream().anyMatch(k -> !k.isEmpty());
   }
 
-  /**
-   * Closes after what is queued, with a last {@code error} frame naming the reason ({@code code} null: no frame);
-   * what arrives afterwards is ignored.
-   */
-  private Behavior<Command> closeWith(String code, String message) {
-    if (closing) return this;
-    closing = true;
-    link.closeWith(code == null ? null : deps.codec().encode((SessionOutbound) ErrorFrame.of(code, message)));
-    return this;
-  }
-
-  private void write(SessionOutbound m) {
-    if (closing) return;
-    if (!link.offer(deps.codec().encode(m))) outboundFull();
-  }
-
-  /**
-   * The client does not read: its queue reached a bound. It gets {@code error OUTBOUND_QUEUE_FULL} after what is
-   * queued, the connection closes, and its sessions end now (they cannot reach their client any more).
-   */
-  private void outboundFull() {
-    metrics.inc("outbound_queue_full_total", "socket", SOCKET);
-    getContext().getLog().warn("outbound queue full on session socket {}: {} frames / {} bytes queued (bounds {} / {}); closing",
-        live, link.queuedFrames(), link.queuedBytes(), link.maxFrames(), link.maxBytes());
-    closeWith("OUTBOUND_QUEUE_FULL", "the client does not read its messages; closing the connection");
+  /** The client does not read: after {@code error OUTBOUND_QUEUE_FULL} its sessions end now (they cannot reach it). */
+  @Override
+  public void lost() {
     tellSessionsClosed();
+  }
+
+  @Override
+  public Object who() {
+    return live;
   }
 
   private void tellSessionsClosed() {
@@ -228,19 +178,9 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
     live.clear();
   }
 
-  private static long in(Frame f) {
-    return f.in() instanceof SocketIn.Text t ? t.text().length() : 0;
-  }
-
-  private void mark(InboundFlow.Mark m) {
-    session(m.key()).tell(new SessionEntity.Mark(m.seq(), getContext().getSelf()));
-  }
-
   private Behavior<Command> onTaken(Taken t) {
     answered(t.sessionId(), t.incarnation());
-    if (flow.taken(t.sessionId(), t.seq()) && kept.values().stream().allMatch(ReplayBuffer::isEmpty)) {
-      timers.cancel(MarkRetry.INSTANCE);
-    }
+    edge.taken(t.sessionId(), t.seq());
     return this;
   }
 
@@ -281,22 +221,20 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
    * the retry interval, a probe (its answer names the session's incarnation, so a re-created one gets the audio).
    */
   private Behavior<Command> onMarkRetry() {
-    InboundFlow.Mark m = flow.remark();
+    InboundFlow.Mark m = edge.remark();
     if (m != null) {
-      metrics.inc("inbound_mark_retries_total", "socket", SOCKET);
+      edge.retried();
       mark(m);
     }
     long now = deps.clock().monoMillis();
     long quiet = deps.settings().flow().markRetry().toMillis();
-    boolean keeping = false;
     for (var e : kept.entrySet()) {
-      if (e.getValue().isEmpty()) continue;
-      keeping = true;
-      if (now - lastAnswer.getOrDefault(e.getKey(), 0L) >= quiet && (m == null || !m.key().equals(e.getKey()))) {
+      boolean quietTooLong = now - lastAnswer.getOrDefault(e.getKey(), 0L) >= quiet;
+      if (!e.getValue().isEmpty() && quietTooLong && (m == null || !m.key().equals(e.getKey()))) {
         mark(new InboundFlow.Mark(e.getKey(), 0));
       }
     }
-    if (m == null && !keeping) timers.cancel(MarkRetry.INSTANCE);
+    if (m == null && !keeping()) edge.stopRetrying();
     return this;
   }
 
@@ -306,40 +244,8 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
     LiveSessions.get(getContext().getSystem()).ended(m.sessionId());
     kept.remove(m.sessionId());
     lastAnswer.remove(m.sessionId());
-    if (flow.forget(m.sessionId())) timers.cancel(MarkRetry.INSTANCE);
+    edge.forget(m.sessionId());
     return this;
-  }
-
-  private void handle(SocketIn in) {
-    if (in instanceof SocketIn.TooBig t) {
-      getContext().getLog().debug("message too big on session socket: larger than {} bytes", t.limitBytes());
-      metrics.inc("invalid_message_total", "socket", SOCKET, "code", "MESSAGE_TOO_BIG");
-      closeWith("MESSAGE_TOO_BIG", "message larger than " + t.limitBytes() + " bytes");
-      return;
-    }
-    if (in instanceof SocketIn.OverBudget b) {
-      getContext().getLog().info("inbound budget exhausted: a message on a session socket refused (unfinished messages"
-          + " of all connections may hold {} bytes)", b.budgetBytes());
-      metrics.inc("inbound_budget_refused_total", "socket", SOCKET);
-      metrics.inc("invalid_message_total", "socket", SOCKET, "code", "MESSAGE_TOO_BIG");
-      closeWith("MESSAGE_TOO_BIG", "message refused: the scheduler is receiving too much at once, try again later");
-      return;
-    }
-    if (in instanceof SocketIn.Binary) {
-      reject("INVALID_MESSAGE", "binary frames are not supported", "binary frame");
-      return;
-    }
-    Decoded<SessionInbound> d = deps.codec().decodeSession(((SocketIn.Text) in).text());
-    if (d instanceof Decoded.Failed<SessionInbound> failed) {
-      reject(failed.code(), failed.detail(), "invalid message");
-      return;
-    }
-    Decoded.Ok<SessionInbound> ok = (Decoded.Ok<SessionInbound>) d;
-    if (!ok.ignoredFields().isEmpty()) {
-      getContext().getLog().debug("input field ignored on session socket: {}", ok.ignoredFields());
-      metrics.inc("input_field_ignored_total", "socket", SOCKET);
-    }
-    route(ok.message());
   }
 
   private void route(SessionInbound m) {
@@ -392,18 +298,17 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
           + deps.settings().sessions().maxPerConnection() + ", closing ones included)", "session limit reached");
       return;
     }
-    java.util.Optional<Admission.Refusal> full = deps.admission().startSession();
+    Optional<Admission.Refusal> full = deps.admission().startSession();
     if (full.isPresent()) {
       metrics.inc("admission_refused_total", "what", "session", "code", full.get().code());
       getContext().getLog().info("session refused: {}", full.get().message());
       // a socket without a session is of no use to its client: closed, so that it reconnects after its back-off
-      if (opened.isEmpty()) closeWith(full.get().code(), full.get().message());
+      if (opened.isEmpty()) edge.close(full.get().code(), full.get().message());
       else reject(full.get().code(), full.get().message(), "session refused");
       return;
     }
     String id = Ids.sessionId();
-    initialized = true;
-    timers.cancel(HandshakeDeadline.INSTANCE);
+    edge.greeted();
     live.add(id);
     opened.add(id);
     String trace = i.traceId() != null && !i.traceId().isEmpty() ? i.traceId() : Ids.uuid();
@@ -416,9 +321,7 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
 
   /** The kept audio of one session; the retry timer runs while any is kept. */
   private ReplayBuffer<SessionEntity.Command> keptFor(String sessionId) {
-    if (!timers.isTimerActive(MarkRetry.INSTANCE)) {
-      timers.startTimerWithFixedDelay(MarkRetry.INSTANCE, MarkRetry.INSTANCE, deps.settings().flow().markRetry());
-    }
+    edge.keepRetrying();
     lastAnswer.putIfAbsent(sessionId, deps.clock().monoMillis());
     return kept.computeIfAbsent(sessionId, k -> new ReplayBuffer<>(deps.settings().flow().keptAudioBytes()));
   }
@@ -426,7 +329,7 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
   /** Tells the session, counting the message in its inbound window. */
   private void forward(String sessionId, SessionEntity.Command m) {
     session(sessionId).tell(m);
-    forwardedTo = sessionId;
+    edge.forwarded(sessionId);
   }
 
   /** Whether the message names a live session of this socket; else {@code INVALID_SESSION}, dropped. */
@@ -437,12 +340,8 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
   }
 
   private Behavior<Command> onDeliver(Deliver d) {
-    write(WireEvents.toWire(d.event()));
+    edge.send(WireEvents.toWire(d.event()));
     return this;
-  }
-
-  private Behavior<Command> onInstanceStopping() {
-    return closeWith(null, null);
   }
 
   private Behavior<Command> onStreamEnded() {
@@ -451,16 +350,10 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
   }
 
   private void reject(String code, String message, String phrase) {
-    getContext().getLog().debug("{} on session socket: {} {}", phrase, code, message);
-    metrics.inc("invalid_message_total", "socket", SOCKET, "code", code);
-    if (errors.allow(code, deps.clock().monoMillis())) {
-      write(ErrorFrame.of(code, message));
-    } else {
-      metrics.inc("error_reply_suppressed_total", "socket", SOCKET, "code", code);
-    }
+    edge.reject(code, message, phrase);
   }
 
-  private org.apache.pekko.actor.typed.RecipientRef<SessionEntity.Command> session(String id) {
-    return deps.entities().session(id);
+  private RecipientRef<SessionEntity.Command> session(String id) {
+    return deps.sessions().session(id);
   }
 }

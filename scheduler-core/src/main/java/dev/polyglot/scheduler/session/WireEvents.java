@@ -1,7 +1,7 @@
 package dev.polyglot.scheduler.session;
 
-import dev.polyglot.scheduler.protocol.ErrorFrame;
-import dev.polyglot.scheduler.protocol.SessionOutbound;
+import dev.polyglot.scheduler.wire.ErrorFrame;
+import dev.polyglot.scheduler.wire.SessionOutbound;
 
 /** Translates a session's {@link ClientEvent}s into the wire messages of PROTOCOL.md §6, one for one. */
 final class WireEvents {

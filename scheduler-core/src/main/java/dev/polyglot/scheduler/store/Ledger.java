@@ -1,7 +1,7 @@
 package dev.polyglot.scheduler.store;
 
-import dev.polyglot.scheduler.cluster.ClusterMessage;
-import dev.polyglot.scheduler.job.JobOrder;
+import dev.polyglot.scheduler.api.ClusterMessage;
+import dev.polyglot.scheduler.api.JobOrder;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -54,7 +54,7 @@ public interface Ledger {
   }
 
   /** A node's registration, so an entity re-created on another instance can serve its heartbeats. */
-  record NodeSnapshot(String nodeId, dev.polyglot.scheduler.node.NodeFacts facts, boolean draining, long registeredAtMs)
+  record NodeSnapshot(String nodeId, dev.polyglot.scheduler.api.NodeFacts facts, boolean draining, long registeredAtMs)
       implements ClusterMessage {}
 
   CompletionStage<Void> saveNode(NodeSnapshot snapshot);

@@ -4,9 +4,9 @@ import dev.polyglot.scheduler.testkit.TestEntities;
 import dev.polyglot.scheduler.testkit.TestKits;
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.polyglot.scheduler.cluster.Entities;
+import dev.polyglot.scheduler.bootstrap.Entities;
 import dev.polyglot.scheduler.node.NodeEntity;
-import dev.polyglot.scheduler.node.NodeStatus;
+import dev.polyglot.scheduler.api.NodeStatus;
 import dev.polyglot.scheduler.pool.NodeView;
 import dev.polyglot.scheduler.pool.PoolDirectory;
 import dev.polyglot.scheduler.pool.PoolUpdate;
@@ -50,7 +50,7 @@ class DispatcherTest {
     TestProbe<PoolDirectory.Command> directory = kit.createTestProbe();
     TestProbe<Topic.Command<PoolUpdate>> topic = kit.createTestProbe();
     ActorRef<Dispatcher.Command> d = kit.spawn(Dispatcher.create(new Dispatcher.Deps(
-        TestSettings.with(overrides).dispatch(), new ManualClock(time), entities, directory.getRef(), topic.getRef(),
+        TestSettings.with(overrides).dispatch(), new ManualClock(time), entities, entities.fromDispatcher(), directory.getRef(), topic.getRef(),
         new SplittableRandom(1))));
     NodeView node = new NodeView("n1", 1, true, NodeStatus.READY, false, Set.of("zh:en"), Set.of("asr"), false, 0, 0,
         0, 4);
@@ -78,8 +78,8 @@ class DispatcherTest {
     ActorRef<Dispatcher.Command> d = dispatcherWithOneNode();
     d.tell(new Dispatcher.Place(request("job-1")));
     reserveAt(sharded).replyTo().tell(new NodeEntity.Reserved("n1", "job-1", 1, 1));
-    SessionEntity.Notify n = (SessionEntity.Notify) shardedSessions.receiveMessage();
-    assertEquals(new Dispatcher.Placed("job-1", 1, "n1", 1), n.message());
+    SessionEntity.FromDispatcher n = (SessionEntity.FromDispatcher) shardedSessions.receiveMessage();
+    assertEquals(new Dispatcher.Placed("job-1", 1, "n1", 1), n.reply());
   }
 
   @Test
@@ -87,31 +87,31 @@ class DispatcherTest {
     ActorRef<Dispatcher.Command> d = dispatcherWithOneNode();
     d.tell(new Dispatcher.Place(request("job-1")));
     reserveAt(sharded).replyTo().tell(new NodeEntity.Refused("n1", "job-1", 1, "full"));
-    assertInstanceOf(Dispatcher.Queued.class, ((SessionEntity.Notify) shardedSessions.receiveMessage()).message());
+    assertInstanceOf(Dispatcher.Queued.class, ((SessionEntity.FromDispatcher) shardedSessions.receiveMessage()).reply());
     d.tell(new Dispatcher.Place(request("job-2")));
     reserveAt(sharded); // never answered
     shardedSessions.expectNoMessage(Duration.ofMillis(50));
     time.timePasses(Duration.ofMillis(200)); // scheduler.dispatch.reserve-ask-timeout: no other candidate
     assertEquals(new Dispatcher.Queued("job-2", 1, "zh:en"),
-        ((SessionEntity.Notify) shardedSessions.receiveMessage()).message());
+        ((SessionEntity.FromDispatcher) shardedSessions.receiveMessage()).reply());
   }
 
   /** Review finding: the queue of requests waiting for capacity had no bound. */
   @Test
   void aRequestThatWouldWaitBeyondMaxQueuedIsRefusedAtOnceAndCounted() {
     assertEquals(10_000, TestSettings.with("").dispatch().maxQueued(), "the documented default");
-    var metrics = dev.polyglot.scheduler.metrics.Metrics.get(kit.system());
+    var metrics = dev.polyglot.scheduler.ops.Metrics.get(kit.system());
     long refusedBefore = metrics.value("placements_total", "outcome", "queue_full");
     ActorRef<Dispatcher.Command> d = dispatcherWithOneNode("scheduler.dispatch.max-queued = 2");
     for (String job : List.of("job-1", "job-2")) {
       d.tell(new Dispatcher.Place(request(job)));
       reserveAt(sharded).replyTo().tell(new NodeEntity.Refused("n1", job, 1, "full"));
-      assertEquals(new Dispatcher.Queued(job, 1, "zh:en"), ((SessionEntity.Notify) shardedSessions.receiveMessage()).message());
+      assertEquals(new Dispatcher.Queued(job, 1, "zh:en"), ((SessionEntity.FromDispatcher) shardedSessions.receiveMessage()).reply());
     }
     d.tell(new Dispatcher.Place(request("job-3")));
     reserveAt(sharded).replyTo().tell(new NodeEntity.Refused("n1", "job-3", 1, "full"));
     assertEquals(new Dispatcher.QueueFull("job-3", 1, "zh:en", 2),
-        ((SessionEntity.Notify) shardedSessions.receiveMessage()).message());
+        ((SessionEntity.FromDispatcher) shardedSessions.receiveMessage()).reply());
     assertEquals(refusedBefore + 1, metrics.value("placements_total", "outcome", "queue_full"));
     TestProbe<Dispatcher.Status> status = kit.createTestProbe();
     d.tell(new Dispatcher.GetStatus(status.getRef()));
@@ -120,6 +120,6 @@ class DispatcherTest {
     d.tell(new Dispatcher.Withdraw("job-1", 1));
     d.tell(new Dispatcher.Place(request("job-4")));
     reserveAt(sharded).replyTo().tell(new NodeEntity.Refused("n1", "job-4", 1, "full"));
-    assertEquals(new Dispatcher.Queued("job-4", 1, "zh:en"), ((SessionEntity.Notify) shardedSessions.receiveMessage()).message());
+    assertEquals(new Dispatcher.Queued("job-4", 1, "zh:en"), ((SessionEntity.FromDispatcher) shardedSessions.receiveMessage()).reply());
   }
 }

@@ -2,7 +2,7 @@ package dev.polyglot.scheduler.dispatch;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.polyglot.scheduler.node.NodeStatus;
+import dev.polyglot.scheduler.api.NodeStatus;
 import dev.polyglot.scheduler.pool.NodeView;
 import dev.polyglot.scheduler.pool.PoolView;
 import java.util.List;

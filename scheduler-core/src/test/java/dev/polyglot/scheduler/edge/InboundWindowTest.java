@@ -1,11 +1,13 @@
 package dev.polyglot.scheduler.edge;
 
+import dev.polyglot.scheduler.config.FlowLimits;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import org.junit.jupiter.api.Test;
 
 class InboundWindowTest {
-  private final InboundWindow w = new InboundWindow(new InboundWindow.Limits(8, 1_000, 4));
+  private final InboundWindow w = new InboundWindow(new FlowLimits(8, 1_000, 4));
 
   @Test
   void marksEveryFewMessagesAndFillsAtTheMessageBound() {
@@ -49,7 +51,7 @@ class InboundWindowTest {
 
   @Test
   void refusesLimitsThatCouldNeverMark() {
-    assertThrows(IllegalArgumentException.class, () -> new InboundWindow.Limits(4, 100, 5));
-    assertThrows(IllegalArgumentException.class, () -> new InboundWindow.Limits(0, 100, 1));
+    assertThrows(IllegalArgumentException.class, () -> new FlowLimits(4, 100, 5));
+    assertThrows(IllegalArgumentException.class, () -> new FlowLimits(0, 100, 1));
   }
 }

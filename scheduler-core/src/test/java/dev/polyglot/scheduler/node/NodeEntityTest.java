@@ -1,18 +1,22 @@
 package dev.polyglot.scheduler.node;
 
-import dev.polyglot.scheduler.job.Cut;
+import dev.polyglot.scheduler.api.ClusterMessage;
+import dev.polyglot.scheduler.api.NodeSummary;
+import dev.polyglot.scheduler.api.NodeFacts;
+import dev.polyglot.scheduler.api.NodeStatus;
+
+import dev.polyglot.scheduler.api.Cut;
 import dev.polyglot.scheduler.testkit.TestEntities;
 import dev.polyglot.scheduler.testkit.TestKits;
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.polyglot.scheduler.cluster.Entities;
+import dev.polyglot.scheduler.bootstrap.Entities;
 import dev.polyglot.scheduler.config.SchedulerSettings;
-import dev.polyglot.scheduler.job.JobOrder;
-import dev.polyglot.scheduler.job.SessionBound;
+import dev.polyglot.scheduler.api.JobOrder;
 import dev.polyglot.scheduler.pool.NodeView;
 import dev.polyglot.scheduler.pool.PoolDirectory;
-import dev.polyglot.scheduler.protocol.FeatureFlags;
-import dev.polyglot.scheduler.protocol.PipelineConfig;
+import dev.polyglot.scheduler.api.FeatureFlags;
+import dev.polyglot.scheduler.api.PipelineConfig;
 import dev.polyglot.scheduler.testkit.Fixtures;
 import dev.polyglot.scheduler.testkit.ManualClock;
 import dev.polyglot.scheduler.testkit.TestSettings;
@@ -36,7 +40,7 @@ class NodeEntityTest {
   private ManualClock clock;
   private TestProbe<PoolDirectory.Command> directory;
   private TestProbe<NodeSocket.Command> socket;
-  private TestProbe<SessionBound> sessions;
+  private TestProbe<ClusterMessage> sessions;
   private TestProbe<ClusterSharding.ShardCommand> shard;
   private dev.polyglot.scheduler.store.InMemoryLedger ledger = new dev.polyglot.scheduler.store.InMemoryLedger();
 
@@ -56,8 +60,8 @@ class NodeEntityTest {
 
   private ActorRef<NodeEntity.Command> spawn(SchedulerSettings settings) {
     Entities entities = new TestEntities(null, null, sessions.getRef());
-    return kit.spawn(NodeEntity.create("node-1", new NodeEntity.Deps(settings.nodes(), clock, directory.getRef(), entities, ledger,
-        kit.<dev.polyglot.scheduler.cluster.InstanceReports.Command>createTestProbe().getRef(), Duration.ofSeconds(5)),
+    return kit.spawn(NodeEntity.create("node-1", new NodeEntity.Deps(settings.nodes(), clock, directory.getRef(), entities.fromNodes(), ledger,
+        kit.<dev.polyglot.scheduler.ops.InstanceReports.Command>createTestProbe().getRef(), Duration.ofSeconds(5)),
         shard.getRef()));
   }
 
@@ -72,7 +76,7 @@ class NodeEntityTest {
     return node;
   }
 
-  private NodeEntity.Heartbeat heartbeat(dev.polyglot.scheduler.protocol.ResourceUsage u) {
+  private NodeEntity.Heartbeat heartbeat(dev.polyglot.scheduler.api.ResourceUsage u) {
     return new NodeEntity.Heartbeat(u, null, null, null, null, null, socket.getRef());
   }
 
@@ -103,8 +107,8 @@ class NodeEntityTest {
   @Test
   void heartbeatsJustBeforeTheTimeoutKeepTheNodeAlive() {
     ActorRef<NodeEntity.Command> node = readyNode(TestSettings.with(""));
-    TestProbe<NodeEntity.Summary> summary = kit.createTestProbe();
-    long handled = dev.polyglot.scheduler.metrics.Metrics.get(kit.system()).value("node_heartbeats_total");
+    TestProbe<NodeSummary> summary = kit.createTestProbe();
+    long handled = dev.polyglot.scheduler.ops.Metrics.get(kit.system()).value("node_heartbeats_total");
     for (int i = 0; i < 5; i++) {
       clock.advance(Duration.ofSeconds(44));
       node.tell(heartbeat(Fixtures.usage(10, 0)));
@@ -112,7 +116,7 @@ class NodeEntityTest {
       assertEquals(NodeStatus.READY, summary.receiveMessage().status());
     }
     socket.expectNoMessage(Duration.ofMillis(50));
-    assertEquals(handled + 5, dev.polyglot.scheduler.metrics.Metrics.get(kit.system()).value("node_heartbeats_total"),
+    assertEquals(handled + 5, dev.polyglot.scheduler.ops.Metrics.get(kit.system()).value("node_heartbeats_total"),
         "every applied heartbeat is counted");
   }
 
@@ -133,13 +137,13 @@ class NodeEntityTest {
     TestProbe<NodeEntity.ReserveReply> reply = kit.createTestProbe();
     node.tell(new NodeEntity.Reserve("job-1", 1, "s-1", 0, Set.of("asr"), Set.of(), reply.getRef()));
     assertInstanceOf(NodeEntity.Reserved.class, reply.receiveMessage());
-    node.tell(new NodeEntity.Assign(order("job-1", 1)));
+    node.tell(new NodeEntity.Assign(order("job-1", 1), 0));
     assertInstanceOf(NodeSocket.SendJob.class, socket.receiveMessage());
     assertInstanceOf(NodeEntity.AttemptDispatched.class, sessions.receiveMessage());
     node.tell(new NodeEntity.SocketClosed(socket.getRef()));
     NodeEntity.AttemptLost lost = sessions.expectMessageClass(NodeEntity.AttemptLost.class);
     assertEquals("job-1", lost.jobId());
-    TestProbe<NodeEntity.Summary> summary = kit.createTestProbe();
+    TestProbe<NodeSummary> summary = kit.createTestProbe();
     node.tell(new NodeEntity.GetSummary(summary.getRef()));
     assertEquals(NodeStatus.OFFLINE, summary.receiveMessage().status());
   }
@@ -148,7 +152,7 @@ class NodeEntityTest {
   void anOfflineNodeIsForgottenAfterTheExpiryAndPassivatedThroughItsShard() {
     ActorRef<NodeEntity.Command> node = readyNode(TestSettings.with(""));
     node.tell(new NodeEntity.SocketClosed(socket.getRef()));
-    TestProbe<NodeEntity.Summary> summary = kit.createTestProbe();
+    TestProbe<NodeSummary> summary = kit.createTestProbe();
     node.tell(new NodeEntity.GetSummary(summary.getRef()));
     assertEquals(NodeStatus.OFFLINE, summary.receiveMessage().status());
     assertTrue(ledger.loadNode("node-1").toCompletableFuture().join().isPresent());
@@ -171,7 +175,7 @@ class NodeEntityTest {
     assertEquals("NODE_CONNECTION_REPLACED", ((NodeSocket.CloseWith) socket.receiveMessage()).code());
     assertInstanceOf(NodeSocket.Registered.class, second.receiveMessage());
     node.tell(new NodeEntity.SocketClosed(socket.getRef()));
-    TestProbe<NodeEntity.Summary> summary = kit.createTestProbe();
+    TestProbe<NodeSummary> summary = kit.createTestProbe();
     node.tell(new NodeEntity.GetSummary(summary.getRef()));
     assertTrue(summary.receiveMessage().connected(), "the replaced socket closing must not take the node offline");
   }
@@ -195,7 +199,7 @@ class NodeEntityTest {
     assertEquals("NODE_ID_CONFLICT", ((NodeSocket.CloseWith) claimant.receiveMessage()).code());
     clock.advance(Duration.ofSeconds(20));
     socket.expectNoMessage(Duration.ofMillis(50));
-    TestProbe<NodeEntity.Summary> summary = kit.createTestProbe();
+    TestProbe<NodeSummary> summary = kit.createTestProbe();
     node.tell(new NodeEntity.GetSummary(summary.getRef()));
     assertEquals(NodeStatus.READY, summary.receiveMessage().status(), "the live connection keeps its node");
   }
@@ -222,7 +226,7 @@ class NodeEntityTest {
     claimant.expectNoMessage(Duration.ofMillis(50));
     node.tell(new NodeEntity.SocketClosed(socket.getRef()));
     assertInstanceOf(NodeSocket.Registered.class, claimant.receiveMessage());
-    TestProbe<NodeEntity.Summary> summary = kit.createTestProbe();
+    TestProbe<NodeSummary> summary = kit.createTestProbe();
     node.tell(new NodeEntity.GetSummary(summary.getRef()));
     assertTrue(summary.receiveMessage().connected());
   }
@@ -279,7 +283,7 @@ class NodeEntityTest {
     TestProbe<NodeEntity.ReserveReply> reply = kit.createTestProbe();
     node.tell(new NodeEntity.Reserve("job-1", 1, "s-1", 0, Set.of("asr"), Set.of(), reply.getRef()));
     reply.receiveMessage();
-    node.tell(new NodeEntity.Assign(order("job-1", 1)));
+    node.tell(new NodeEntity.Assign(order("job-1", 1), 0));
     sessions.expectMessageClass(NodeEntity.AttemptDispatched.class);
     node.tell(new NodeEntity.ResultFromNode(result("job-1", 1), socket.getRef()));
     assertEquals("job-1", sessions.expectMessageClass(NodeEntity.ResultReceived.class).jobId());
@@ -303,7 +307,7 @@ class NodeEntityTest {
     reborn.tell(heartbeat(Fixtures.usage(10, 0)));
     NodeSocket.Command first = socket.receiveMessage();
     assertFalse(first instanceof NodeSocket.CloseWith, "the heartbeat must be served, not refused: " + first);
-    TestProbe<NodeEntity.Summary> summary = kit.createTestProbe();
+    TestProbe<NodeSummary> summary = kit.createTestProbe();
     reborn.tell(new NodeEntity.GetSummary(summary.getRef()));
     assertEquals(NodeStatus.READY, summary.receiveMessage().status());
   }
@@ -319,8 +323,8 @@ class NodeEntityTest {
     };
     Entities entities = new TestEntities(null, null, sessions.getRef());
     ActorRef<NodeEntity.Command> node = kit.spawn(NodeEntity.create("node-2", new NodeEntity.Deps(TestSettings.with("").nodes(),
-        clock, directory.getRef(), entities, failing,
-        kit.<dev.polyglot.scheduler.cluster.InstanceReports.Command>createTestProbe().getRef(), Duration.ofSeconds(5)),
+        clock, directory.getRef(), entities.fromNodes(), failing,
+        kit.<dev.polyglot.scheduler.ops.InstanceReports.Command>createTestProbe().getRef(), Duration.ofSeconds(5)),
         shard.getRef()));
     node.tell(new NodeEntity.Register(Fixtures.agentFacts(List.of("zh", "en")), false, false, socket.getRef()));
     assertInstanceOf(NodeSocket.Registered.class, socket.receiveMessage());
@@ -334,7 +338,7 @@ class NodeEntityTest {
     node.tell(new NodeEntity.Register(Fixtures.agentFacts(List.of("zh", "en")), false, false, doomed.getRef()));
     doomed.expectMessageClass(NodeSocket.Registered.class);
     doomed.stop();
-    TestProbe<NodeEntity.Summary> summary = kit.createTestProbe();
+    TestProbe<NodeSummary> summary = kit.createTestProbe();
     summary.awaitAssert(Duration.ofSeconds(3), () -> {
       node.tell(new NodeEntity.GetSummary(summary.getRef()));
       assertEquals(NodeStatus.OFFLINE, summary.receiveMessage().status());
@@ -347,7 +351,7 @@ class NodeEntityTest {
   void anEntityReCreatedAfterItsInstanceDiedPassesAResultForAJobItNeverGaveToTheSessionTheResultNames() {
     readyNode(TestSettings.with(""));
     ActorRef<NodeEntity.Command> reborn = spawn(TestSettings.with(""));
-    var r = new dev.polyglot.scheduler.job.NodeResult("job-9", 1, true, "a", "b", "", "opus", null, 10, null, null, null,
+    var r = new dev.polyglot.scheduler.api.NodeResult("job-9", 1, true, "a", "b", "", "opus", null, 10, null, null, null,
         null, null, null, null, 0);
     reborn.tell(new NodeEntity.ResultFromNode(r, socket.getRef(), "s-9"));
     NodeEntity.ResultReceived got = sessions.expectMessageClass(NodeEntity.ResultReceived.class);
@@ -358,7 +362,7 @@ class NodeEntityTest {
   @Test
   void anEntityThatNeverDiedDropsAResultForAJobItNeverGave() {
     ActorRef<NodeEntity.Command> node = readyNode(TestSettings.with(""));
-    var r = new dev.polyglot.scheduler.job.NodeResult("job-9", 1, true, "a", "b", "", "opus", null, 10, null, null, null,
+    var r = new dev.polyglot.scheduler.api.NodeResult("job-9", 1, true, "a", "b", "", "opus", null, 10, null, null, null,
         null, null, null, null, 0);
     node.tell(new NodeEntity.ResultFromNode(r, socket.getRef(), "s-9"));
     sessions.expectNoMessage(Duration.ofMillis(200));
@@ -371,10 +375,10 @@ class NodeEntityTest {
     TestProbe<NodeEntity.ReserveReply> reply = kit.createTestProbe();
     node.tell(new NodeEntity.Reserve("job-1", 1, "s-1", 0, Set.of("asr"), Set.of(), reply.getRef()));
     reply.receiveMessage();
-    node.tell(new NodeEntity.Assign(order("job-1", 1)));
+    node.tell(new NodeEntity.Assign(order("job-1", 1), 0));
     sessions.expectMessageClass(NodeEntity.AttemptDispatched.class);
     node.tell(new NodeEntity.Release("job-1", 1));
-    TestProbe<NodeEntity.Summary> summary = kit.createTestProbe();
+    TestProbe<NodeSummary> summary = kit.createTestProbe();
     node.tell(new NodeEntity.GetSummary(summary.getRef()));
     assertEquals(1, summary.receiveMessage().reservations());
     node.tell(new NodeEntity.Forget("job-1", 1));
@@ -388,8 +392,8 @@ class NodeEntityTest {
         Cut.TIMER);
   }
 
-  static dev.polyglot.scheduler.job.NodeResult result(String jobId, int attempt) {
-    return new dev.polyglot.scheduler.job.NodeResult(jobId, attempt, true, "hi", "hello", "", "opus", null, 10, null,
+  static dev.polyglot.scheduler.api.NodeResult result(String jobId, int attempt) {
+    return new dev.polyglot.scheduler.api.NodeResult(jobId, attempt, true, "hi", "hello", "", "opus", null, 10, null,
         null, null, null, null, null, null, 0);
   }
 }

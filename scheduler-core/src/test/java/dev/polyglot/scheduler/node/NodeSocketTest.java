@@ -1,17 +1,19 @@
 package dev.polyglot.scheduler.node;
 
-import dev.polyglot.scheduler.job.Cut;
+import dev.polyglot.scheduler.api.NodeStatus;
+
+import dev.polyglot.scheduler.api.Cut;
 import dev.polyglot.scheduler.testkit.Fixtures;
 import dev.polyglot.scheduler.testkit.TestEntities;
 import dev.polyglot.scheduler.testkit.TestKits;
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.polyglot.scheduler.cluster.Entities;
+import dev.polyglot.scheduler.bootstrap.Entities;
 import dev.polyglot.scheduler.edge.SocketAck;
 import dev.polyglot.scheduler.edge.SocketIn;
 import dev.polyglot.scheduler.edge.SocketLink;
 import dev.polyglot.scheduler.edge.SocketOut;
-import dev.polyglot.scheduler.protocol.WireCodec;
+import dev.polyglot.scheduler.wire.WireCodec;
 import dev.polyglot.scheduler.testkit.ManualClock;
 import dev.polyglot.scheduler.testkit.TestSettings;
 import java.time.Duration;

@@ -1,9 +1,12 @@
 package dev.polyglot.scheduler.node;
 
+import dev.polyglot.scheduler.api.NodeFacts;
+import dev.polyglot.scheduler.api.NodeStatus;
+
 import static dev.polyglot.scheduler.testkit.Fixtures.*;
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.polyglot.scheduler.protocol.InstalledService;
+import dev.polyglot.scheduler.api.InstalledService;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -56,7 +59,7 @@ class NodeStateTest {
   @Test
   void gpuPercentOutOfRangeIsUnhealthy() {
     NodeState s = readyNode("n", List.of("en"));
-    var bad = new dev.polyglot.scheduler.protocol.ResourceUsage(10, 10, 0, 140.0, null, null);
+    var bad = new dev.polyglot.scheduler.api.ResourceUsage(10, 10, 0, 140.0, null, null);
     assertTrue(s.heartbeat(bad, s.facts(), 2).healthReasons().contains("gpu_percent out of range"));
   }
 

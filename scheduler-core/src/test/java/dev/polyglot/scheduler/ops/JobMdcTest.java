@@ -2,8 +2,8 @@ package dev.polyglot.scheduler.ops;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.polyglot.scheduler.api.Cut;
 import dev.polyglot.scheduler.dispatch.Dispatcher;
-import dev.polyglot.scheduler.job.Cut;
 import dev.polyglot.scheduler.node.NodeEntity;
 import dev.polyglot.scheduler.session.SessionEntity;
 import dev.polyglot.scheduler.testkit.Fixtures;
@@ -26,9 +26,11 @@ class JobMdcTest {
   }
 
   @Test
-  void aSessionNotifyIsReadOneLevelDeep() {
-    Map<String, String> mdc = JobMdc.of(new SessionEntity.Notify(new NodeEntity.AttemptDispatched("job-9", 1, "node-A", 5)));
+  void aSessionsNewsFromANodeOrTheDispatcherIsReadOneLevelDeep() {
+    Map<String, String> mdc = JobMdc.of(new SessionEntity.FromNode(new NodeEntity.AttemptDispatched("job-9", 1, "node-A", 5)));
     assertEquals(Map.of(JobMdc.JOB_ID, "job-9", JobMdc.ATTEMPT_ID, "1", JobMdc.NODE_ID, "node-A"), mdc);
+    mdc = JobMdc.of(new SessionEntity.FromDispatcher(new Dispatcher.Placed("job-8", 2, "node-B", 7)));
+    assertEquals(Map.of(JobMdc.JOB_ID, "job-8", JobMdc.ATTEMPT_ID, "2", JobMdc.NODE_ID, "node-B"), mdc);
   }
 
   @Test

@@ -2,7 +2,7 @@ package dev.polyglot.scheduler.pool;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.polyglot.scheduler.node.NodeStatus;
+import dev.polyglot.scheduler.api.NodeStatus;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;

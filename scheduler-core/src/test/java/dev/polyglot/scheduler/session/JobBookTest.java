@@ -1,15 +1,15 @@
 package dev.polyglot.scheduler.session;
 
-import dev.polyglot.scheduler.job.Cut;
+import dev.polyglot.scheduler.api.Cut;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.polyglot.scheduler.dispatch.Dispatcher;
-import dev.polyglot.scheduler.job.JobOrder;
-import dev.polyglot.scheduler.job.NodeResult;
-import dev.polyglot.scheduler.protocol.ExtraResult;
-import dev.polyglot.scheduler.protocol.FeatureFlags;
-import dev.polyglot.scheduler.protocol.JobError;
-import dev.polyglot.scheduler.protocol.PipelineConfig;
+import dev.polyglot.scheduler.api.JobOrder;
+import dev.polyglot.scheduler.api.NodeResult;
+import dev.polyglot.scheduler.api.ExtraResult;
+import dev.polyglot.scheduler.api.FeatureFlags;
+import dev.polyglot.scheduler.api.JobError;
+import dev.polyglot.scheduler.api.PipelineConfig;
 import dev.polyglot.scheduler.session.JobBook.Effect;
 import java.util.List;
 import java.util.Set;

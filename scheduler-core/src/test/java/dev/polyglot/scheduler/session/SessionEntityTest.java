@@ -3,11 +3,11 @@ package dev.polyglot.scheduler.session;
 import dev.polyglot.scheduler.testkit.TestKits;
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.polyglot.scheduler.cluster.Entities;
+import dev.polyglot.scheduler.bootstrap.Entities;
 import dev.polyglot.scheduler.dispatch.Dispatcher;
-import dev.polyglot.scheduler.job.NodeResult;
+import dev.polyglot.scheduler.api.NodeResult;
 import dev.polyglot.scheduler.node.NodeEntity;
-import dev.polyglot.scheduler.protocol.FeatureFlags;
+import dev.polyglot.scheduler.api.FeatureFlags;
 import dev.polyglot.scheduler.store.InMemoryLedger;
 import dev.polyglot.scheduler.testkit.ManualClock;
 import dev.polyglot.scheduler.testkit.TestSettings;
@@ -99,7 +99,7 @@ class SessionEntityTest {
   @Test
   void aRepeatedUtteranceIndexCreatesOneJob() {
     var data = new SessionEntity.UtteranceData(5, new byte[] {1, 2}, "opus", 16000, true, null, null, null, null,
-        dev.polyglot.scheduler.protocol.PipelineConfig.streamingDefault(), null);
+        dev.polyglot.scheduler.api.PipelineConfig.streamingDefault(), null);
     session.tell(new SessionEntity.Utterance(data, socket.getRef()));
     Dispatcher.PlacementRequest r = ((Dispatcher.Place) dispatcher.receiveMessage()).request();
     assertEquals(5, r.utteranceIndex());
@@ -110,7 +110,7 @@ class SessionEntityTest {
   @Test
   void anUnplacedJobGetsBackpressureAndFailsWithJobTimeoutAtThePendingTimeout() {
     Dispatcher.PlacementRequest r = utteranceCut();
-    session.tell(new SessionEntity.Notify(new Dispatcher.Queued(r.jobId(), 1, r.pool())));
+    session.tell(new SessionEntity.FromDispatcher(new Dispatcher.Queued(r.jobId(), 1, r.pool())));
     assertInstanceOf(ClientEvent.Busy.class, event());
     sync();
     clock.advance(Duration.ofSeconds(2));
@@ -131,14 +131,14 @@ class SessionEntityTest {
   @Test
   void aPlacedJobIsAssignedDispatchedAndItsResultDelivered() {
     Dispatcher.PlacementRequest r = utteranceCut();
-    session.tell(new SessionEntity.Notify(new Dispatcher.Placed(r.jobId(), 1, "node-a", 1)));
+    session.tell(new SessionEntity.FromDispatcher(new Dispatcher.Placed(r.jobId(), 1, "node-a", 1)));
     NodeEntity.Assign assign = (NodeEntity.Assign) node.receiveMessage();
     assertEquals(806, assign.order().audio().length);
     assertTrue(assign.order().manualCut());
     assertEquals(280, assign.order().paddingMs());
-    session.tell(new SessionEntity.Notify(new NodeEntity.AttemptDispatched(r.jobId(), 1, "node-a", clock.wallMillis())));
+    session.tell(new SessionEntity.FromNode(new NodeEntity.AttemptDispatched(r.jobId(), 1, "node-a", clock.wallMillis())));
     assertEquals("DISPATCHED", ((ClientEvent.Ui) event()).event());
-    session.tell(new SessionEntity.Notify(new NodeEntity.ResultReceived(r.jobId(), "node-a", new NodeResult(r.jobId(), 1,
+    session.tell(new SessionEntity.FromNode(new NodeEntity.ResultReceived(r.jobId(), "node-a", new NodeResult(r.jobId(), 1,
         true, "你好", "hello", "", "opus", null, 100, null, null, null, null, null, null, null, clock.wallMillis()))));
     List<ClientEvent> e = events(3);
     assertEquals("ASR_FINAL", ((ClientEvent.Ui) e.get(0)).event());
@@ -151,9 +151,9 @@ class SessionEntityTest {
   @Test
   void theDispatchedTimeoutCancelsTheAttemptAndPlacesTheNextOneElsewhere() {
     Dispatcher.PlacementRequest r = utteranceCut();
-    session.tell(new SessionEntity.Notify(new Dispatcher.Placed(r.jobId(), 1, "node-a", 1)));
+    session.tell(new SessionEntity.FromDispatcher(new Dispatcher.Placed(r.jobId(), 1, "node-a", 1)));
     node.receiveMessage();
-    session.tell(new SessionEntity.Notify(new NodeEntity.AttemptDispatched(r.jobId(), 1, "node-a", clock.wallMillis())));
+    session.tell(new SessionEntity.FromNode(new NodeEntity.AttemptDispatched(r.jobId(), 1, "node-a", clock.wallMillis())));
     event();
     sync();
     clock.advance(Duration.ofSeconds(60));
@@ -167,7 +167,7 @@ class SessionEntityTest {
   @Test
   void aSocketCloseCancelsLiveAttemptsWithSessionClosed() {
     Dispatcher.PlacementRequest r = utteranceCut();
-    session.tell(new SessionEntity.Notify(new Dispatcher.Placed(r.jobId(), 1, "node-a", 1)));
+    session.tell(new SessionEntity.FromDispatcher(new Dispatcher.Placed(r.jobId(), 1, "node-a", 1)));
     node.receiveMessage();
     session.tell(new SessionEntity.SocketClosed(socket.getRef()));
     assertEquals("session_closed", ((NodeEntity.Cancel) node.receiveMessage()).reason());
@@ -176,7 +176,7 @@ class SessionEntityTest {
   @Test
   void aSessionRecreatedAfterACrashContinuesFromTheLedgerAndPlacesItsUnfinishedJobAgain() {
     Dispatcher.PlacementRequest r = utteranceCut();
-    session.tell(new SessionEntity.Notify(new Dispatcher.Placed(r.jobId(), 1, "node-a", 1)));
+    session.tell(new SessionEntity.FromDispatcher(new Dispatcher.Placed(r.jobId(), 1, "node-a", 1)));
     node.receiveMessage();
     kit.stop(session); // the instance died: nothing ran on the way out, the ledger still holds the session
     Entities entities = new Entities() {
@@ -189,9 +189,9 @@ class SessionEntityTest {
     Dispatcher.PlacementRequest again = ((Dispatcher.Place) dispatcher.receiveMessage()).request();
     assertEquals(r.jobId(), again.jobId());
     assertEquals(2, again.attemptId(), "a recovered job is placed with a new attempt id");
-    session.tell(new SessionEntity.Notify(new Dispatcher.Placed(r.jobId(), 2, "node-b", 1)));
+    session.tell(new SessionEntity.FromDispatcher(new Dispatcher.Placed(r.jobId(), 2, "node-b", 1)));
     assertEquals(2, ((NodeEntity.Assign) node.receiveMessage()).order().attemptId());
-    session.tell(new SessionEntity.Notify(new NodeEntity.AttemptDispatched(r.jobId(), 2, "node-b", clock.wallMillis())));
+    session.tell(new SessionEntity.FromNode(new NodeEntity.AttemptDispatched(r.jobId(), 2, "node-b", clock.wallMillis())));
     socket.expectNoMessage(Duration.ofMillis(100)); // the connection is not known yet
     TestProbe<SessionSocket.Command> sameClient = kit.createTestProbe();
     session.tell(new SessionEntity.ClientHeartbeat(sameClient.getRef()));
@@ -210,7 +210,7 @@ class SessionEntityTest {
   @Test
   void anUtteranceRightBeforeSessionCloseStillBecomesAJob() {
     var data = new SessionEntity.UtteranceData(0, new byte[] {1, 2}, "opus", 16000, true, null, null, null, null,
-        dev.polyglot.scheduler.protocol.PipelineConfig.streamingDefault(), null);
+        dev.polyglot.scheduler.api.PipelineConfig.streamingDefault(), null);
     session.tell(new SessionEntity.Utterance(data, socket.getRef()));
     session.tell(new SessionEntity.Close("user_stop", socket.getRef()));
     assertInstanceOf(ClientEvent.CloseAck.class, event());
@@ -244,14 +244,14 @@ class SessionEntityTest {
     client.expectMessageClass(SessionSocket.Deliver.class); // the ack
     assertEquals(1, client.expectMessageClass(SessionSocket.Taken.class).seq());
     var data = new SessionEntity.UtteranceData(0, new byte[] {1, 2}, "opus", 16000, true, null, null, null, null,
-        dev.polyglot.scheduler.protocol.PipelineConfig.streamingDefault(), null);
+        dev.polyglot.scheduler.api.PipelineConfig.streamingDefault(), null);
     limited.tell(new SessionEntity.Utterance(data, client.getRef()));
     Dispatcher.PlacementRequest r = ((Dispatcher.Place) dispatcher.receiveMessage()).request();
     limited.tell(new SessionEntity.Mark(2, client.getRef()));
     client.expectNoMessage(Duration.ofMillis(200));
     limited.tell(new SessionEntity.Mark(0, client.getRef()));
     assertEquals(0, client.expectMessageClass(SessionSocket.Taken.class).seq(), "a probe is answered at once");
-    limited.tell(new SessionEntity.Notify(new Dispatcher.NoEligible(r.jobId(), 1, r.pool())));
+    limited.tell(new SessionEntity.FromDispatcher(new Dispatcher.NoEligible(r.jobId(), 1, r.pool())));
     client.fishForMessage(Duration.ofSeconds(3), m -> m instanceof SessionSocket.Taken t && t.seq() == 2
         ? org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.complete()
         : org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.continueAndIgnore());
@@ -352,7 +352,7 @@ class SessionEntityTest {
     flaky.inner.saveSession(new dev.polyglot.scheduler.store.Ledger.SessionSnapshot("s-0000000A", "zh", "en", "one_way",
         null, null, "trace-a", 3, null, 0));
     flaky.inner.recordJob("s-0000000A", new dev.polyglot.scheduler.store.Ledger.JobRecord(
-        dev.polyglot.scheduler.testkit.Fixtures.order("job-a", 2, dev.polyglot.scheduler.job.Cut.MANUAL), "zh:en",
+        dev.polyglot.scheduler.testkit.Fixtures.order("job-a", 2, dev.polyglot.scheduler.api.Cut.MANUAL), "zh:en",
         java.util.Set.of("asr"), 1L, null));
     flaky.failingLoads.set(8); // far more than the five tries of old
     TestProbe<SessionSocket.Command> client = kit.createTestProbe();
@@ -380,7 +380,7 @@ class SessionEntityTest {
     client.expectMessageClass(SessionSocket.Deliver.class);
     flaky.failingClaims.set(100);
     var data = new SessionEntity.UtteranceData(4, new byte[] {1, 2}, "opus", 16000, true, null, null, null, null,
-        dev.polyglot.scheduler.protocol.PipelineConfig.streamingDefault(), null);
+        dev.polyglot.scheduler.api.PipelineConfig.streamingDefault(), null);
     s.tell(new SessionEntity.Utterance(data, client.getRef()));
     for (int i = 0; i < 4; i++) {
       clock.advance(Duration.ofSeconds(4));
@@ -396,17 +396,17 @@ class SessionEntityTest {
   @Test
   void foreignNodeResultsAreCountedEveryTimeButWarnedAtMostOncePerIntervalPerNode() {
     Dispatcher.PlacementRequest r = utteranceCut();
-    session.tell(new SessionEntity.Notify(new Dispatcher.Placed(r.jobId(), 1, "node-a", 1)));
+    session.tell(new SessionEntity.FromDispatcher(new Dispatcher.Placed(r.jobId(), 1, "node-a", 1)));
     node.receiveMessage();
-    session.tell(new SessionEntity.Notify(new NodeEntity.AttemptDispatched(r.jobId(), 1, "node-a", clock.wallMillis())));
+    session.tell(new SessionEntity.FromNode(new NodeEntity.AttemptDispatched(r.jobId(), 1, "node-a", clock.wallMillis())));
     event();
-    var metrics = dev.polyglot.scheduler.metrics.Metrics.get(kit.system());
+    var metrics = dev.polyglot.scheduler.ops.Metrics.get(kit.system());
     long before = metrics.value("result_dropped_total", "reason", "foreign_node");
     NodeResult forged = new NodeResult(r.jobId(), 1, true, "x", "forged", "", "opus", null, 1, null, null, null, null,
         null, null, null, clock.wallMillis());
     org.apache.pekko.actor.testkit.typed.javadsl.LoggingTestKit.warn("result dropped: foreign_node").withOccurrences(1)
         .expect(kit.system(), () -> {
-          for (int i = 0; i < 5; i++) session.tell(new SessionEntity.Notify(new NodeEntity.ResultReceived(r.jobId(), "node-evil", forged)));
+          for (int i = 0; i < 5; i++) session.tell(new SessionEntity.FromNode(new NodeEntity.ResultReceived(r.jobId(), "node-evil", forged)));
           sync();
           return null;
         });
@@ -414,7 +414,7 @@ class SessionEntityTest {
     clock.advance(Duration.ofSeconds(60)); // jobs.foreign-result-log-interval
     org.apache.pekko.actor.testkit.typed.javadsl.LoggingTestKit.warn("(4 more from this node not logged").withOccurrences(1)
         .expect(kit.system(), () -> {
-          session.tell(new SessionEntity.Notify(new NodeEntity.ResultReceived(r.jobId(), "node-evil", forged)));
+          session.tell(new SessionEntity.FromNode(new NodeEntity.ResultReceived(r.jobId(), "node-evil", forged)));
           sync();
           return null;
         });

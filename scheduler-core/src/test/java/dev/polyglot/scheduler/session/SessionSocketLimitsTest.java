@@ -2,12 +2,12 @@ package dev.polyglot.scheduler.session;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.polyglot.scheduler.cluster.Entities;
+import dev.polyglot.scheduler.bootstrap.Entities;
 import dev.polyglot.scheduler.edge.SocketAck;
 import dev.polyglot.scheduler.edge.SocketIn;
 import dev.polyglot.scheduler.edge.SocketOut;
 import dev.polyglot.scheduler.node.NodeEntity;
-import dev.polyglot.scheduler.protocol.WireCodec;
+import dev.polyglot.scheduler.wire.WireCodec;
 import dev.polyglot.scheduler.testkit.ManualClock;
 import dev.polyglot.scheduler.testkit.TestKits;
 import dev.polyglot.scheduler.testkit.TestSettings;

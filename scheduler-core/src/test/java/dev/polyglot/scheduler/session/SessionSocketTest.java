@@ -7,7 +7,7 @@ import dev.polyglot.scheduler.edge.Admission;
 import dev.polyglot.scheduler.edge.SocketAck;
 import dev.polyglot.scheduler.edge.SocketIn;
 import dev.polyglot.scheduler.edge.SocketOut;
-import dev.polyglot.scheduler.protocol.WireCodec;
+import dev.polyglot.scheduler.wire.WireCodec;
 import dev.polyglot.scheduler.testkit.ManualClock;
 import dev.polyglot.scheduler.testkit.TestEntities;
 import dev.polyglot.scheduler.testkit.TestKits;

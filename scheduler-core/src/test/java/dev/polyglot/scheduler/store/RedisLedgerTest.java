@@ -1,15 +1,15 @@
 package dev.polyglot.scheduler.store;
 
-import dev.polyglot.scheduler.job.Cut;
+import dev.polyglot.scheduler.api.Cut;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.polyglot.scheduler.job.JobOrder;
-import dev.polyglot.scheduler.protocol.FeatureFlags;
-import dev.polyglot.scheduler.protocol.PipelineConfig;
+import dev.polyglot.scheduler.api.JobOrder;
+import dev.polyglot.scheduler.api.FeatureFlags;
+import dev.polyglot.scheduler.api.PipelineConfig;
 import dev.polyglot.scheduler.store.Ledger.JobRecord;
 import dev.polyglot.scheduler.store.Ledger.SessionSnapshot;
 import io.lettuce.core.RedisCommandTimeoutException;

@@ -1,16 +1,16 @@
 package dev.polyglot.scheduler.testkit;
 
-import dev.polyglot.scheduler.job.Cut;
-import dev.polyglot.scheduler.job.JobOrder;
-import dev.polyglot.scheduler.node.NodeFacts;
-import dev.polyglot.scheduler.protocol.FeatureFlags;
-import dev.polyglot.scheduler.protocol.PipelineConfig;
+import dev.polyglot.scheduler.api.Cut;
+import dev.polyglot.scheduler.api.JobOrder;
+import dev.polyglot.scheduler.api.NodeFacts;
+import dev.polyglot.scheduler.api.FeatureFlags;
+import dev.polyglot.scheduler.api.PipelineConfig;
 import dev.polyglot.scheduler.node.NodeState;
-import dev.polyglot.scheduler.protocol.CapabilityByType;
-import dev.polyglot.scheduler.protocol.HardwareInfo;
-import dev.polyglot.scheduler.protocol.InstalledService;
-import dev.polyglot.scheduler.protocol.LanguageCapabilities;
-import dev.polyglot.scheduler.protocol.ResourceUsage;
+import dev.polyglot.scheduler.api.CapabilityByType;
+import dev.polyglot.scheduler.api.HardwareInfo;
+import dev.polyglot.scheduler.api.InstalledService;
+import dev.polyglot.scheduler.api.LanguageCapabilities;
+import dev.polyglot.scheduler.api.ResourceUsage;
 import java.util.List;
 
 /** Node facts and usages as the real agent reports them, for tests. */

@@ -1,6 +1,6 @@
 package dev.polyglot.scheduler.testkit;
 
-import dev.polyglot.scheduler.config.SchedulerClock;
+import dev.polyglot.scheduler.api.SchedulerClock;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;

@@ -1,19 +1,21 @@
 package dev.polyglot.scheduler.testkit;
 
-import dev.polyglot.scheduler.cluster.Entities;
-import dev.polyglot.scheduler.job.SessionBound;
+import dev.polyglot.scheduler.bootstrap.Entities;
+import dev.polyglot.scheduler.api.ClusterMessage;
+import dev.polyglot.scheduler.dispatch.SessionReplies;
+import dev.polyglot.scheduler.node.SessionRouter;
 import dev.polyglot.scheduler.node.NodeEntity;
 import dev.polyglot.scheduler.session.SessionEntity;
 import org.apache.pekko.actor.typed.RecipientRef;
 
 /**
- * Sharding replaced by probes: every node id goes to {@code nodes}, every session id to {@code sessions}; what is
- * told to a session as {@link SessionBound} goes to {@code sessionBound} when given (unwrapped), else to
- * {@code sessions} as {@link SessionEntity.Notify}, as sharding would deliver it. A {@code null} target fails the
+ * Sharding replaced by probes: every node id goes to {@code nodes}, every session id to {@code sessions}; what a node
+ * or the dispatcher tells a session goes to {@code sessionBound} when given (unwrapped), else to {@code sessions}
+ * as {@link SessionEntity.FromNode} or {@link SessionEntity.FromDispatcher}, as sharding would deliver it. A {@code null} target fails the
  * test when used.
  */
 public record TestEntities(RecipientRef<NodeEntity.Command> nodes, RecipientRef<SessionEntity.Command> sessions,
-                           RecipientRef<SessionBound> sessionBound) implements Entities {
+                           RecipientRef<ClusterMessage> sessionBound) implements Entities {
 
   @Override
   public RecipientRef<NodeEntity.Command> node(String nodeId) {
@@ -28,8 +30,12 @@ public record TestEntities(RecipientRef<NodeEntity.Command> nodes, RecipientRef<
   }
 
   @Override
-  public void tellSession(String sessionId, SessionBound message) {
-    if (sessionBound != null) sessionBound.tell(message);
-    else Entities.super.tellSession(sessionId, message);
+  public SessionRouter fromNodes() {
+    return sessionBound == null ? Entities.super.fromNodes() : (sessionId, event) -> sessionBound.tell(event);
+  }
+
+  @Override
+  public SessionReplies fromDispatcher() {
+    return sessionBound == null ? Entities.super.fromDispatcher() : (sessionId, reply) -> sessionBound.tell(reply);
   }
 }

@@ -4,11 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.polyglot.scheduler.cluster.InstanceReports;
+import dev.polyglot.scheduler.api.NodeSummary;
 import dev.polyglot.scheduler.node.NodeEntity;
+import dev.polyglot.scheduler.ops.InstanceReports;
 import dev.polyglot.scheduler.ops.LiveSessions;
 import dev.polyglot.scheduler.ops.OpsReports;
-import dev.polyglot.scheduler.ops.PoolStats;
+import dev.polyglot.scheduler.ops.PoolRow;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -23,12 +24,12 @@ final class AdminJson {
   private AdminJson() {}
 
   /** One node with the instance hosting its entity, from the instance reports. */
-  record HostedNode(NodeEntity.Summary summary, String instanceId) {}
+  record HostedNode(NodeSummary summary, String instanceId) {}
 
   static List<HostedNode> nodes(InstanceReports.Snapshot snapshot) {
     Map<String, HostedNode> byId = new HashMap<>();
     for (InstanceReports.Report r : snapshot.reports()) {
-      for (NodeEntity.Summary n : r.nodes()) {
+      for (NodeSummary n : r.nodes()) {
         HostedNode old = byId.get(n.nodeId());
         // a node that moved may be reported twice for a moment: the more recently heard of wins
         if (old == null || n.lastHeartbeatMs() >= old.summary().lastHeartbeatMs()) {
@@ -49,7 +50,7 @@ final class AdminJson {
   }
 
   /** NodeSummary; {@code instanceId} (the instance hosting the node's entity) is added when known. */
-  static ObjectNode summary(NodeEntity.Summary n, String instanceId) {
+  static ObjectNode summary(NodeSummary n, String instanceId) {
     ObjectNode o = F.objectNode();
     o.put("node_id", n.nodeId());
     o.put("status", n.status().wire());
@@ -93,21 +94,21 @@ final class AdminJson {
     ObjectNode root = F.objectNode();
     ArrayNode list = root.putArray("pools");
     TreeSet<String> seen = new TreeSet<>();
-    for (PoolStats.Row r : ops.pools()) {
+    for (PoolRow r : ops.pools()) {
       seen.add(r.pair());
       list.add(pool(r, pending.getOrDefault(r.pair(), 0)));
     }
     pending.forEach((pair, n) -> {
       if (seen.contains(pair)) return;
       int colon = pair.indexOf(':');
-      list.add(pool(new PoolStats.Row(pair, colon < 0 ? pair : pair.substring(0, colon),
+      list.add(pool(new PoolRow(pair, colon < 0 ? pair : pair.substring(0, colon),
           colon < 0 ? "" : pair.substring(colon + 1), 0, 0, 0, 0, n, List.of()), n));
     });
     root.put("view_version", ops.poolViewVersion());
     return root;
   }
 
-  private static ObjectNode pool(PoolStats.Row r, int pending) {
+  private static ObjectNode pool(PoolRow r, int pending) {
     ObjectNode o = F.objectNode();
     o.put("pair", r.pair());
     o.put("src", r.src());

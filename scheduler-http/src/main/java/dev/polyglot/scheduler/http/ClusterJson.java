@@ -1,13 +1,14 @@
 package dev.polyglot.scheduler.http;
 
+import dev.polyglot.scheduler.api.NodeSummary;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.polyglot.scheduler.cluster.InstanceReports;
+import dev.polyglot.scheduler.ops.InstanceReports;
 import dev.polyglot.scheduler.node.NodeEntity;
-import dev.polyglot.scheduler.node.NodeStatus;
-import dev.polyglot.scheduler.protocol.CapabilityByType;
-import dev.polyglot.scheduler.protocol.InstalledService;
+import dev.polyglot.scheduler.api.NodeStatus;
+import dev.polyglot.scheduler.api.CapabilityByType;
+import dev.polyglot.scheduler.api.InstalledService;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -48,7 +49,7 @@ final class ClusterJson {
       i.put("sessions_owned", r.sessionsOwned());
       sessions += r.sessionsOwned();
       pending += r.pending();
-      for (NodeEntity.Summary n : r.nodes()) {
+      for (NodeSummary n : r.nodes()) {
         totalNodes++;
         if (n.connected()) onlineNodes++;
         if (n.status() == NodeStatus.READY) readyNodes++;
@@ -68,7 +69,7 @@ final class ClusterJson {
     return root;
   }
 
-  private static ObjectNode node(NodeEntity.Summary n) {
+  private static ObjectNode node(NodeSummary n) {
     ObjectNode o = F.objectNode();
     o.put("node_id", n.nodeId());
     o.put("platform", n.platform() == null ? "" : n.platform());

@@ -2,8 +2,8 @@ package dev.polyglot.scheduler.http;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import dev.polyglot.scheduler.cluster.SchedulerRuntime;
-import dev.polyglot.scheduler.config.SchedulerClock;
+import dev.polyglot.scheduler.bootstrap.SchedulerRuntime;
+import dev.polyglot.scheduler.api.SchedulerClock;
 import dev.polyglot.scheduler.config.SchedulerSettings;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;

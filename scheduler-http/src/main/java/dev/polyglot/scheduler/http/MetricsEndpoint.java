@@ -1,15 +1,15 @@
 package dev.polyglot.scheduler.http;
 
-import dev.polyglot.scheduler.cluster.InstanceReports;
-import dev.polyglot.scheduler.cluster.SchedulerRuntime;
+import dev.polyglot.scheduler.api.NodeStatus;
+import dev.polyglot.scheduler.api.NodeSummary;
+import dev.polyglot.scheduler.bootstrap.SchedulerRuntime;
 import dev.polyglot.scheduler.edge.Admission;
 import dev.polyglot.scheduler.edge.InboundBudget;
-import dev.polyglot.scheduler.metrics.MetricCatalog;
-import dev.polyglot.scheduler.metrics.Metrics;
-import dev.polyglot.scheduler.node.NodeEntity;
-import dev.polyglot.scheduler.node.NodeStatus;
+import dev.polyglot.scheduler.ops.InstanceReports;
+import dev.polyglot.scheduler.ops.MetricCatalog;
+import dev.polyglot.scheduler.ops.Metrics;
 import dev.polyglot.scheduler.ops.OpsReports;
-import dev.polyglot.scheduler.ops.PoolStats;
+import dev.polyglot.scheduler.ops.PoolRow;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
@@ -65,7 +65,7 @@ final class MetricsEndpoint {
       Map<NodeStatus, Integer> byStatus = new EnumMap<>(NodeStatus.class);
       for (NodeStatus st : NodeStatus.values()) byStatus.put(st, 0);
       selfReport(s, self).ifPresent(r -> {
-        for (NodeEntity.Summary n : r.nodes()) byStatus.merge(n.status(), 1, Integer::sum);
+        for (NodeSummary n : r.nodes()) byStatus.merge(n.status(), 1, Integer::sum);
       });
       byStatus.forEach((st, n) -> cb.call(n, st.wire()));
     });
@@ -76,7 +76,7 @@ final class MetricsEndpoint {
     }));
     gauge("pool_free_slots", List.of("pool"), cb -> pools(s).forEach(p -> cb.call(p.freeSlots(), p.pair())));
     gauge("pool_pending_jobs", List.of("pool"), cb -> pools(s).forEach(p -> cb.call(p.pendingJobs(), p.pair())));
-    gauge("pending_jobs", List.of(), cb -> cb.call(s.ops().get().pools().stream().mapToInt(PoolStats.Row::pendingJobs).sum()));
+    gauge("pending_jobs", List.of(), cb -> cb.call(s.ops().get().pools().stream().mapToInt(PoolRow::pendingJobs).sum()));
     gauge("sessions_admitted", List.of(), cb -> cb.call(s.admission().sessions()));
     gauge("open_sockets", List.of("socket"), cb -> {
       cb.call(s.admission().openSockets(Admission.Kind.NODE), "node");
@@ -111,24 +111,24 @@ final class MetricsEndpoint {
   }
 
   /** The pools with the most nodes, each on its own; the rest summed as {@code other}. */
-  static List<PoolStats.Row> pools(Sources s) {
+  static List<PoolRow> pools(Sources s) {
     return capped(s.ops().get().pools(), MAX_POOL_SERIES);
   }
 
-  static List<PoolStats.Row> capped(List<PoolStats.Row> rows, int max) {
+  static List<PoolRow> capped(List<PoolRow> rows, int max) {
     if (rows.size() <= max) return rows;
-    List<PoolStats.Row> sorted = new ArrayList<>(rows);
-    sorted.sort(Comparator.comparingInt(PoolStats.Row::nodes).reversed().thenComparing(PoolStats.Row::pair));
-    List<PoolStats.Row> out = new ArrayList<>(sorted.subList(0, max));
+    List<PoolRow> sorted = new ArrayList<>(rows);
+    sorted.sort(Comparator.comparingInt(PoolRow::nodes).reversed().thenComparing(PoolRow::pair));
+    List<PoolRow> out = new ArrayList<>(sorted.subList(0, max));
     int nodes = 0, eligible = 0, selectable = 0, free = 0, pending = 0;
-    for (PoolStats.Row r : sorted.subList(max, sorted.size())) {
+    for (PoolRow r : sorted.subList(max, sorted.size())) {
       nodes += r.nodes();
       eligible += r.eligibleNodes();
       selectable += r.selectableNodes();
       free += r.freeSlots();
       pending += r.pendingJobs();
     }
-    out.add(new PoolStats.Row("other", "", "", nodes, eligible, selectable, free, pending, List.of()));
+    out.add(new PoolRow("other", "", "", nodes, eligible, selectable, free, pending, List.of()));
     return out;
   }
 

@@ -3,12 +3,13 @@ package dev.polyglot.scheduler.http;
 import static org.apache.pekko.http.javadsl.server.Directives.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.polyglot.scheduler.cluster.InstanceReports;
-import dev.polyglot.scheduler.cluster.SchedulerRuntime;
+import dev.polyglot.scheduler.api.NodeSummary;
+import dev.polyglot.scheduler.bootstrap.SchedulerRuntime;
 import dev.polyglot.scheduler.config.Secret;
-import dev.polyglot.scheduler.metrics.Metrics;
 import dev.polyglot.scheduler.node.NodeEntity;
+import dev.polyglot.scheduler.ops.InstanceReports;
 import dev.polyglot.scheduler.ops.JobIndex;
+import dev.polyglot.scheduler.ops.Metrics;
 import dev.polyglot.scheduler.ops.OpsReports;
 import dev.polyglot.scheduler.session.SessionEntity;
 import java.time.Duration;
@@ -179,7 +180,7 @@ final class OpsRoutes {
       if (!d.summary().known()) return done(notFound("node", id));
       metrics.inc("admin_node_actions_total", "action", drain ? "drain" : "undrain");
       system.log().info("admin API: {} node {}", drain ? "drain" : "undrain", id);
-      return AskPattern.<NodeEntity.Command, NodeEntity.Summary>ask(runtime.entities().node(id),
+      return AskPattern.<NodeEntity.Command, NodeSummary>ask(runtime.entities().node(id),
               replyTo -> drain ? new NodeEntity.Drain(replyTo) : new NodeEntity.Undrain(replyTo), ASK, system.scheduler())
           .thenApply(s -> response(StatusCodes.OK, AdminJson.summary(s, hostOf(id))));
     }).exceptionally(this::unavailable);

@@ -4,8 +4,8 @@ import static org.apache.pekko.http.javadsl.server.Directives.*;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.polyglot.scheduler.cluster.InstanceReports;
-import dev.polyglot.scheduler.cluster.SchedulerRuntime;
+import dev.polyglot.scheduler.ops.InstanceReports;
+import dev.polyglot.scheduler.bootstrap.SchedulerRuntime;
 import dev.polyglot.scheduler.config.SchedulerSettings;
 import dev.polyglot.scheduler.config.Secret;
 import dev.polyglot.scheduler.dispatch.Dispatcher;
@@ -15,11 +15,11 @@ import dev.polyglot.scheduler.edge.InboundBudget;
 import dev.polyglot.scheduler.edge.SocketLink;
 import dev.polyglot.scheduler.edge.OpenSockets;
 import dev.polyglot.scheduler.edge.SocketOut;
-import dev.polyglot.scheduler.metrics.Metrics;
+import dev.polyglot.scheduler.ops.Metrics;
 import dev.polyglot.scheduler.node.NodeSocket;
 import dev.polyglot.scheduler.ops.OpsReports;
-import dev.polyglot.scheduler.protocol.ErrorFrame;
-import dev.polyglot.scheduler.protocol.SessionOutbound;
+import dev.polyglot.scheduler.wire.ErrorFrame;
+import dev.polyglot.scheduler.wire.SessionOutbound;
 import dev.polyglot.scheduler.session.SessionSocket;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -119,9 +119,7 @@ public final class SchedulerServer {
     ActorRef<Topic.Command<OpsReports.Report>> opsTopic = system.systemActorOf(
         Topic.create(OpsReports.Report.class, "ops-reports"), "ops-reports-topic", Props.empty());
     system.systemActorOf(OpsReports.create(runtime.identity().instanceId(), settings.snapshotInterval(),
-        runtime.dispatcher(), opsTopic, runtime.clock(), () -> new OpsReports.Local(drain.refusing(),
-            admission.openSockets(Admission.Kind.SESSION), admission.openSockets(Admission.Kind.NODE)), opsSnapshot),
-        "ops-reports", Props.empty());
+        opsSources(), opsTopic, runtime.clock(), opsSnapshot), "ops-reports", Props.empty());
     this.metricsEndpoint = new MetricsEndpoint(metrics, new MetricsEndpoint.Sources(runtime, admission, inboundBudget,
         opsSnapshot::get, drain::refusing, this::isReady));
     this.opsRoutes = new OpsRoutes(runtime, opsSnapshot::get, drain, this::apiToken);
@@ -203,6 +201,18 @@ public final class SchedulerServer {
     return complete(json(StatusCodes.SERVICE_UNAVAILABLE, "INSTANCE_DRAINING",
         "this instance is draining for maintenance; connect to another one")
         .addHeader(RawHeader.create("Retry-After", "5")));
+  }
+
+  /** What {@link OpsReports} reads of this instance: the dispatcher's pools (through the runtime) and its edge. */
+  private OpsReports.Sources opsSources() {
+    return new OpsReports.Sources() {
+      @Override public CompletionStage<OpsReports.Pools> pools(Duration timeout) { return runtime.pools(timeout); }
+
+      @Override public OpsReports.Local local() {
+        return new OpsReports.Local(drain.refusing(), admission.openSockets(Admission.Kind.SESSION),
+            admission.openSockets(Admission.Kind.NODE));
+      }
+    };
   }
 
   /** Session entities this instance hosts (as its last report counted them). */

@@ -3,14 +3,14 @@ package dev.polyglot.scheduler.http;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.polyglot.scheduler.cluster.InstanceReports;
-import dev.polyglot.scheduler.metrics.MetricCatalog;
-import dev.polyglot.scheduler.node.NodeEntity;
-import dev.polyglot.scheduler.node.NodeFigures;
-import dev.polyglot.scheduler.node.NodeStatus;
+import dev.polyglot.scheduler.api.CapabilityByType;
+import dev.polyglot.scheduler.api.InstalledService;
+import dev.polyglot.scheduler.api.NodeFigures;
+import dev.polyglot.scheduler.api.NodeStatus;
+import dev.polyglot.scheduler.api.NodeSummary;
+import dev.polyglot.scheduler.ops.InstanceReports;
+import dev.polyglot.scheduler.ops.MetricCatalog;
 import dev.polyglot.scheduler.ops.OpsReports;
-import dev.polyglot.scheduler.protocol.CapabilityByType;
-import dev.polyglot.scheduler.protocol.InstalledService;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
@@ -58,12 +58,12 @@ final class StatsJson {
     use.forEach((lang, x) -> usage.putObject(lang).put("as_source", x[0]).put("as_target", x[1]).put("total", x[0] + x[1]));
 
     ObjectNode nodes = root.putObject("nodes");
-    List<NodeEntity.Summary> connected = new ArrayList<>();
+    List<NodeSummary> connected = new ArrayList<>();
     for (AdminJson.HostedNode h : AdminJson.nodes(cluster)) if (h.summary().connected()) connected.add(h.summary());
     nodes.put("connected_nodes", connected.size());
     Map<String, Integer> installed = new TreeMap<>();
     Map<String, Integer> inUse = new TreeMap<>();
-    for (NodeEntity.Summary n : connected) {
+    for (NodeSummary n : connected) {
       Set<String> types = new LinkedHashSet<>();
       for (InstalledService s : n.services()) if (s.type() != null) types.add(ClusterJson.capitalised(s.type()));
       types.forEach(t -> installed.merge(t, 1, Integer::sum));
@@ -80,7 +80,7 @@ final class StatsJson {
     ObjectNode power = nodes.putObject("compute_power");
     double cpu = 0, gpu = 0, mem = 0;
     ArrayNode details = F.arrayNode();
-    for (NodeEntity.Summary n : connected) {
+    for (NodeSummary n : connected) {
       NodeFigures f = n.figures();
       double cores = f == null || f.hardware().cpuCores() == null ? 0 : f.hardware().cpuCores();
       double gpuGb = f == null ? 0 : f.gpuMemoryGb();

@@ -5,8 +5,8 @@ import static org.apache.pekko.http.javadsl.server.Directives.*;
 import com.sun.management.GarbageCollectionNotificationInfo;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import dev.polyglot.scheduler.cluster.SchedulerRuntime;
-import dev.polyglot.scheduler.config.SchedulerClock;
+import dev.polyglot.scheduler.bootstrap.SchedulerRuntime;
+import dev.polyglot.scheduler.api.SchedulerClock;
 import dev.polyglot.scheduler.config.SchedulerSettings;
 import dev.polyglot.scheduler.http.SchedulerServer;
 import java.io.BufferedReader;
@@ -104,7 +104,7 @@ public final class TargetServer implements AutoCloseable {
   private String withHandled(String stats) {
     RelayServer r = relay;
     long handled = r != null ? r.heartbeatsHandled.get()
-        : dev.polyglot.scheduler.metrics.Metrics.get(system).value("node_heartbeats_total");
+        : dev.polyglot.scheduler.ops.Metrics.get(system).value("node_heartbeats_total");
     return stats.substring(0, stats.length() - 1) + ",\"heartbeats_handled\":" + handled + "}";
   }
 

@@ -3,7 +3,7 @@ package dev.polyglot.scheduler.it;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.polyglot.scheduler.node.NodeStatus;
+import dev.polyglot.scheduler.api.NodeStatus;
 import dev.polyglot.scheduler.pool.NodeView;
 import java.time.Duration;
 import java.util.List;

@@ -2,7 +2,7 @@ package dev.polyglot.scheduler.it;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.polyglot.scheduler.metrics.MetricCatalog;
+import dev.polyglot.scheduler.ops.MetricCatalog;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;

@@ -1,12 +1,13 @@
 package dev.polyglot.scheduler.it;
 
+import dev.polyglot.scheduler.api.NodeSummary;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import dev.polyglot.scheduler.cluster.SchedulerRuntime;
-import dev.polyglot.scheduler.config.SchedulerClock;
+import dev.polyglot.scheduler.bootstrap.SchedulerRuntime;
+import dev.polyglot.scheduler.api.SchedulerClock;
 import dev.polyglot.scheduler.config.SchedulerSettings;
 import dev.polyglot.scheduler.http.SchedulerServer;
-import dev.polyglot.scheduler.metrics.Metrics;
+import dev.polyglot.scheduler.ops.Metrics;
 import dev.polyglot.scheduler.node.NodeEntity;
 import dev.polyglot.scheduler.pool.NodeView;
 import dev.polyglot.scheduler.pool.PoolDirectory;
@@ -104,8 +105,8 @@ final class Server implements AutoCloseable {
     return Metrics.get(system);
   }
 
-  NodeEntity.Summary node(String nodeId) {
-    return AskPattern.<NodeEntity.Command, NodeEntity.Summary>ask(runtime.entities().node(nodeId),
+  NodeSummary node(String nodeId) {
+    return AskPattern.<NodeEntity.Command, NodeSummary>ask(runtime.entities().node(nodeId),
         NodeEntity.GetSummary::new, Duration.ofSeconds(5), system.scheduler()).toCompletableFuture().join();
   }
 

@@ -1,7 +1,7 @@
 package dev.polyglot.scheduler.bench.jmh;
 
 import dev.polyglot.scheduler.dispatch.Selection;
-import dev.polyglot.scheduler.node.NodeStatus;
+import dev.polyglot.scheduler.api.NodeStatus;
 import dev.polyglot.scheduler.pool.NodeView;
 import dev.polyglot.scheduler.pool.PoolView;
 import java.util.ArrayList;

@@ -1,0 +1,4 @@
+package dev.polyglot.scheduler.api;
+
+/** Per-stage processing times in ms; all optional. */
+public record ServiceTimings(Integer asrMs, Integer nmtMs, Integer ttsMs, Integer totalMs) {}

@@ -1,0 +1,28 @@
+package dev.polyglot.scheduler.bootstrap;
+
+import dev.polyglot.scheduler.dispatch.Dispatcher;
+import dev.polyglot.scheduler.dispatch.SessionReplies;
+import dev.polyglot.scheduler.node.NodeEntity;
+import dev.polyglot.scheduler.node.NodeRouter;
+import dev.polyglot.scheduler.node.SessionRouter;
+import dev.polyglot.scheduler.session.SessionEntity;
+import dev.polyglot.scheduler.session.SessionShards;
+
+/**
+ * The one place that knows every entity's protocol: it implements the ports the actors own (a node tells sessions
+ * through {@link SessionRouter}, the dispatcher answers through {@link SessionReplies}, sockets and sessions reach
+ * nodes through {@link NodeRouter}, session sockets reach sessions through {@link SessionShards}) by addressing
+ * the entities by id through sharding, never by a remembered ActorRef, so a message follows an entity that moved.
+ * Tests substitute probes.
+ */
+public interface Entities extends NodeRouter, SessionShards {
+  /** The port through which node entities tell sessions. */
+  default SessionRouter fromNodes() {
+    return (sessionId, event) -> session(sessionId).tell(new SessionEntity.FromNode(event));
+  }
+
+  /** The port through which the dispatcher answers sessions. */
+  default SessionReplies fromDispatcher() {
+    return (sessionId, reply) -> session(sessionId).tell(new SessionEntity.FromDispatcher(reply));
+  }
+}

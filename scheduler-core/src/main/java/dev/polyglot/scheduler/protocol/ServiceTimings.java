@@ -1,4 +1,0 @@
-package dev.polyglot.scheduler.protocol;
-
-/** Per-stage processing times in ms; all optional. */
-public record ServiceTimings(Integer asrMs, Integer nmtMs, Integer ttsMs, Integer totalMs) {}

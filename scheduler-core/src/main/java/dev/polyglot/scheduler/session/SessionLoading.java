@@ -1,0 +1,73 @@
+package dev.polyglot.scheduler.session;
+
+import dev.polyglot.scheduler.ops.Metrics;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * How a session entity starts: it reads the ledger (its snapshot and unfinished jobs) while messages wait in a bounded
+ * stash. A failed read is tried again with a growing delay (300 ms doubling, at most 5 s) for as long as the session's
+ * client could still be waiting (the close linger), unless the stash shows a {@code session_init} (a new id from its
+ * socket: nothing to recover). A message the full stash cannot take is dropped, and its client told to send it again.
+ */
+final class SessionLoading {
+  static final int STASH_CAPACITY = 1_000;
+  private static final Duration RETRY = Duration.ofMillis(300);
+  private static final Duration RETRY_MAX = Duration.ofSeconds(5);
+
+  private SessionLoading() {}
+
+  static Behavior<SessionEntity.Command> loading(String sessionId, SessionEntity.Deps deps,
+                                                 Function<SessionEntity.Loaded, Behavior<SessionEntity.Command>> loaded) {
+    return Behaviors.withStash(STASH_CAPACITY, stash -> Behaviors.setup(ctx -> {
+      int[] tries = {0};
+      long startedAt = deps.clock().monoMillis();
+      long giveUpAfter = deps.settings().sessions().closeLinger().toMillis();
+      Metrics metrics = Metrics.get(ctx.getSystem());
+      Runnable load = () -> ctx.pipeToSelf(deps.ledger().loadSession(sessionId).thenCombine(
+          deps.ledger().unfinishedJobs(sessionId), (snap, jobs) -> new SessionEntity.Loaded(snap, jobs, null)),
+          (l, ex) -> l != null ? l : new SessionEntity.Loaded(Optional.empty(), List.of(), ex));
+      load.run();
+      return Behaviors.receive(SessionEntity.Command.class)
+          .onMessage(SessionEntity.Loaded.class, l -> {
+            boolean created = stash.anyMatch(m -> m instanceof SessionEntity.Init);
+            if (l.failure() != null && !created && deps.clock().monoMillis() - startedAt < giveUpAfter) {
+              // a session accepted before a crash must not be taken for a new one, and its jobs are worth recovering
+              // while its client can still be waiting
+              long delay = Math.min(RETRY_MAX.toMillis(), RETRY.toMillis() << Math.min(10, tries[0]++));
+              metrics.inc("session_load_retries_total");
+              ctx.getLog().info("session {} could not read the ledger ({}); trying again in {} ms", sessionId,
+                  l.failure().toString(), delay);
+              ctx.scheduleOnce(Duration.ofMillis(delay), ctx.getSelf(), SessionEntity.Reload.INSTANCE);
+              return Behaviors.same();
+            }
+            return stash.unstashAll(loaded.apply(l));
+          })
+          .onMessageEquals(SessionEntity.Reload.INSTANCE, () -> {
+            load.run();
+            return Behaviors.same();
+          })
+          .onAnyMessage(m -> {
+            if (!stash.isFull()) {
+              stash.stash(m);
+              return Behaviors.same();
+            }
+            // flow control bounds what a socket sends (one window), so this takes many sockets or nodes at once
+            ctx.getLog().warn("session {} dropped a message while loading: stash full", sessionId);
+            metrics.inc("session_stash_overflow_total");
+            ActorRef<SessionSocket.Command> from = m instanceof SessionEntity.FromClient c ? c.socket() : null;
+            if (from != null) {
+              from.tell(new SessionSocket.Deliver(sessionId, new ClientEvent.Error("INTERNAL_ERROR",
+                  "message dropped: the session is still loading; send it again", null, null)));
+            }
+            return Behaviors.same();
+          })
+          .build();
+    }));
+  }
+}
