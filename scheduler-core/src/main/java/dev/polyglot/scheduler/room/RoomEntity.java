@@ -267,8 +267,9 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
     if (room == null) return refuse(l.replyTo(), Room.Refusal.ROOM_NOT_FOUND);
     Room.Step s = room.leave(l.sessionId());
     if (!s.accepted()) return refuse(l.replyTo(), s.refusal());
+    Behavior<Command> next = departed(s.room());
     l.replyTo().tell(new Reply.Done(code));
-    return departed(s.room());
+    return next;
   }
 
   private Behavior<Command> onMemberEnded(MemberEnded m) {
@@ -294,12 +295,12 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
     if (room == null) return refuse(p.replyTo(), Room.Refusal.ROOM_NOT_FOUND);
     Room.Step s = room.setRawVoice(p.sessionId(), p.targetSessionId(), p.receiveRawVoice());
     if (!s.accepted()) return refuse(p.replyTo(), s.refusal());
-    p.replyTo().tell(new Reply.Done(code));
     if (s.changed()) {
       room = s.room();
       save();
       broadcast(room.view(false), null);
     }
+    p.replyTo().tell(new Reply.Done(code));
     return this;
   }
 
