@@ -254,6 +254,11 @@ public final class Room {
     return "webrtc_offer".equals(type) || "webrtc_answer".equals(type) || "webrtc_ice".equals(type);
   }
 
+  /** A signal's {@code sdp} or {@code candidate} as carried: {@code null} when absent (Jackson reads null as NullNode). */
+  static com.fasterxml.jackson.databind.JsonNode payload(com.fasterxml.jackson.databind.JsonNode n) {
+    return n == null || n.isNull() || n.isMissingNode() ? null : n;
+  }
+
   /**
    * A {@code webrtc_offer}, {@code webrtc_answer} or {@code webrtc_ice} from {@code from} to {@code to}: forwarded to
    * {@code to} with {@code to} rewritten to the sender, or dropped when the sender or the target is not a member, or

@@ -76,6 +76,8 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
   public record Relay(String type, String from, String to, JsonNode sdp, JsonNode candidate) implements Command {
     public Relay {
       if (!Room.isSignalType(type)) throw new IllegalArgumentException("not a webrtc type: " + type);
+      sdp = Room.payload(sdp);
+      candidate = Room.payload(candidate);
     }
   }
 
@@ -98,6 +100,8 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
     ENDED,
     /** The session created or joined another room. */
     SWITCHED_ROOM,
+    /** {@code room_leave} whose {@link Leave} got no answer in time: told once more, without a reply. */
+    LEFT,
     /** The session got an event of a room it is not in (it never joined, or left it): the room forgets it. */
     NOT_A_MEMBER,
     /** A {@link RoomCreation} gave up on a claim that may have landed after its ask timed out. */

@@ -67,6 +67,8 @@ public sealed interface RoomEvent extends RoomMessage {
     public Signal {
       if (!Room.isSignalType(type)) throw new IllegalArgumentException("not a webrtc type: " + type);
       Objects.requireNonNull(from, "from");
+      sdp = Room.payload(sdp);
+      candidate = Room.payload(candidate);
     }
   }
 }
