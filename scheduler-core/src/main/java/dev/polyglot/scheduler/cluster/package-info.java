@@ -1,8 +1,8 @@
 /**
  * How one instance joins the cluster and starts its actors, and the marker every cross-instance message carries.
  * {@link dev.polyglot.scheduler.cluster.SchedulerRuntime} joins the cluster (itself, when no seed nodes are configured),
- * opens the ledger, and starts the Node and Session shard regions (sessions with remember-entities when the ledger is
- * durable), the PoolDirectory singleton and its Topic, this instance's Dispatcher and its
+ * opens the ledger, and starts the Node, Session and Room shard regions (sessions and rooms with remember-entities when
+ * the ledger is durable), the PoolDirectory singleton and its Topic, this instance's Dispatcher and its
  * {@link dev.polyglot.scheduler.cluster.InstanceReports}. {@link dev.polyglot.scheduler.cluster.Entities} is how actors
  * address sharded entities: by id through sharding, never by a remembered ActorRef, so a message follows an entity
  * that moved. {@link dev.polyglot.scheduler.cluster.ClusterMessage} marks every message bound to Jackson (never Java
