@@ -262,8 +262,9 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
     if (!s.accepted()) return refuse(j.replyTo(), s.refusal());
     room = s.room();
     save();
-    j.replyTo().tell(new Reply.Joined(room.view(false)));
-    broadcast(room.view(false), j.joiner().sessionId());
+    RoomEvent.Members view = room.view(false);
+    broadcast(view, j.joiner().sessionId());
+    j.replyTo().tell(new Reply.Joined(view));
     return this;
   }
 
