@@ -5,6 +5,8 @@ import dev.polyglot.scheduler.dispatch.SessionReplies;
 import dev.polyglot.scheduler.node.NodeEntity;
 import dev.polyglot.scheduler.node.NodeRouter;
 import dev.polyglot.scheduler.node.SessionRouter;
+import dev.polyglot.scheduler.room.RoomEntity;
+import dev.polyglot.scheduler.room.RoomShards;
 import dev.polyglot.scheduler.session.SessionEntity;
 import dev.polyglot.scheduler.session.SessionShards;
 
@@ -15,7 +17,13 @@ import dev.polyglot.scheduler.session.SessionShards;
  * the entities by id through sharding, never by a remembered ActorRef, so a message follows an entity that moved.
  * Tests substitute probes.
  */
-public interface Entities extends NodeRouter, SessionShards {
+public interface Entities extends NodeRouter, SessionShards, RoomShards {
+  /** The room entity of a room code (the {@code Room} shard region); tests without rooms need not provide it. */
+  @Override
+  default org.apache.pekko.actor.typed.RecipientRef<RoomEntity.Command> room(String roomCode) {
+    throw new UnsupportedOperationException("no Room shard region behind this Entities: " + getClass().getName());
+  }
+
   /** The port through which node entities tell sessions. */
   default SessionRouter fromNodes() {
     return (sessionId, event) -> session(sessionId).tell(new SessionEntity.FromNode(event));

@@ -13,6 +13,8 @@ import dev.polyglot.scheduler.node.NodeEntity;
 import dev.polyglot.scheduler.pool.PoolDirectory;
 import dev.polyglot.scheduler.pool.PoolUpdate;
 import dev.polyglot.scheduler.wire.WireCodec;
+import dev.polyglot.scheduler.room.RoomEntity;
+import dev.polyglot.scheduler.room.RoomSettings;
 import dev.polyglot.scheduler.session.SessionEntity;
 import dev.polyglot.scheduler.store.InMemoryLedger;
 import dev.polyglot.scheduler.store.Ledger;
@@ -34,7 +36,7 @@ import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.cluster.typed.SingletonActor;
 
 /**
- * Starts the scheduler's actors on one instance: the node and session shard regions, the PoolDirectory
+ * Starts the scheduler's actors on one instance: the node, session and room shard regions, the PoolDirectory
  * singleton (its proxy here), the pool topic and this instance's Dispatcher. Joins itself when no seed
  * nodes are configured, so one instance is a one-member cluster.
  */
@@ -52,6 +54,7 @@ public final class SchedulerRuntime {
   private final java.util.concurrent.atomic.AtomicReference<InstanceReports.Snapshot> clusterSnapshot =
       new java.util.concurrent.atomic.AtomicReference<>(InstanceReports.Snapshot.EMPTY);
   private final dev.polyglot.scheduler.edge.Admission admission;
+  private final RoomSettings roomSettings;
 
   private SchedulerRuntime(ActorSystem<?> system, SchedulerSettings settings, SchedulerClock clock) {
     this.system = system;
@@ -70,6 +73,10 @@ public final class SchedulerRuntime {
 
       @Override public RecipientRef<SessionEntity.Command> session(String sessionId) {
         return sharding.entityRefFor(SessionEntity.TYPE_KEY, sessionId);
+      }
+
+      @Override public RecipientRef<RoomEntity.Command> room(String roomCode) {
+        return sharding.entityRefFor(RoomEntity.TYPE_KEY, roomCode);
       }
     };
     ActorRef<Topic.Command<PoolUpdate>> topic =
@@ -101,6 +108,32 @@ public final class SchedulerRuntime {
       sessions = sessions.withSettings(ClusterShardingSettings.create(system).withRememberEntities(true));
     }
     sharding.init(withRole(sessions, settings.sessionEntityRole()));
+    this.roomSettings = RoomSettings.fromConfig(system.settings().config().getConfig("scheduler.rooms"));
+    RoomEntity.Deps roomDeps = new RoomEntity.Deps(roomSettings, clock, unroutedRoomEvents(system), ledger);
+    Entity<RoomEntity.Command, org.apache.pekko.cluster.sharding.typed.ShardingEnvelope<RoomEntity.Command>> rooms =
+        Entity.of(RoomEntity.TYPE_KEY, ctx -> RoomEntity.create(ctx.getEntityId(), roomDeps, ctx.getShard()))
+            .withStopMessage(RoomEntity.Stop.INSTANCE);
+    if (!"memory".equals(ledger.kind())) {
+      // a room whose instance died restarts on a survivor right after the rebalance and continues from the ledger,
+      // so its expiry sweep goes on without waiting for a message
+      rooms = rooms.withSettings(ClusterShardingSettings.create(system).withRememberEntities(true));
+    }
+    sharding.init(rooms);
+  }
+
+  /**
+   * Where room events go until the session side handles them (issue 13 integration, docs/ROOMS-INTEGRATION.md): they
+   * are counted and dropped. The integration replaces this with a router that tells the session entity through
+   * sharding.
+   */
+  private static dev.polyglot.scheduler.room.RoomMemberRouter unroutedRoomEvents(ActorSystem<?> system) {
+    org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RoomEntity.class);
+    dev.polyglot.scheduler.ops.Metrics metrics = dev.polyglot.scheduler.ops.Metrics.get(system);
+    return (sessionId, event) -> {
+      metrics.inc("room_events_unrouted_total");
+      log.debug("room {}: no route to session {} yet for {}", event.roomCode(), sessionId,
+          event.getClass().getSimpleName());
+    };
   }
 
   private static InstanceReports.Sources reportSources(ActorSystem<?> system, ActorRef<Dispatcher.Command> dispatcher) {
@@ -165,6 +198,8 @@ public final class SchedulerRuntime {
   public ActorRef<InstanceReports.Command> instanceReports() { return instanceReports; }
   /** The newest {@code /api/v1/cluster} snapshot, published by {@link InstanceReports}; never waits. */
   public InstanceReports.Snapshot clusterSnapshot() { return clusterSnapshot.get(); }
+  /** The {@code scheduler.rooms} settings (expiry, sweep, ask timeout). */
+  public RoomSettings roomSettings() { return roomSettings; }
   /** This instance's admission control (connection caps, session cap, registration rates). */
   public dev.polyglot.scheduler.edge.Admission admission() { return admission; }
 

@@ -13,7 +13,8 @@ import java.util.concurrent.CompletionStage;
  * fail (never block an actor, never queue without bound); callers pipe results back into their actor and
  * keep serving when a write fails.
  *
- * <p>A job is durable once {@link #recordJob} completed: the session writes it before placing the job.
+ * <p>A job is durable once {@link #recordJob} completed: the session writes it before placing the job. A room is
+ * written by its entity after each change of its members or preferences ({@link #saveRoom}).
  */
 public interface Ledger {
 
@@ -57,6 +58,26 @@ public interface Ledger {
   record NodeSnapshot(String nodeId, dev.polyglot.scheduler.api.NodeFacts facts, boolean draining, long registeredAtMs)
       implements ClusterMessage {}
 
+  /**
+   * A room (spec/BEHAVIOUR.md §12) as its entity last wrote it, so that an entity re-created on another instance after
+   * a crash continues it. Times are epoch milliseconds, for display and the admin view only: a restored room starts
+   * its expiry clock again (durations never cross instances). {@code version} counts the room's changes.
+   */
+  record RoomRecord(String code, String roomId, long createdAtMs, Long lastDeliveryAtMs, long version,
+                    List<RoomRecord.Member> members) {
+    public RoomRecord {
+      members = members == null ? List.of() : List.copyOf(members);
+    }
+
+    /** A member; {@code rawVoicePreferences} maps another member's session id to whether this one wants its voice. */
+    public record Member(String sessionId, String displayName, String preferredLang,
+                         java.util.Map<String, Boolean> rawVoicePreferences, long joinedAtMs) {
+      public Member {
+        rawVoicePreferences = rawVoicePreferences == null ? java.util.Map.of() : java.util.Map.copyOf(rawVoicePreferences);
+      }
+    }
+  }
+
   CompletionStage<Void> saveNode(NodeSnapshot snapshot);
 
   CompletionStage<Optional<NodeSnapshot>> loadNode(String nodeId);
@@ -88,6 +109,14 @@ public interface Ledger {
 
   /** The session ended: forget everything about it. */
   CompletionStage<Void> deleteSession(String sessionId);
+
+  /** Writes the room under its code, replacing what was there; refreshes the record's time to live. */
+  CompletionStage<Void> saveRoom(RoomRecord room);
+
+  CompletionStage<Optional<RoomRecord>> loadRoom(String code);
+
+  /** The room is gone (empty or expired): its code is free again. */
+  CompletionStage<Void> deleteRoom(String code);
 
   /** {@code memory} or {@code redis}, for {@code /ready}. */
   String kind();
