@@ -98,7 +98,9 @@ public final class SchedulerRuntime {
         reportInterval);
     sharding.init(withRole(Entity.of(NodeEntity.TYPE_KEY, ctx -> NodeEntity.create(ctx.getEntityId(), nodeDeps, ctx.getShard()))
         .withStopMessage(NodeEntity.Stop.INSTANCE), settings.nodeEntityRole()));
-    SessionEntity.Deps sessionDeps = new SessionEntity.Deps(settings, clock, entities, dispatcher, ledger);
+    this.roomSettings = RoomSettings.fromConfig(system.settings().config().getConfig("scheduler.rooms"));
+    SessionEntity.Deps sessionDeps = new SessionEntity.Deps(settings, clock, entities, dispatcher, ledger, entities,
+        entities, roomSettings);
     Entity<SessionEntity.Command, org.apache.pekko.cluster.sharding.typed.ShardingEnvelope<SessionEntity.Command>> sessions =
         Entity.of(SessionEntity.TYPE_KEY, ctx -> SessionEntity.create(ctx.getEntityId(), sessionDeps, ctx.getShard()))
             .withStopMessage(SessionEntity.Stop.INSTANCE);
@@ -108,8 +110,7 @@ public final class SchedulerRuntime {
       sessions = sessions.withSettings(ClusterShardingSettings.create(system).withRememberEntities(true));
     }
     sharding.init(withRole(sessions, settings.sessionEntityRole()));
-    this.roomSettings = RoomSettings.fromConfig(system.settings().config().getConfig("scheduler.rooms"));
-    RoomEntity.Deps roomDeps = new RoomEntity.Deps(roomSettings, clock, unroutedRoomEvents(system), ledger);
+    RoomEntity.Deps roomDeps = new RoomEntity.Deps(roomSettings, clock, entities.fromRooms(), ledger, instanceReports);
     Entity<RoomEntity.Command, org.apache.pekko.cluster.sharding.typed.ShardingEnvelope<RoomEntity.Command>> rooms =
         Entity.of(RoomEntity.TYPE_KEY, ctx -> RoomEntity.create(ctx.getEntityId(), roomDeps, ctx.getShard()))
             .withStopMessage(RoomEntity.Stop.INSTANCE);
@@ -119,21 +120,6 @@ public final class SchedulerRuntime {
       rooms = rooms.withSettings(ClusterShardingSettings.create(system).withRememberEntities(true));
     }
     sharding.init(rooms);
-  }
-
-  /**
-   * Where room events go until the session side handles them (issue 13 integration, docs/ROOMS-INTEGRATION.md): they
-   * are counted and dropped. The integration replaces this with a router that tells the session entity through
-   * sharding.
-   */
-  private static dev.polyglot.scheduler.room.RoomMemberRouter unroutedRoomEvents(ActorSystem<?> system) {
-    org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RoomEntity.class);
-    dev.polyglot.scheduler.ops.Metrics metrics = dev.polyglot.scheduler.ops.Metrics.get(system);
-    return (sessionId, event) -> {
-      metrics.inc("room_events_unrouted_total");
-      log.debug("room {}: no route to session {} yet for {}", event.roomCode(), sessionId,
-          event.getClass().getSimpleName());
-    };
   }
 
   private static InstanceReports.Sources reportSources(ActorSystem<?> system, ActorRef<Dispatcher.Command> dispatcher) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.polyglot.scheduler.api.SchedulerClock;
+import dev.polyglot.scheduler.ops.InstanceReports;
 import dev.polyglot.scheduler.ops.Metrics;
 import dev.polyglot.scheduler.store.Ledger;
 import java.time.Duration;
@@ -13,6 +14,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -143,7 +145,13 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
     record Refused(String roomCode, Room.Refusal code, String message) implements Reply {}
   }
 
-  public record Deps(RoomSettings settings, SchedulerClock clock, RoomMemberRouter members, Ledger ledger) {}
+  /** {@code reports} (may be {@code null}) hears this instance's rooms and their member counts for the cluster view. */
+  public record Deps(RoomSettings settings, SchedulerClock clock, RoomMemberRouter members, Ledger ledger,
+                     ActorRef<InstanceReports.Command> reports) {
+    public Deps(RoomSettings settings, SchedulerClock clock, RoomMemberRouter members, Ledger ledger) {
+      this(settings, clock, members, ledger, null);
+    }
+  }
 
   record Loaded(int attempt, Optional<Ledger.RoomRecord> record, Throwable failure) implements Command {}
 
@@ -237,7 +245,16 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
         .onMessage(LoadTimedOut.class, t -> this)
         .onMessageEquals(Reload.INSTANCE, () -> this)
         .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
+        .onSignal(PostStop.class, s -> {
+          report(-1);
+          return this;
+        })
         .build();
+  }
+
+  /** This instance's view of its rooms ({@code /api/v1/cluster}, {@code /metrics}): the members now, -1 = gone. */
+  private void report(int members) {
+    if (deps.reports() != null) deps.reports().tell(new InstanceReports.RoomRow(code, members));
   }
 
   private Behavior<Command> onCreate(Create c) {
@@ -389,6 +406,7 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
     dirty = false;
     deleteFailures = 0;
     metrics.inc("rooms_deleted_total", "reason", reason);
+    report(-1);
     getContext().getLog().info("room {} deleted ({})", code, reason);
     ledgerWrite(deps.ledger().deleteRoom(code), "delete_room");
     becomeAbsent();
@@ -411,6 +429,7 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
   }
 
   private void save() {
+    report(room.size());
     dirty = false;
     lastWriteMono = mono();
     ledgerWrite(deps.ledger().saveRoom(room.toRecord()), "save_room");

@@ -22,31 +22,44 @@ public interface Ledger {
    * A session's recoverable state besides its jobs. {@code durableSeq}: the client socket's audio messages up to this
    * number are in the ledger (as sealed utterances), so a new incarnation drops them when the socket replays them.
    * {@link #loadSession} raises {@code nextIndex} and {@code durableSeq} to what recorded jobs show (their floors).
+   * {@code roomCode}: the room the session is in ({@code null}: none), so that a recovered session knows it.
    */
   record SessionSnapshot(String sessionId, String srcLang, String tgtLang, String mode, String langA, String langB,
-                         String traceId, int nextIndex, String turnId, int resultCursor, long durableSeq)
-      implements ClusterMessage {
+                         String traceId, int nextIndex, String turnId, int resultCursor, long durableSeq,
+                         String roomCode) implements ClusterMessage {
     public SessionSnapshot(String sessionId, String srcLang, String tgtLang, String mode, String langA, String langB,
                            String traceId, int nextIndex, String turnId, int resultCursor) {
       this(sessionId, srcLang, tgtLang, mode, langA, langB, traceId, nextIndex, turnId, resultCursor, 0);
+    }
+
+    public SessionSnapshot(String sessionId, String srcLang, String tgtLang, String mode, String langA, String langB,
+                           String traceId, int nextIndex, String turnId, int resultCursor, long durableSeq) {
+      this(sessionId, srcLang, tgtLang, mode, langA, langB, traceId, nextIndex, turnId, resultCursor, durableSeq, null);
     }
 
     /** The snapshot with its index and sequence raised to the floors the recorded jobs left. */
     public SessionSnapshot atLeast(int indexFloor, long seqFloor) {
       if (indexFloor <= nextIndex && seqFloor <= durableSeq) return this;
       return new SessionSnapshot(sessionId, srcLang, tgtLang, mode, langA, langB, traceId, Math.max(nextIndex, indexFloor),
-          turnId, resultCursor, Math.max(durableSeq, seqFloor));
+          turnId, resultCursor, Math.max(durableSeq, seqFloor), roomCode);
     }
   }
 
   /**
    * An accepted job not yet finished, with its audio and placement facts; {@code triedNodes} are the nodes its
-   * attempts were given, in attempt order (a recovery excludes them and still accepts their answers).
+   * attempts were given, in attempt order (a recovery excludes them and still accepts their answers);
+   * {@code recipients} are the sessions its result goes to (a room's listeners of its language; empty: its session).
    */
   record JobRecord(JobOrder order, String pool, Set<String> requiredTypes, long createdAtMs, Long firstClientTs,
-                   List<String> triedNodes, long lastSeq) implements ClusterMessage {
+                   List<String> triedNodes, long lastSeq, List<String> recipients) implements ClusterMessage {
     public JobRecord {
       triedNodes = triedNodes == null ? List.of() : List.copyOf(triedNodes);
+      recipients = recipients == null ? List.of() : List.copyOf(recipients);
+    }
+
+    public JobRecord(JobOrder order, String pool, Set<String> requiredTypes, long createdAtMs, Long firstClientTs,
+                     List<String> triedNodes, long lastSeq) {
+      this(order, pool, requiredTypes, createdAtMs, firstClientTs, triedNodes, lastSeq, List.of());
     }
 
     public JobRecord(JobOrder order, String pool, Set<String> requiredTypes, long createdAtMs, Long firstClientTs) {
@@ -103,7 +116,9 @@ public interface Ledger {
 
   /**
    * Claims the idempotency key of {@code (session, utterance_index)} for a job: true when the key was free and
-   * now belongs to {@code jobId}, false when another job already holds it.
+   * now belongs to {@code jobId}, false when another job already holds it. The key is the utterance's, not a job's:
+   * an utterance with several jobs (a room's fan-out, one per target language) claims it once, with its first job's
+   * id, and records each of its jobs with {@link #recordJob}.
    */
   CompletionStage<Boolean> claimUtterance(String sessionId, int utteranceIndex, String jobId);
 

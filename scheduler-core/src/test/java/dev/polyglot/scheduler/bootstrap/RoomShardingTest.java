@@ -70,8 +70,12 @@ class RoomShardingTest {
     assertEquals(created.roomId(), runtime.ledger().loadRoom(created.roomCode()).toCompletableFuture().join()
         .orElseThrow().roomId());
 
-    // until the session side is integrated, the events for s-A go to the counting placeholder router
-    assertTrue(Metrics.get(kit.system()).value("room_events_unrouted_total") >= 1);
+    // the room tells s-A through its session entity; no session s-A exists, so it tells the room to forget it
+    reply.awaitAssert(Duration.ofSeconds(10), () -> {
+      assertTrue(Metrics.get(kit.system()).value("room_events_not_member_total") >= 1);
+      assertTrue(Metrics.get(kit.system()).value("room_members_ended_total", "reason", "not_a_member") >= 1);
+      return null;
+    });
 
     runtime.entities().room("999999x").tell(new RoomEntity.GetMembers(reply.getRef()));
     assertEquals(Room.Refusal.ROOM_NOT_FOUND,

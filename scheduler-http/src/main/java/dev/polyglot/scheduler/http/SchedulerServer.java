@@ -354,6 +354,12 @@ public final class SchedulerServer {
     b.append("scheduler_inbound_partial_budget_bytes ").append(inboundBudget.limit()).append('\n');
     b.append("# TYPE scheduler_sessions_admitted gauge\n");
     b.append("scheduler_sessions_admitted ").append(admission.sessions()).append('\n');
+    var own = runtime.clusterSnapshot().reports().stream()
+        .filter(r -> r.instanceId().equals(runtime.identity().instanceId())).findFirst();
+    b.append("# TYPE scheduler_rooms_active gauge\n");
+    b.append("scheduler_rooms_active ").append(own.map(InstanceReports.Report::roomsOwned).orElse(0)).append('\n');
+    b.append("# TYPE scheduler_room_members gauge\n");
+    b.append("scheduler_room_members ").append(own.map(InstanceReports.Report::roomMembers).orElse(0)).append('\n');
     if (runtime.ledger() instanceof dev.polyglot.scheduler.store.RedisLedger redis) {
       b.append("# TYPE scheduler_redis_failed_operations_total counter\n");
       b.append("scheduler_redis_failed_operations_total ").append(redis.failures()).append('\n');
