@@ -34,8 +34,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * {@link AudioSequence}, {@link UtteranceClaims}, {@link BusySignal}, {@link JobFactory}, {@link JobEvents}); the work
  * of a started session is {@link SessionJobs}, its I/O small collaborators ({@link SessionLoading},
  * {@link DurablePlacement}, {@link EffectRunner}, {@link ClientLink}, {@link ResultRelease}, {@link SessionLedger},
- * {@link SessionRooms} for its room). It never waits: placement, dispatch and results arrive as messages, every wait
- * is a timer.
+ * {@link SessionRooms}). It never waits: placement, dispatch and results arrive as messages, every wait is a timer.
  *
  * <p>Promises: each sealed utterance becomes exactly one job, created in index order; each job reaches one terminal
  * outcome visible to the client; results leave in utterance order within the bounded hold; no utterance failure ends
@@ -112,7 +111,8 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   public sealed interface RoomTraffic extends Command {}
 
   /** A room message of the socket's most recent live session (PROTOCOL.md §6.13–6.14). */
-  public record ForRoom(RoomRequest request, ActorRef<SessionSocket.Command> socket) implements FromClient, RoomTraffic {}
+  public record ForRoom(RoomRequest request, ActorRef<SessionSocket.Command> socket)
+      implements FromClient, RoomTraffic {}
 
   /** What a room tells this session ({@code room_members}, {@code room_expired}, a relayed signal). */
   public record FromRoom(RoomEvent event) implements RoomTraffic {}
@@ -128,9 +128,9 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
                      ActorRef<Dispatcher.Command> dispatcher, Ledger ledger, SessionShards sessions, RoomShards rooms,
                      RoomSettings roomSettings) {
     /** Without rooms (tests): a room request fails. */
-    public Deps(SchedulerSettings settings, SchedulerClock clock, NodeRouter nodes, ActorRef<Dispatcher.Command> dispatcher,
+    public Deps(SchedulerSettings settings, SchedulerClock clock, NodeRouter nodes, ActorRef<Dispatcher.Command> d,
                 Ledger ledger) {
-      this(settings, clock, nodes, dispatcher, ledger, SessionRooms.NO_SESSIONS, SessionRooms.NO_ROOMS, RoomSettings.DEFAULT);
+      this(settings, clock, nodes, d, ledger, SessionRooms.NO_SESSIONS, SessionRooms.NO_ROOMS, RoomSettings.DEFAULT);
     }
   }
 
@@ -259,12 +259,7 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
     }
     link.attach(m.socket());
     phase = Phase.ACTIVE;
-    jobs = new SessionJobs(getContext(), timers, deps, sessionId, m.data(), link, rooms);
-    metrics.inc("sessions_created_total");
-    getContext().getLog().info("session {} created ({} -> {}, mode {})", sessionId, m.data().srcLang(),
-        m.data().tgtLang(), m.data().mode());
-    jobs.saveSnapshot();
-    link.send(new ClientEvent.InitAck(sessionId, m.data().traceId()));
+    jobs = SessionJobs.started(getContext(), timers, deps, sessionId, m.data(), link, rooms);
     return this;
   }
 
@@ -281,13 +276,11 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
     phase = Phase.CLOSING;
     link.send(new ClientEvent.CloseAck(sessionId));
     getContext().getLog().info("session {} closing ({})", sessionId, m.reason());
-    return linger();
+    timers.startSingleTimer(Timer.LINGER, Timer.LINGER, deps.settings().sessions().closeLinger());
+    return stopIfDone();
   }
 
-  /**
-   * The socket closed (or its instance died): the client cannot receive anything any more; the live jobs are
-   * cancelled and the session ends, unless room jobs still have listeners: it delivers their results first.
-   */
+  /** The socket closed (or its instance died): its live jobs are cancelled and it ends, once no listener waits. */
   private Behavior<Command> onSocketClosed(SocketClosed m) {
     if (phase == Phase.ENDED) return this;
     if (phase == Phase.NEW) return end(); // an ended session's id, re-created by the message: nothing to end
@@ -295,12 +288,7 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
     getContext().getLog().info("session {} ended with its socket", sessionId);
     metrics.inc("sessions_ended_total", "reason", "socket_closed");
     if (!jobs.socketClosed()) return end();
-    phase = Phase.CLOSING;
-    return linger();
-  }
-
-  /** Closing: it ends once nothing is left to deliver, at the latest after {@code sessions.close-linger}. */
-  private Behavior<Command> linger() {
+    phase = Phase.CLOSING; // room jobs whose listeners wait: their results go out, then it ends (or at the linger)
     timers.startSingleTimer(Timer.LINGER, Timer.LINGER, deps.settings().sessions().closeLinger());
     return stopIfDone();
   }

@@ -92,6 +92,18 @@ final class SessionJobs implements EffectRunner.Host {
         settings.sessions().sweepInterval());
   }
 
+  /** A session just created by its {@code session_init}: written to the ledger, and acknowledged to its client. */
+  static SessionJobs started(ActorContext<SessionEntity.Command> ctx, TimerScheduler<SessionEntity.Command> timers,
+                             SessionEntity.Deps deps, String sessionId, SessionEntity.InitData init, ClientLink link,
+                             SessionRooms rooms) {
+    SessionJobs s = new SessionJobs(ctx, timers, deps, sessionId, init, link, rooms);
+    s.metrics.inc("sessions_created_total");
+    ctx.getLog().info("session {} created ({} -> {}, mode {})", sessionId, init.srcLang(), init.tgtLang(), init.mode());
+    s.saveSnapshot();
+    link.send(new ClientEvent.InitAck(sessionId, init.traceId()));
+    return s;
+  }
+
   /** A session accepted by an earlier incarnation (its instance died): it goes on where the ledger says. */
   static SessionJobs recovered(ActorContext<SessionEntity.Command> ctx, TimerScheduler<SessionEntity.Command> timers,
                                SessionEntity.Deps deps, String sessionId, Ledger.SessionSnapshot snap,
