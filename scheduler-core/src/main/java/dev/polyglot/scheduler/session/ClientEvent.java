@@ -70,5 +70,10 @@ public sealed interface ClientEvent extends ClusterMessage {
   record RoomExpired(String roomCode, String message) implements ClientEvent {}
 
   /** A relayed {@code webrtc_offer}, {@code webrtc_answer} or {@code webrtc_ice}; {@code to} is the sender (§6.14). */
-  record RoomSignal(String type, String roomCode, String to, JsonNode sdp, JsonNode candidate) implements ClientEvent {}
+  record RoomSignal(String type, String roomCode, String to, JsonNode sdp, JsonNode candidate) implements ClientEvent {
+    public RoomSignal { // absent stays null across instances (Jackson reads a null field back as a NullNode)
+      sdp = sdp == null || sdp.isNull() ? null : sdp;
+      candidate = candidate == null || candidate.isNull() ? null : candidate;
+    }
+  }
 }

@@ -141,8 +141,6 @@ class ClusterSerializationTest {
     }
   }
 
-  /** What the integration sends a session: a field typed as the sealed {@code RoomEvent} (needs its type names). */
-  record RoomEventCarrier(dev.polyglot.scheduler.room.RoomEvent event) implements dev.polyglot.scheduler.room.RoomMessage {}
 
   @Test
   void everyRoomMessageSurvivesWithItsConcreteType() {
@@ -185,9 +183,37 @@ class ClusterSerializationTest {
     for (Object m : messages) {
       assertEquals(m, roundTrip(m), m.getClass().getName());
     }
+    // what a room tells a member session: a field typed as the sealed RoomEvent
     for (var e : List.of(members, new dev.polyglot.scheduler.room.RoomEvent.Expired("482913", "gone"),
         new dev.polyglot.scheduler.room.RoomEvent.Signal("482913", "webrtc_ice", "s-1", null, ice))) {
-      assertEquals(new RoomEventCarrier(e), roundTrip(new RoomEventCarrier(e)));
+      assertEquals(new SessionEntity.FromRoom(e), roundTrip(new SessionEntity.FromRoom(e)));
+    }
+  }
+
+  @Test
+  void everyRoomRequestOfASessionSurvivesWithItsConcreteType() {
+    ActorRef<SessionSocket.Command> socket = kit.createTestProbe(SessionSocket.Command.class).getRef();
+    var sdp = JsonNodeFactory.instance.objectNode().put("type", "offer").put("sdp", "v=0");
+    var ice = JsonNodeFactory.instance.objectNode().put("candidate", "candidate:1 1 UDP 1 10.0.0.1 5000 typ host");
+    for (var r : List.of(new dev.polyglot.scheduler.room.RoomRequest.Create("Alice", "zh"),
+        new dev.polyglot.scheduler.room.RoomRequest.Create(null, null),
+        new dev.polyglot.scheduler.room.RoomRequest.Join("482913", null, "en"),
+        new dev.polyglot.scheduler.room.RoomRequest.Leave("482913"),
+        new dev.polyglot.scheduler.room.RoomRequest.RawVoice("482913", "s-2", false),
+        new dev.polyglot.scheduler.room.RoomRequest.Signal("webrtc_offer", "482913", "s-2", sdp, null),
+        new dev.polyglot.scheduler.room.RoomRequest.Signal("webrtc_ice", "482913", "s-2", null, ice))) {
+      assertSurvives(new SessionEntity.ForRoom(r, socket));
+    }
+    ClientEvent.Result result = new ClientEvent.Result("s-speaker", 3, "j", "你好", "hello", "TAB4", "opus", "t", null,
+        "g", 0, null, null, 7, null, null, null, null, null);
+    assertEquals(new SessionEntity.Heard(result), roundTrip(new SessionEntity.Heard(result)));
+    var view = new dev.polyglot.scheduler.room.RoomEvent.Participant("s-1", "s-1", "Alice", "zh",
+        java.util.Map.of("s-2", false), "2026-01-10T08:15:30.123Z");
+    for (ClientEvent e : List.of(new ClientEvent.RoomCreateAck("482913", "id-1"),
+        new ClientEvent.RoomMembers("482913", List.of(view)), new ClientEvent.RoomError("ROOM_NOT_FOUND", "none"),
+        new ClientEvent.RoomExpired("482913", "room expired after 30 minutes without speech"),
+        new ClientEvent.RoomSignal("webrtc_answer", "482913", "s-1", sdp, null))) {
+      assertEquals(new SessionSocket.Deliver("s-1", e), roundTrip(new SessionSocket.Deliver("s-1", e)));
     }
   }
 }
