@@ -146,6 +146,13 @@ final class SessionRooms {
       membership = RoomMembership.none();
       changed.run();
     }
+    // the room counts it, but the session did not know (an earlier join whose answer timed out had landed): it is in
+    if (request instanceof RoomRequest.Join && r.code() == Room.Refusal.ALREADY_IN_ROOM && !membership.in(r.roomCode())) {
+      if (membership.inRoom()) tellRoom(membership.code(), RoomEntity.EndReason.SWITCHED_ROOM);
+      membership = RoomMembership.recovered(r.roomCode());
+      changed.run();
+      ask(null, r.roomCode(), RoomEntity.GetMembers::new); // its member list follows as room_members
+    }
     if (request != null) link.send(new ClientEvent.RoomError(r.code().name(), r.message()));
   }
 

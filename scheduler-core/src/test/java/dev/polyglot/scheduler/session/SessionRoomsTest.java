@@ -184,6 +184,24 @@ class SessionRoomsTest {
   }
 
   @Test
+  void aJoinThatLandedAfterItsAskTimedOutIsAdoptedWhenTheRoomSaysAlreadyInRoom() {
+    request(new RoomRequest.Join(CODE, "Speaker", "zh"));
+    room.expectMessageClass(RoomEntity.Join.class); // it lands, but its answer comes too late
+    sync();
+    clock.advance(Duration.ofSeconds(2));
+    assertEquals("INTERNAL_ERROR", ((ClientEvent.Error) event()).code());
+    request(new RoomRequest.Join(CODE, "Speaker", "zh"));
+    room.expectMessageClass(RoomEntity.Join.class).replyTo().tell(new RoomEntity.Reply.Refused(CODE,
+        dev.polyglot.scheduler.room.Room.Refusal.ALREADY_IN_ROOM, "already in room " + CODE));
+    assertEquals("ALREADY_IN_ROOM", ((ClientEvent.RoomError) event()).code());
+    room.expectMessageClass(RoomEntity.GetMembers.class).replyTo().tell(new RoomEntity.Reply.Current(
+        view(2, p(ME, "zh"), p("s-ENGLISH1", "en"))));
+    assertEquals(2, ((ClientEvent.RoomMembers) event()).members().size());
+    cut();
+    assertEquals("zh:en", place().pool(), "in the room: its speech is for the listener");
+  }
+
+  @Test
   void leavingSendsNothingToTheClientAndEndsTheFanOut() {
     joined(view(2, p("s-OTHER001", "en"), p(ME, "zh")));
     request(new RoomRequest.Leave(CODE));
