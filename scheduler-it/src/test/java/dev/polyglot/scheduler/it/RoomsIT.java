@@ -35,9 +35,15 @@ class RoomsIT {
   static final List<SchedulerProcess> instances = new ArrayList<>();
   static final Duration LONG = Duration.ofSeconds(90);
 
+  /**
+   * A node whose socket dies with its instance is not heard: it goes Offline at the heartbeat timeout (README), so the
+   * fake nodes heartbeat every second and the timeout is short; a session whose client died with the instance ends
+   * after the close linger, shortened likewise.
+   */
   static List<String> settings(String seed) {
     return List.of("scheduler.store=redis", "scheduler.redis.uri=" + redis.uri(), "pekko.cluster.seed-nodes.0=" + seed,
-        "scheduler.stats.snapshot-interval=500ms", "scheduler.sessions.close-linger=10s", "pekko.loglevel=INFO");
+        "scheduler.stats.snapshot-interval=500ms", "scheduler.sessions.close-linger=10s",
+        "scheduler.nodes.heartbeat-timeout=5s", "pekko.loglevel=INFO");
   }
 
   @BeforeAll
@@ -75,6 +81,18 @@ class RoomsIT {
   /** A node serving zh, en and ja that answers every job with {@code text_translated = "to:<tgt_lang>"}. */
   FakeNode node(SchedulerProcess at) {
     FakeNode n = FakeNode.ready(at.httpPort, List.of("zh", "en", "ja"));
+    Thread beat = new Thread(() -> {
+      while (!n.peer.closed.isDone()) {
+        try {
+          Thread.sleep(1_000);
+          n.heartbeat(10, 0);
+        } catch (Exception e) {
+          return;
+        }
+      }
+    }, "rooms-node-heartbeat-" + n.nodeId);
+    beat.setDaemon(true);
+    beat.start();
     Thread t = new Thread(() -> {
       while (!n.peer.closed.isDone()) {
         try {
@@ -335,13 +353,11 @@ class RoomsIT {
     heartbeats.setDaemon(true);
     heartbeats.start();
     try {
-      // a node whose instance died is replaced by one connected to a survivor
-      for (int i = 0; i < nodes.size(); i++) {
-        if (nodesAt.get(i) != host) continue;
-        nodesAt.set(i, survivors.get(i % survivors.size()));
-        nodes.set(i, node(nodesAt.get(i)));
-      }
-      // a member whose socket died with the instance reconnects (a new session) and joins the room by its code
+      // once the survivors have removed the dead instance (its shards move then), a member whose socket died with it
+      // reconnects (a new session: the web client opens one on every reconnect) and joins the room by its code
+      SchedulerProcess.awaitCluster(LONG, survivors.toArray(SchedulerProcess[]::new));
+      System.out.printf("%s removed from the cluster %d ms after the kill%n", host.name,
+          (System.nanoTime() - killedAt) / 1_000_000);
       for (Member m : lost) {
         m.connect(survivors.get(0));
         m.joinUntilIn(code, LONG);
@@ -351,6 +367,12 @@ class RoomsIT {
       for (Member m : List.of(alice, bob, chiyo)) m.awaitMembers(code, after, LONG);
       System.out.printf("the room was back with every member %d ms after the kill%n",
           (System.nanoTime() - killedAt) / 1_000_000);
+      // a node whose socket died with the instance is replaced by one connected to a survivor
+      for (int i = 0; i < nodes.size(); i++) {
+        if (nodesAt.get(i) != host) continue;
+        nodesAt.set(i, survivors.get(i % survivors.size()));
+        nodes.set(i, node(nodesAt.get(i)));
+      }
       assertTrue(survivors.stream().anyMatch(p -> p.logged("room " + code + " restored from the ledger")),
           "the room came back from Redis on a survivor");
       for (Member m : kept) {
@@ -365,6 +387,13 @@ class RoomsIT {
       Map<String, String> late = jobsOf(alice.sid, index);
       assertEquals(Set.of("en", "ja"), late.keySet());
       assertNotEquals(late.get("en"), late.get("ja"), "still on distinct nodes: " + late);
+    } catch (AssertionError e) {
+      for (SchedulerProcess p : survivors) {
+        p.log.stream().filter(l -> l.contains(code) || l.contains("ERROR") || l.contains("WARN")
+            || List.of(alice, bob, chiyo).stream().anyMatch(m -> l.contains(m.sid))).limit(80)
+            .forEach(l -> System.out.println(p.name + ": " + l));
+      }
+      throw e;
     } finally {
       heartbeats.interrupt();
     }
