@@ -4,7 +4,8 @@
  * {@link dev.polyglot.scheduler.ops.MetricLabels} closes the label values that come from peers, so a peer cannot
  * create series at will; {@link dev.polyglot.scheduler.ops.LogThrottle} logs a repeated fault at most once per
  * interval per key while the counter still counts every occurrence. {@link dev.polyglot.scheduler.ops.InstanceReports}
- * builds the snapshot behind {@code /api/v1/cluster}: node entities push their {@code NodeSummary} to it, and it reads
+ * builds the snapshot behind {@code /api/v1/cluster}: node entities push their {@code NodeSummary} to it, room entities
+ * their member counts ({@code RoomRow}, after each change and when they stop), and it reads
  * the rest of its instance through its {@code Sources} port, wired by the bootstrap. Depends on {@code api} and
  * {@code config} only.
  *

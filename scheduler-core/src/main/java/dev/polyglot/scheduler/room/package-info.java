@@ -12,14 +12,18 @@
  * decision for {@code webrtc_*}, and the fan-out of an utterance over the other members' languages
  * ({@link dev.polyglot.scheduler.room.FanoutPlan}). The room tells its members through the
  * {@link dev.polyglot.scheduler.room.RoomMemberRouter} port ({@link dev.polyglot.scheduler.room.RoomEvent}s, addressed by
- * session id); this package never names the session entity. Messages that cross instances implement
- * {@link dev.polyglot.scheduler.room.RoomMessage}, bound to Jackson in reference.conf. docs/ROOMS-INTEGRATION.md says
- * what the session side sends and receives.
+ * session id) and is reached through the {@link dev.polyglot.scheduler.room.RoomShards} port; both are implemented by
+ * the bootstrap, so this package never names the session entity. {@link dev.polyglot.scheduler.room.RoomRequest} is
+ * what a member's client asks about rooms, in domain terms; the session package carries it out against the room
+ * entities. Messages that cross instances implement {@link dev.polyglot.scheduler.room.RoomMessage}, an
+ * {@code api.ClusterMessage} bound to Jackson in reference.conf. Depends on {@code api}, {@code config}, {@code ops}
+ * and {@code store} only; {@code session} depends on it. docs/ROOMS-INTEGRATION.md says what the session side sends
+ * and receives.
  *
  * <p>Promises: a code names at most one room at a time; a session is a member of a room at most once; every member is
  * told of every change of the member list ({@code room_members}), in versions that only rise within one incarnation of
  * the entity; a room with no delivered result for {@code rooms.expiry} is expired between {@code rooms.expiry} and
- * {@code rooms.expiry + rooms.scan-interval} after its last delivered result (or creation), each member being told
+ * {@code rooms.expiry + rooms.scan-interval} after its last delivered result (or creation, or restore), each member being told
  * {@code room_expired}, and deleted; a signal reaches only a member of the sender's room who did not refuse the
  * sender's raw voice, and every dropped one is counted by reason ({@code room_relay_dropped_total}). Every ask of the
  * package has a timeout ({@code rooms.ask-timeout}), and a room never blocks on the ledger.

@@ -36,9 +36,9 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * {@link DurablePlacement}, {@link EffectRunner}, {@link ClientLink}, {@link ResultRelease}, {@link SessionLedger},
  * {@link SessionRooms}). It never waits: placement, dispatch and results arrive as messages, every wait is a timer.
  *
- * <p>Promises: each sealed utterance becomes exactly one job, created in index order; each job reaches one terminal
- * outcome visible to the client; results leave in utterance order within the bounded hold; no utterance failure ends
- * the session. Lost when it stops, crashes or moves: its memory. With the Redis ledger the session continues on a
+ * <p>Promises: each sealed utterance becomes exactly one job per target language (one outside a room), created in
+ * index order; each job reaches one terminal outcome visible to the client; results leave in utterance order within
+ * the bounded hold; no utterance failure ends the session. Lost when it stops, crashes or moves: its memory. With the Redis ledger the session continues on a
  * survivor from its snapshot and unfinished jobs, and its socket sends again what is not yet durable (RELIABILITY.md
  * P9); not recovered: results held for ordering or on their way, and writes the ledger refused. A session ends with
  * its socket; its live jobs are then cancelled, except room jobs whose listeners are still there (it ends after them).
