@@ -3,7 +3,6 @@ package dev.polyglot.scheduler.room;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.util.Objects;
 
 /**
  * What a member's client asks about rooms (PROTOCOL.md §6.13–6.14), in domain terms: the socket decodes the wire
@@ -34,9 +33,7 @@ public sealed interface RoomRequest extends RoomMessage {
 
   /** {@code webrtc_offer}, {@code webrtc_answer} or {@code webrtc_ice} for member {@code to}, relayed by the room. */
   record Signal(String type, String roomCode, String to, JsonNode sdp, JsonNode candidate) implements RoomRequest {
-    public Signal {
-      if (!Room.isSignalType(type)) throw new IllegalArgumentException("not a webrtc type: " + type);
-      Objects.requireNonNull(to, "to");
+    public Signal { // the codec checked the type and the fields; an absent payload stays null across instances
       sdp = Room.payload(sdp);
       candidate = Room.payload(candidate);
     }
