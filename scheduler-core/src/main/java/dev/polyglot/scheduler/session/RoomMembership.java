@@ -4,6 +4,7 @@ import dev.polyglot.scheduler.room.FanoutPlan;
 import dev.polyglot.scheduler.room.RoomEvent;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The room a session is in, as the session knows it (pure, immutable; spec/BEHAVIOUR.md §12): the room's code, or
@@ -17,11 +18,22 @@ import java.util.List;
  * (the room still counts it as a member: it tells the room to forget it), and a view without the session means the
  * room forgot it.
  *
- * @param code the room's code, {@code null} when the session is in no room
- * @param view the newest member list, {@code null} before the first (right after a recovery)
+ * <p>The members a newer view no longer lists have left: the results of room jobs planned for them are no longer
+ * theirs ({@link #listening}). Only departures from this room count, so the listeners of jobs planned in a room the
+ * session has left since still get them.
+ *
+ * @param code     the room's code, {@code null} when the session is in no room
+ * @param view     the newest member list, {@code null} before the first (right after a recovery)
+ * @param departed members of this room that a view no longer listed (and no later one listed again); at most
+ *                 {@value #DEPARTED_MAX}, the oldest forgotten
  */
-record RoomMembership(String code, RoomEvent.Members view) {
-  private static final RoomMembership NONE = new RoomMembership(null, null);
+record RoomMembership(String code, RoomEvent.Members view, Set<String> departed) {
+  static final int DEPARTED_MAX = 256;
+  private static final RoomMembership NONE = new RoomMembership(null, null, Set.of());
+
+  RoomMembership {
+    departed = java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(departed));
+  }
 
   static RoomMembership none() {
     return NONE;
@@ -29,12 +41,12 @@ record RoomMembership(String code, RoomEvent.Members view) {
 
   /** Recovered from the ledger: in room {@code code}, its member list not known yet. */
   static RoomMembership recovered(String code) {
-    return code == null ? NONE : new RoomMembership(code, null);
+    return code == null ? NONE : new RoomMembership(code, null, Set.of());
   }
 
   /** Created or joined room {@code view.roomCode()}, with the member list of the room's reply. */
   static RoomMembership joined(RoomEvent.Members view) {
-    return new RoomMembership(view.roomCode(), view);
+    return new RoomMembership(view.roomCode(), view, Set.of());
   }
 
   boolean inRoom() {
@@ -65,7 +77,18 @@ record RoomMembership(String code, RoomEvent.Members view) {
       return new Seen(Verdict.STALE, this);
     }
     if (!v.includes(sessionId)) return new Seen(Verdict.DROPPED, NONE);
-    return new Seen(Verdict.APPLY, new RoomMembership(code, v));
+    return new Seen(Verdict.APPLY, new RoomMembership(code, v, departedAfter(v)));
+  }
+
+  /** Who left between the view held and {@code v}, added to those who left before; who is back is not departed. */
+  private Set<String> departedAfter(RoomEvent.Members v) {
+    Set<String> d = new java.util.LinkedHashSet<>(departed);
+    if (view != null && v.roomId().equals(view.roomId())) {
+      for (RoomEvent.Participant p : view.members()) if (!v.includes(p.sessionId())) d.add(p.sessionId());
+    }
+    d.removeIf(v::includes);
+    while (d.size() > DEPARTED_MAX) d.remove(d.iterator().next());
+    return d;
   }
 
   /**
@@ -82,11 +105,11 @@ record RoomMembership(String code, RoomEvent.Members view) {
         .orElse(own);
   }
 
-  /** The recipients still in the room (all of them when the session has no view: it cannot tell). */
+  /** The recipients that have not left this room (as far as its views told the session). */
   List<String> listening(List<String> recipients) {
-    if (view == null) return recipients;
+    if (departed.isEmpty()) return recipients;
     List<String> out = new ArrayList<>(recipients.size());
-    for (String r : recipients) if (view.includes(r)) out.add(r);
+    for (String r : recipients) if (!departed.contains(r)) out.add(r);
     return out;
   }
 }

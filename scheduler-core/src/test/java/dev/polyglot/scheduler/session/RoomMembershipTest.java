@@ -79,9 +79,24 @@ class RoomMembershipTest {
   }
 
   @Test
-  void onlyRecipientsStillInTheRoomListen() {
-    RoomMembership m = RoomMembership.joined(view(3, false, p("s-A", "zh"), p("s-C", "ja")));
+  void aRecipientWhoLeftTheRoomNoLongerListensUntilItIsBack() {
+    RoomMembership m = RoomMembership.joined(view(3, false, p("s-A", "zh"), p("s-B", "en"), p("s-C", "ja")));
+    assertEquals(List.of("s-B", "s-C"), m.listening(List.of("s-B", "s-C")));
+    m = m.seen(view(4, false, p("s-A", "zh"), p("s-C", "ja")), "s-A").next();
     assertEquals(List.of("s-C"), m.listening(List.of("s-B", "s-C")));
     assertEquals(List.of(), m.listening(List.of("s-B")));
+    m = m.seen(view(5, false, p("s-A", "zh"), p("s-C", "ja"), p("s-B", "en")), "s-A").next();
+    assertEquals(List.of("s-B"), m.listening(List.of("s-B")), "joined again");
+  }
+
+  @Test
+  void listenersOfARoomTheSessionLeftStillGetWhatWasPlannedForThem() {
+    RoomMembership m = RoomMembership.joined(view(3, false, p("s-A", "zh"), p("s-B", "en")));
+    RoomMembership other = RoomMembership.joined(new RoomEvent.Members("777777", "room-7", 1, false,
+        List.of(p("s-A", "zh"), p("s-X", "fr"))));
+    other = other.seen(new RoomEvent.Members("777777", "room-7", 2, false, List.of(p("s-A", "zh"))), "s-A").next();
+    assertEquals(List.of("s-B"), other.listening(List.of("s-B")), "s-B never left the room it was planned in");
+    assertEquals(List.of(), other.listening(List.of("s-X")));
+    assertEquals(List.of("s-B"), m.listening(List.of("s-B")));
   }
 }
