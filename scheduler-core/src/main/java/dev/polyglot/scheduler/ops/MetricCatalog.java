@@ -46,6 +46,8 @@ public final class MetricCatalog {
   /** Gauges registered by the HTTP edge ({@code MetricsEndpoint}), with their help. */
   public static final Map<String, String> GAUGES = Map.ofEntries(
       Map.entry("sessions_active", "Live session entities hosted by this instance."),
+      Map.entry("rooms_active", "Rooms whose entity this instance hosts."),
+      Map.entry("room_members", "Members of the rooms whose entity this instance hosts."),
       Map.entry("session_connections", "Open /ws/session connections on this instance."),
       Map.entry("node_connections", "Open /ws/node connections on this instance."),
       Map.entry("nodes", "Nodes whose entity this instance hosts, by status (registering, ready, degraded, draining,"

@@ -14,7 +14,8 @@
  *
  * <p>Two snapshots, each built by one actor per instance and shared with every instance through a Topic, which HTTP
  * requests read without asking anything: {@link dev.polyglot.scheduler.ops.InstanceReports} builds the one behind
- * {@code /api/v1/cluster} (node entities push their {@code NodeSummary} to it, and it reads the rest of its instance
+ * {@code /api/v1/cluster} (node entities push their {@code NodeSummary} to it, room entities their member counts
+ * ({@code RoomRow}, after each change and when they stop), and it reads the rest of its instance
  * through its {@code Sources} port, wired by the bootstrap); {@link dev.polyglot.scheduler.ops.OpsReports} the
  * operators' one behind {@code /api/v1/stats}, {@code /api/v1/metrics}, the admin API's lists and the dashboard (live
  * sessions and their languages, connections, drain, counters, recent latencies, and the pools as

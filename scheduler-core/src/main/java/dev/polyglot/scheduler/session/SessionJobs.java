@@ -12,9 +12,12 @@ import dev.polyglot.scheduler.ops.JobIndex;
 import dev.polyglot.scheduler.ops.JobObserver;
 import dev.polyglot.scheduler.ops.MetricLabels;
 import dev.polyglot.scheduler.ops.Metrics;
+import dev.polyglot.scheduler.room.FanoutPlan;
+import dev.polyglot.scheduler.room.RoomEntity;
 import dev.polyglot.scheduler.store.Ledger;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.Supplier;
@@ -26,8 +29,9 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * The work of a started session, owned by its entity: audio into utterances ({@link Segmenter}), utterances into jobs
  * ({@link JobFactory}, {@link UtteranceClaims}), jobs durable before placed ({@link DurableGate}, {@link SessionLedger}),
  * their attempts ({@link JobBook}, carried out by the {@link EffectRunner}), backpressure ({@link BusySignal}) and
- * results in order ({@link ResultRelease}). The entity decides the session's life (active, closing, ended) and tells
- * this object; everything here runs on the entity's thread.
+ * results in order ({@link ResultRelease}). In a room, an utterance becomes one job per language of the other
+ * members, whose results go to those members ({@link SessionRooms}). The entity decides the session's life (active,
+ * closing, ended) and tells this object; everything here runs on the entity's thread.
  */
 final class SessionJobs implements EffectRunner.Host {
   private final ActorContext<SessionEntity.Command> ctx;
@@ -37,6 +41,7 @@ final class SessionJobs implements EffectRunner.Host {
   private final Metrics metrics;
   private final String sessionId;
   private final ClientLink link;
+  private final SessionRooms rooms;
   private final SessionLedger ledger;
   private final EffectRunner effects;
   private final ResultRelease results;
@@ -56,7 +61,8 @@ final class SessionJobs implements EffectRunner.Host {
   private boolean active = true;
 
   SessionJobs(ActorContext<SessionEntity.Command> ctx, TimerScheduler<SessionEntity.Command> timers,
-              SessionEntity.Deps deps, String sessionId, SessionEntity.InitData init, ClientLink link) {
+              SessionEntity.Deps deps, String sessionId, SessionEntity.InitData init, ClientLink link,
+              SessionRooms rooms) {
     this.ctx = ctx;
     this.timers = timers;
     this.deps = deps;
@@ -67,9 +73,10 @@ final class SessionJobs implements EffectRunner.Host {
     this.link = link;
     this.createdAtMs = deps.clock().wallMillis();
     this.observer = new JobObserver(metrics, JobIndex.get(ctx.getSystem()), sessionId);
+    this.rooms = rooms;
     ActorRef<SessionEntity.Command> self = ctx.getSelf();
     this.ledger = new SessionLedger(deps.ledger(), sessionId, deps.clock(), metrics,
-        () -> self.tell(SessionEntity.LedgerFailed.INSTANCE));
+        () -> self.tell(SessionEntity.LedgerFailed.INSTANCE), rooms::code);
     this.effects = new EffectRunner(deps.nodes(), deps.dispatcher(), timers, settings.jobs(), metrics, ctx.getLog(),
         deps.clock(), observer);
     this.factory = new JobFactory(sessionId, init, settings.jobs().enableStreamingAsr(),
@@ -85,7 +92,7 @@ final class SessionJobs implements EffectRunner.Host {
     this.results = new ResultRelease(ResultOrder.create("arrival".equals(settings.results().order())
         ? ResultOrder.Mode.ARRIVAL : ResultOrder.Mode.INDEX, settings.results().maxHold().toMillis()),
         Groups.create(sessionId, settings.results().groupWindow().toMillis()), timers, SessionEntity.Timer.HOLD,
-        deps.clock(), link::send, observer);
+        deps.clock(), rooms::deliver, observer);
     this.durability = new DurablePlacement(ctx, timers, ledger, link, deps.dispatcher(), settings.jobs().durableWait(),
         metrics, (jobId, attempt) -> book.job(jobId)
             .map(j -> j.state() == JobBook.JobState.PENDING && j.placing() == attempt).orElse(false));
@@ -94,13 +101,25 @@ final class SessionJobs implements EffectRunner.Host {
         settings.sessions().sweepInterval());
   }
 
+  /** A session just created by its {@code session_init}: written to the ledger, and acknowledged to its client. */
+  static SessionJobs started(ActorContext<SessionEntity.Command> ctx, TimerScheduler<SessionEntity.Command> timers,
+                             SessionEntity.Deps deps, String sessionId, SessionEntity.InitData init, ClientLink link,
+                             SessionRooms rooms) {
+    SessionJobs s = new SessionJobs(ctx, timers, deps, sessionId, init, link, rooms);
+    s.metrics.inc("sessions_created_total");
+    ctx.getLog().info("session {} created ({} -> {}, mode {})", sessionId, init.srcLang(), init.tgtLang(), init.mode());
+    s.saveSnapshot();
+    link.send(new ClientEvent.InitAck(sessionId, init.traceId()));
+    return s;
+  }
+
   /** A session accepted by an earlier incarnation (its instance died): it goes on where the ledger says. */
   static SessionJobs recovered(ActorContext<SessionEntity.Command> ctx, TimerScheduler<SessionEntity.Command> timers,
                                SessionEntity.Deps deps, String sessionId, Ledger.SessionSnapshot snap,
-                               List<Ledger.JobRecord> records, ClientLink link) {
+                               List<Ledger.JobRecord> records, ClientLink link, SessionRooms rooms) {
     SessionEntity.InitData init = new SessionEntity.InitData(snap.srcLang(), snap.tgtLang(), null, null, snap.mode(),
         snap.langA(), snap.langB(), null, null, FeatureFlags.empty(), null, snap.traceId());
-    SessionJobs s = new SessionJobs(ctx, timers, deps, sessionId, init, link);
+    SessionJobs s = new SessionJobs(ctx, timers, deps, sessionId, init, link, rooms);
     for (int i = 0; i < snap.nextIndex(); i++) s.segmenter = s.segmenter.reserveIndex(i);
     s.audio = AudioSequence.at(snap.durableSeq());
     s.durability.recovered(snap.durableSeq());
@@ -109,7 +128,7 @@ final class SessionJobs implements EffectRunner.Host {
       s.segmenter = s.segmenter.reserveIndex(o.utteranceIndex());
       s.results.jobLive(o.tgtLang(), o.utteranceIndex());
       s.jobs(s.book.recover(o, r.pool(), r.requiredTypes(), o.tgtLang(), r.firstClientTs(), r.createdAtMs(),
-          r.triedNodes(), s.now()));
+          r.triedNodes(), r.recipients(), s.now()));
     }
     return s;
   }
@@ -182,9 +201,13 @@ final class SessionJobs implements EffectRunner.Host {
     segment(segmenter.onTtsPlayEnded(mono(), newTurnId));
   }
 
-  /** {@code session_close}: the buffer becomes a job, held results go out, nothing more is segmented. */
+  /**
+   * {@code session_close}: the buffer becomes a job (fanned out in a room: the session leaves its room only then, the
+   * others getting {@code room_members}), held results go out, nothing more is segmented.
+   */
   void close() {
     segment(segmenter.onSessionClose(mono(), newTurnId));
+    rooms.ended(RoomEntity.EndReason.CLOSED);
     active = false;
     for (SessionEntity.Timer t : List.of(SessionEntity.Timer.PAUSE, SessionEntity.Timer.HANGOVER,
         SessionEntity.Timer.PLAYBACK)) {
@@ -241,8 +264,12 @@ final class SessionJobs implements EffectRunner.Host {
         durability.settle(c.seq()); // its audio is the job the ledger already holds
       }
       case FRESH -> {
+        // the claim is the utterance's: its first job takes the claimed id, the others of its fan-out new ones
         durability.cover(c.jobId(), c.seq());
-        createJob(factory.oneShot(c.data(), c.jobId()), null, "utterance");
+        List<FanoutPlan.Target> targets = rooms.targets(factory.tgtLangOf(c.data()));
+        Map<String, String> ids = new java.util.HashMap<>();
+        for (FanoutPlan.Target t : targets) ids.put(t.tgtLang(), ids.isEmpty() ? c.jobId() : Ids.jobId());
+        createJobs(targets, t -> factory.oneShot(c.data(), ids.get(t.tgtLang()), t.tgtLang()), null, "utterance");
       }
     }
   }
@@ -266,11 +293,13 @@ final class SessionJobs implements EffectRunner.Host {
     step.ready().forEach(u -> sealedNow.add(u.index()));
     segmenter.waiting().forEach(u -> sealedNow.add(u.index()));
     durability.noteSealed(sealedNow, audio.applied(), segmenter.bufferedBytes());
+    List<FanoutPlan.Target> targets = rooms.targets(init.tgtLang());
     for (Segmenter.Utterance u : step.ready()) {
       metrics.inc("finalize_total", "reason", MetricLabels.finalizeReason(u.reason().name()));
-      createJob(factory.streamed(u, durability.jobIdFor(u.index())), u.firstClientTs(), "stream");
+      Map<String, String> ids = durability.jobIdsFor(u.index(), targets.stream().map(FanoutPlan.Target::tgtLang).toList());
+      createJobs(targets, t -> factory.streamed(u, ids.get(t.tgtLang()), t.tgtLang()), u.firstClientTs(), "stream");
     }
-    durability.recordSealed(segmenter.waiting(), factory, deps.clock().wallMillis());
+    durability.recordSealed(segmenter.waiting(), factory, deps.clock().wallMillis(), targets);
     segmenter.waiting().forEach(u -> observer.sealed(u.index(), mono()));
     if (active) {
       arm(SessionEntity.Timer.PAUSE, segmenter.pauseDueAt());
@@ -289,11 +318,20 @@ final class SessionJobs implements EffectRunner.Host {
 
   // ---------------------------------------------------------------- jobs
 
-  private void createJob(JobOrder o, Long firstClientTs, String path) {
-    metrics.inc("jobs_created_total", "path", path);
-    results.jobLive(o.tgtLang(), o.utteranceIndex());
-    jobs(book.create(o, factory.poolOf(o), JobFactory.requiredTypes(o.pipeline()), o.tgtLang(), firstClientTs, path,
-        affinity, now()));
+  /**
+   * The jobs of one utterance, one per target (a single one outside a room): each in the stream of its target
+   * language, its result for the target's recipients. They share the utterance slot, so they go to distinct nodes.
+   */
+  private void createJobs(List<FanoutPlan.Target> targets, java.util.function.Function<FanoutPlan.Target, JobOrder> order,
+                          Long firstClientTs, String path) {
+    for (FanoutPlan.Target t : targets) {
+      JobOrder o = order.apply(t);
+      metrics.inc("jobs_created_total", "path", path);
+      if (!t.recipients().isEmpty()) metrics.inc("room_fanout_jobs_total");
+      results.jobLive(o.tgtLang(), o.utteranceIndex());
+      jobs(book.create(o, factory.poolOf(o), JobFactory.requiredTypes(o.pipeline()), o.tgtLang(), firstClientTs, path,
+          affinity, t.recipients(), now()));
+    }
   }
 
   void pendingTimeout(SessionEntity.PendingTimeout m) {
@@ -325,6 +363,27 @@ final class SessionJobs implements EffectRunner.Host {
   /** Every live job is cancelled (the session ends); nothing more goes to the client. */
   void cancelAll() {
     effects.run(book.cancelAll("session_closed", now()).effects(), true, this);
+  }
+
+  /**
+   * The client's socket closed: the session leaves its room, and every live job nobody else waits for is cancelled
+   * (BEHAVIOUR.md §9.7). True when room jobs are left whose listeners still wait for their results.
+   */
+  boolean socketClosed() {
+    rooms.ended(RoomEntity.EndReason.SOCKET_CLOSED);
+    link.lost();
+    JobBook.Step s = book.cancel(j -> j.recipients().isEmpty(), "session_closed", now());
+    book = s.next();
+    effects.run(s.effects(), true, this);
+    active = false;
+    return book.liveJobs() > 0;
+  }
+
+  /** The room changed: the snapshot learns it, and room jobs none of whose listeners is left are cancelled (§9.7). */
+  void roomChanged() {
+    saveSnapshot();
+    jobs(book.cancel(j -> !j.recipients().isEmpty() && rooms.listening(j.recipients()).isEmpty(), "session_closed",
+        now()));
   }
 
   private void jobs(JobBook.Step step) {

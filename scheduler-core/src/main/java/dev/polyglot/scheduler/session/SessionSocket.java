@@ -14,6 +14,7 @@ import dev.polyglot.scheduler.edge.SocketLink;
 import dev.polyglot.scheduler.edge.SocketOut;
 import dev.polyglot.scheduler.ops.LiveSessions;
 import dev.polyglot.scheduler.ops.Metrics;
+import dev.polyglot.scheduler.room.RoomRequest;
 import dev.polyglot.scheduler.wire.SessionInbound;
 import dev.polyglot.scheduler.wire.SessionOutbound;
 import dev.polyglot.scheduler.wire.WireCodec;
@@ -283,13 +284,32 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
     } else if (m instanceof SessionInbound.TtsPlayEnded t) {
       if (owned(t.sessionId())) forward(t.sessionId(), new SessionEntity.TtsPlayEnded(t.groupId(), self));
     } else {
-      // rooms and the WebRTC relay (BEHAVIOUR.md §12) are outside this version
-      if (live.isEmpty()) {
-        reject("INVALID_SESSION", "session not initialized", "room message without a session");
-      } else {
-        reject("INVALID_MESSAGE", "rooms are not supported by this scheduler version", "unsupported room message");
-      }
+      forRoom(m);
     }
+  }
+
+  /** Rooms and the WebRTC relay (PROTOCOL.md §6.13–6.14): for the socket's most recently created live session. */
+  private void forRoom(SessionInbound m) {
+    String caller = null;
+    for (String id : live) caller = id; // most recent last
+    if (caller == null) {
+      reject("INVALID_SESSION", "session not initialized", "room message without a session");
+      return;
+    }
+    RoomRequest r;
+    if (m instanceof SessionInbound.RoomCreate c) {
+      r = new RoomRequest.Create(c.displayName(), c.preferredLang());
+    } else if (m instanceof SessionInbound.RoomJoin j) {
+      r = new RoomRequest.Join(j.roomCode(), j.displayName(), j.preferredLang());
+    } else if (m instanceof SessionInbound.RoomLeave l) {
+      r = new RoomRequest.Leave(l.roomCode());
+    } else if (m instanceof SessionInbound.RoomRawVoicePreference p) {
+      r = new RoomRequest.RawVoice(p.roomCode(), p.targetSessionId(), p.receiveRawVoice());
+    } else {
+      SessionInbound.WebrtcSignal w = (SessionInbound.WebrtcSignal) m;
+      r = new RoomRequest.Signal(w.type(), w.roomCode(), w.to(), w.sdp(), w.candidate());
+    }
+    forward(caller, new SessionEntity.ForRoom(r, getContext().getSelf()));
   }
 
   private void onInit(SessionInbound.Init i) {

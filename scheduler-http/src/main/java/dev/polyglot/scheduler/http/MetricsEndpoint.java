@@ -59,6 +59,10 @@ final class MetricsEndpoint {
     String self = Cluster.get(s.runtime().system()).selfMember().address().toString();
     gauge("sessions_active", List.of(), cb -> cb.call(selfReport(s, self).map(InstanceReports.Report::sessionsOwned)
         .orElse(0)));
+    gauge("rooms_active", List.of(), cb -> cb.call(selfReport(s, self).map(InstanceReports.Report::roomsOwned)
+        .orElse(0)));
+    gauge("room_members", List.of(), cb -> cb.call(selfReport(s, self).map(InstanceReports.Report::roomMembers)
+        .orElse(0)));
     gauge("session_connections", List.of(), cb -> cb.call(s.admission().openSockets(Admission.Kind.SESSION)));
     gauge("node_connections", List.of(), cb -> cb.call(s.admission().openSockets(Admission.Kind.NODE)));
     gauge("nodes", List.of("status"), cb -> {
