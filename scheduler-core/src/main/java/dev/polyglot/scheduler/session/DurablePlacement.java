@@ -93,12 +93,12 @@ final class DurablePlacement {
         JobOrder o = factory.streamed(u, jobId, t.tgtLang()).withTurnId(Ids.uuid());
         ctx.pipeToSelf(ledger.recordSealed(new Ledger.JobRecord(o, factory.poolOf(o),
             JobFactory.requiredTypes(o.pipeline()), nowWall, u.firstClientTs(), List.of(), seq, t.recipients())),
-            (ok, ex) -> new SessionEntity.SealDurable(jobId, ex, seq));
+            (ok, ex) -> new SessionInternal.SealDurable(jobId, ex, seq));
       }
     }
   }
 
-  void sealDurable(SessionEntity.SealDurable d) {
+  void sealDurable(SessionInternal.SealDurable d) {
     if (d.failure() != null) {
       ledger.markBehind();
       metrics.inc("ledger_write_failed_total", "op", "record_sealed");
@@ -132,11 +132,11 @@ final class DurablePlacement {
       placeIfPending(r);
       return;
     }
-    ctx.pipeToSelf(ledger.record(j, r.attemptId(), gate.covers(r.jobId())), (ok, ex) -> new SessionEntity.Durable(r, ex));
-    timers.startSingleTimer(durableKey(r.jobId()), new SessionEntity.DurableWaitOver(r), durableWait);
+    ctx.pipeToSelf(ledger.record(j, r.attemptId(), gate.covers(r.jobId())), (ok, ex) -> new SessionInternal.Durable(r, ex));
+    timers.startSingleTimer(durableKey(r.jobId()), new SessionInternal.DurableWaitOver(r), durableWait);
   }
 
-  void durable(SessionEntity.Durable d) {
+  void durable(SessionInternal.Durable d) {
     if (d.failure() != null) {
       ledger.markBehind();
       metrics.inc("ledger_write_failed_total", "op", "record_job");
@@ -150,7 +150,7 @@ final class DurablePlacement {
    * Redis trouble never holds dispatch longer than {@code jobs.durable-wait}: the job is placed and its write goes
    * on (a crash before the write lands can then lose it; the metric counts how often that window opened).
    */
-  void waitOver(SessionEntity.DurableWaitOver w) {
+  void waitOver(SessionInternal.DurableWaitOver w) {
     DurableGate.Step s = gate.waitOver(w.request());
     if (s.place() != null) {
       metrics.inc("ledger_durable_wait_exceeded_total");

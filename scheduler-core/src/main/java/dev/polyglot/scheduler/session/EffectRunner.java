@@ -90,10 +90,10 @@ final class EffectRunner {
       } else if (e instanceof JobBook.Effect.ForgetOnNode f) {
         nodes.node(f.nodeId()).tell(new NodeEntity.Forget(f.jobId(), f.attemptId()));
       } else if (e instanceof JobBook.Effect.ArmPending p) {
-        timers.startSingleTimer(pendingKey(p.jobId()), new SessionEntity.PendingTimeout(p.jobId(), p.attemptId()),
+        timers.startSingleTimer(pendingKey(p.jobId()), new SessionInternal.PendingTimeout(p.jobId(), p.attemptId()),
             settings.pendingTimeout());
       } else if (e instanceof JobBook.Effect.ArmDispatched d) {
-        timers.startSingleTimer(dispatchedKey(d.jobId()), new SessionEntity.DispatchedTimeout(d.jobId(), d.attemptId()),
+        timers.startSingleTimer(dispatchedKey(d.jobId()), new SessionInternal.DispatchedTimeout(d.jobId(), d.attemptId()),
             settings.dispatchedTimeout());
       } else if (e instanceof JobBook.Effect.Disarm d) {
         timers.cancel(pendingKey(d.jobId()));

@@ -17,6 +17,16 @@ import dev.polyglot.scheduler.room.RoomMessage;
 import dev.polyglot.scheduler.room.RoomRequest;
 import dev.polyglot.scheduler.room.RoomSettings;
 import dev.polyglot.scheduler.room.RoomShards;
+import dev.polyglot.scheduler.session.SessionInternal.Claim;
+import dev.polyglot.scheduler.session.SessionInternal.Claimed;
+import dev.polyglot.scheduler.session.SessionInternal.DispatchedTimeout;
+import dev.polyglot.scheduler.session.SessionInternal.Durable;
+import dev.polyglot.scheduler.session.SessionInternal.DurableWaitOver;
+import dev.polyglot.scheduler.session.SessionInternal.LedgerFailed;
+import dev.polyglot.scheduler.session.SessionInternal.Loaded;
+import dev.polyglot.scheduler.session.SessionInternal.PendingTimeout;
+import dev.polyglot.scheduler.session.SessionInternal.SealDurable;
+import dev.polyglot.scheduler.session.SessionInternal.Timer;
 import dev.polyglot.scheduler.store.Ledger;
 import java.util.List;
 import java.util.Optional;
@@ -49,7 +59,9 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
 
   public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "Session");
 
-  public sealed interface Command extends ClusterMessage {}
+  public sealed interface Command extends ClusterMessage
+      permits FromClient, SocketClosed, Mark, FromNode, FromDispatcher, GetDetail, GetJob, RoomTraffic, Stop,
+      SessionInternal {}
 
   /** A message from the client's socket. */
   public sealed interface FromClient extends Command {
@@ -142,38 +154,6 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
       this(settings, clock, nodes, d, ledger, SessionRooms.NO_SESSIONS, SessionRooms.NO_ROOMS, RoomSettings.DEFAULT);
     }
   }
-
-  /** Timers and the session's own I/O answers (package-private: its collaborators send them). */
-  enum Timer implements Command { PAUSE, HANGOVER, PLAYBACK, HOLD, BUSY, LINGER, SWEEP }
-
-  record PendingTimeout(String jobId, int attemptId) implements Command {}
-
-  record DispatchedTimeout(String jobId, int attemptId) implements Command {}
-
-  /** A ledger write failed: the ledger no longer matches this session's live state. */
-  enum LedgerFailed implements Command { INSTANCE }
-
-  /** The ledger write of a new job finished (or failed): now it may be placed. */
-  record Durable(Dispatcher.PlacementRequest request, Throwable failure) implements Command {}
-
-  /** The ledger confirmed (or failed) the write of a sealed utterance's job, which covers audio up to {@code seq}. */
-  record SealDurable(String jobId, Throwable failure, long seq) implements Command {}
-
-  /** The ledger did not confirm a new job within {@code jobs.durable-wait}: place it anyway. */
-  record DurableWaitOver(Dispatcher.PlacementRequest request) implements Command {}
-
-  /** The ledger answered the idempotency claim of an {@code utterance} (numbered {@code seq} by its socket). */
-  record Claimed(UtteranceData data, String jobId, boolean fresh, Throwable failure, long seq, int attempt)
-      implements Command {}
-
-  /** Claim the idempotency key of an {@code utterance} (again, after a failed try). */
-  record Claim(UtteranceData data, String jobId, long seq, int attempt) implements Command {}
-
-  /** What the ledger held for this session id when the entity started ({@link SessionLoading}). */
-  record Loaded(Optional<Ledger.SessionSnapshot> snapshot, List<Ledger.JobRecord> jobs, Throwable failure)
-      implements Command {}
-
-  enum Reload implements Command { INSTANCE }
 
   /** A room's answer to {@code request} (none: the recovery's resync, a creation); {@code null} when it timed out. */
   record RoomAnswer(RoomRequest request, RoomMessage reply) implements RoomTraffic {}

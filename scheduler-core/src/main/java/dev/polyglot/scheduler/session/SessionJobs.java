@@ -76,7 +76,7 @@ final class SessionJobs implements EffectRunner.Host {
     this.rooms = rooms;
     ActorRef<SessionEntity.Command> self = ctx.getSelf();
     this.ledger = new SessionLedger(deps.ledger(), sessionId, deps.clock(), metrics,
-        () -> self.tell(SessionEntity.LedgerFailed.INSTANCE), rooms::code);
+        () -> self.tell(SessionInternal.LedgerFailed.INSTANCE), rooms::code);
     this.effects = new EffectRunner(deps.nodes(), deps.dispatcher(), timers, settings.jobs(), metrics, ctx.getLog(),
         deps.clock(), observer);
     this.factory = new JobFactory(sessionId, init, settings.jobs().enableStreamingAsr(),
@@ -91,13 +91,13 @@ final class SessionJobs implements EffectRunner.Host {
         settings.jobs().retainFinished().toMillis(), settings.jobs().retainFinishedMax()));
     this.results = new ResultRelease(ResultOrder.create("arrival".equals(settings.results().order())
         ? ResultOrder.Mode.ARRIVAL : ResultOrder.Mode.INDEX, settings.results().maxHold().toMillis()),
-        Groups.create(sessionId, settings.results().groupWindow().toMillis()), timers, SessionEntity.Timer.HOLD,
+        Groups.create(sessionId, settings.results().groupWindow().toMillis()), timers, SessionInternal.Timer.HOLD,
         deps.clock(), rooms::deliver, observer);
     this.durability = new DurablePlacement(ctx, timers, ledger, link, deps.dispatcher(), settings.jobs().durableWait(),
         metrics, (jobId, attempt) -> book.job(jobId)
             .map(j -> j.state() == JobBook.JobState.PENDING && j.placing() == attempt).orElse(false));
     this.busy = BusySignal.create(settings.backpressure().resumeAfter().toMillis());
-    timers.startTimerWithFixedDelay(SessionEntity.Timer.SWEEP, SessionEntity.Timer.SWEEP,
+    timers.startTimerWithFixedDelay(SessionInternal.Timer.SWEEP, SessionInternal.Timer.SWEEP,
         settings.sessions().sweepInterval());
   }
 
@@ -179,7 +179,7 @@ final class SessionJobs implements EffectRunner.Host {
     segment(segmenter.onChunk(m.payload(), m.isFinal(), m.clientTimestampMs(), mono(), newTurnId));
   }
 
-  void timer(SessionEntity.Timer t) {
+  void timer(SessionInternal.Timer t) {
     switch (t) {
       case PAUSE -> segment(segmenter.onPauseTimer(mono(), newTurnId));
       case HANGOVER -> segment(segmenter.onHangoverTimer(mono(), newTurnId));
@@ -209,8 +209,8 @@ final class SessionJobs implements EffectRunner.Host {
     segment(segmenter.onSessionClose(mono(), newTurnId));
     rooms.ended(RoomEntity.EndReason.CLOSED);
     active = false;
-    for (SessionEntity.Timer t : List.of(SessionEntity.Timer.PAUSE, SessionEntity.Timer.HANGOVER,
-        SessionEntity.Timer.PLAYBACK)) {
+    for (SessionInternal.Timer t : List.of(SessionInternal.Timer.PAUSE, SessionInternal.Timer.HANGOVER,
+        SessionInternal.Timer.PLAYBACK)) {
       timers.cancel(t);
     }
     results.releaseAll();
@@ -230,12 +230,12 @@ final class SessionJobs implements EffectRunner.Host {
     }
     segmenter = segmenter.reserveIndex(u.index());
     claims = claims.started();
-    claim(new SessionEntity.Claim(u, Ids.jobId(), m.seq(), 1));
+    claim(new SessionInternal.Claim(u, Ids.jobId(), m.seq(), 1));
   }
 
-  void claim(SessionEntity.Claim c) {
+  void claim(SessionInternal.Claim c) {
     ctx.pipeToSelf(deps.ledger().claimUtterance(sessionId, c.data().index(), c.jobId()),
-        (fresh, ex) -> new SessionEntity.Claimed(c.data(), c.jobId(), Boolean.TRUE.equals(fresh), ex, c.seq(),
+        (fresh, ex) -> new SessionInternal.Claimed(c.data(), c.jobId(), Boolean.TRUE.equals(fresh), ex, c.seq(),
             c.attempt()));
   }
 
@@ -243,14 +243,14 @@ final class SessionJobs implements EffectRunner.Host {
     claims = claims.abandoned();
   }
 
-  void claimed(SessionEntity.Claimed c) {
+  void claimed(SessionInternal.Claimed c) {
     UtteranceClaims.Answer a = claims.answered(c.failure() != null, c.attempt(), c.fresh(),
         book.hasIndex(c.data().index()));
     claims = a.next();
     if (c.failure() != null) metrics.inc("ledger_write_failed_total", "op", "claim_utterance");
     switch (a.outcome()) {
       case RETRY -> timers.startSingleTimer("claim-" + c.jobId(),
-          new SessionEntity.Claim(c.data(), c.jobId(), c.seq(), c.attempt() + 1),
+          new SessionInternal.Claim(c.data(), c.jobId(), c.seq(), c.attempt() + 1),
           UtteranceClaims.retryDelay(c.attempt()));
       case REFUSE -> {
         ctx.getLog().warn("utterance {} refused: its idempotency claim failed {} times", c.data().index(), c.attempt());
@@ -302,13 +302,13 @@ final class SessionJobs implements EffectRunner.Host {
     durability.recordSealed(segmenter.waiting(), factory, deps.clock().wallMillis(), targets);
     segmenter.waiting().forEach(u -> observer.sealed(u.index(), mono()));
     if (active) {
-      arm(SessionEntity.Timer.PAUSE, segmenter.pauseDueAt());
-      arm(SessionEntity.Timer.HANGOVER, segmenter.hangoverDueAt());
-      arm(SessionEntity.Timer.PLAYBACK, segmenter.playbackWindowDueAt());
+      arm(SessionInternal.Timer.PAUSE, segmenter.pauseDueAt());
+      arm(SessionInternal.Timer.HANGOVER, segmenter.hangoverDueAt());
+      arm(SessionInternal.Timer.PLAYBACK, segmenter.playbackWindowDueAt());
     }
   }
 
-  private void arm(SessionEntity.Timer key, OptionalLong dueAt) {
+  private void arm(SessionInternal.Timer key, OptionalLong dueAt) {
     if (dueAt.isEmpty()) {
       timers.cancel(key);
     } else {
@@ -334,11 +334,11 @@ final class SessionJobs implements EffectRunner.Host {
     }
   }
 
-  void pendingTimeout(SessionEntity.PendingTimeout m) {
+  void pendingTimeout(SessionInternal.PendingTimeout m) {
     jobs(book.pendingTimeout(m.jobId(), m.attemptId(), now()));
   }
 
-  void dispatchedTimeout(SessionEntity.DispatchedTimeout m) {
+  void dispatchedTimeout(SessionInternal.DispatchedTimeout m) {
     jobs(book.dispatchedTimeout(m.jobId(), m.attemptId(), now()));
   }
 
@@ -444,7 +444,7 @@ final class SessionJobs implements EffectRunner.Host {
     if (!o.send()) return;
     metrics.inc("backpressure_sent_total");
     link.send(new ClientEvent.Busy(busy.resumeMs(), "all nodes for " + pool + " are busy"));
-    timers.startSingleTimer(SessionEntity.Timer.BUSY, SessionEntity.Timer.BUSY, settings.backpressure().resumeAfter());
+    timers.startSingleTimer(SessionInternal.Timer.BUSY, SessionInternal.Timer.BUSY, settings.backpressure().resumeAfter());
   }
 
   @Override

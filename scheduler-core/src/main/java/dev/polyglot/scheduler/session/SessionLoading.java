@@ -33,7 +33,7 @@ final class SessionLoading {
    * from it, the session ends after the close linger.
    */
   static SessionJobs resume(ActorContext<SessionEntity.Command> ctx, TimerScheduler<SessionEntity.Command> timers,
-                            SessionEntity.Deps deps, String sessionId, SessionEntity.Loaded loaded, ClientLink link,
+                            SessionEntity.Deps deps, String sessionId, SessionInternal.Loaded loaded, ClientLink link,
                             SessionRooms rooms) {
     Metrics metrics = Metrics.get(ctx.getSystem());
     if (loaded.failure() != null) {
@@ -45,7 +45,7 @@ final class SessionLoading {
     rooms.recovered(snap.roomCode());
     SessionJobs jobs = SessionJobs.recovered(ctx, timers, deps, sessionId, snap, loaded.jobs(), link, rooms);
     metrics.inc("sessions_recovered_total");
-    timers.startSingleTimer(SessionEntity.Timer.LINGER, SessionEntity.Timer.LINGER,
+    timers.startSingleTimer(SessionInternal.Timer.LINGER, SessionInternal.Timer.LINGER,
         deps.settings().sessions().closeLinger());
     ctx.getLog().info("session {} recovered from the ledger at index {} with {} unfinished jobs{}", sessionId,
         jobs.index(), loaded.jobs().size(), snap.roomCode() == null ? "" : " in room " + snap.roomCode());
@@ -53,18 +53,18 @@ final class SessionLoading {
   }
 
   static Behavior<SessionEntity.Command> loading(String sessionId, SessionEntity.Deps deps,
-                                                 Function<SessionEntity.Loaded, Behavior<SessionEntity.Command>> loaded) {
+                                                 Function<SessionInternal.Loaded, Behavior<SessionEntity.Command>> loaded) {
     return Behaviors.withStash(STASH_CAPACITY, stash -> Behaviors.setup(ctx -> {
       int[] tries = {0};
       long startedAt = deps.clock().monoMillis();
       long giveUpAfter = deps.settings().sessions().closeLinger().toMillis();
       Metrics metrics = Metrics.get(ctx.getSystem());
       Runnable load = () -> ctx.pipeToSelf(deps.ledger().loadSession(sessionId).thenCombine(
-          deps.ledger().unfinishedJobs(sessionId), (snap, jobs) -> new SessionEntity.Loaded(snap, jobs, null)),
-          (l, ex) -> l != null ? l : new SessionEntity.Loaded(Optional.empty(), List.of(), ex));
+          deps.ledger().unfinishedJobs(sessionId), (snap, jobs) -> new SessionInternal.Loaded(snap, jobs, null)),
+          (l, ex) -> l != null ? l : new SessionInternal.Loaded(Optional.empty(), List.of(), ex));
       load.run();
       return Behaviors.receive(SessionEntity.Command.class)
-          .onMessage(SessionEntity.Loaded.class, l -> {
+          .onMessage(SessionInternal.Loaded.class, l -> {
             boolean created = stash.anyMatch(m -> m instanceof SessionEntity.Init);
             if (l.failure() != null && !created && deps.clock().monoMillis() - startedAt < giveUpAfter) {
               // a session accepted before a crash must not be taken for a new one, and its jobs are worth recovering
@@ -73,12 +73,12 @@ final class SessionLoading {
               metrics.inc("session_load_retries_total");
               ctx.getLog().info("session {} could not read the ledger ({}); trying again in {} ms", sessionId,
                   l.failure().toString(), delay);
-              ctx.scheduleOnce(Duration.ofMillis(delay), ctx.getSelf(), SessionEntity.Reload.INSTANCE);
+              ctx.scheduleOnce(Duration.ofMillis(delay), ctx.getSelf(), SessionInternal.Reload.INSTANCE);
               return Behaviors.same();
             }
             return stash.unstashAll(loaded.apply(l));
           })
-          .onMessageEquals(SessionEntity.Reload.INSTANCE, () -> {
+          .onMessageEquals(SessionInternal.Reload.INSTANCE, () -> {
             load.run();
             return Behaviors.same();
           })
