@@ -34,6 +34,10 @@ class RoomShardingTest {
         pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
         pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
         pekko.loglevel = WARNING
+        # a room entity may still be telling a session (there is none) when the test ends: the region's graceful
+        # stop waits for it at most 3 s, and the kit waits for the whole stop longer than that on a loaded machine
+        pekko.coordinated-shutdown.phases.cluster-sharding-shutdown-region.timeout = 3s
+        pekko.actor.testkit.typed.system-shutdown-default = 30s
         scheduler.rooms.ask-timeout = 3s
         """).withFallback(ConfigFactory.load());
     kit = ActorTestKit.create("scheduler", config);
