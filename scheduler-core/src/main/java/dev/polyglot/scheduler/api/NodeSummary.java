@@ -8,5 +8,6 @@ public record NodeSummary(String nodeId, boolean known, NodeStatus status, boole
                         int runningJobs, int reservations, int effectiveLoad, int freeSlots, boolean overThreshold,
                         Set<String> pools, Set<String> readyTypes, int consecutiveUnhealthy, List<String> healthReasons,
                         long registeredAtMs, long lastHeartbeatMs, int maxSlots, String platform, ResourceUsage usage,
-                        List<InstalledService> services, List<CapabilityByType> capabilities, String wireDialect)
+                        List<InstalledService> services, List<CapabilityByType> capabilities, String wireDialect,
+                        NodeFigures figures)
     implements ClusterMessage {}

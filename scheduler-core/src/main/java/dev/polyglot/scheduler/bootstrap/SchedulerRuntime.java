@@ -5,14 +5,18 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 
 import dev.polyglot.scheduler.ops.InstanceReports;
+import dev.polyglot.scheduler.ops.OpsReports;
 
 import dev.polyglot.scheduler.api.SchedulerClock;
 import dev.polyglot.scheduler.config.SchedulerSettings;
 import dev.polyglot.scheduler.dispatch.Dispatcher;
 import dev.polyglot.scheduler.node.NodeEntity;
 import dev.polyglot.scheduler.pool.PoolDirectory;
+import dev.polyglot.scheduler.pool.PoolStats;
 import dev.polyglot.scheduler.pool.PoolUpdate;
 import dev.polyglot.scheduler.wire.WireCodec;
+import dev.polyglot.scheduler.room.RoomEntity;
+import dev.polyglot.scheduler.room.RoomSettings;
 import dev.polyglot.scheduler.session.SessionEntity;
 import dev.polyglot.scheduler.store.InMemoryLedger;
 import dev.polyglot.scheduler.store.Ledger;
@@ -34,7 +38,7 @@ import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.cluster.typed.SingletonActor;
 
 /**
- * Starts the scheduler's actors on one instance: the node and session shard regions, the PoolDirectory
+ * Starts the scheduler's actors on one instance: the node, session and room shard regions, the PoolDirectory
  * singleton (its proxy here), the pool topic and this instance's Dispatcher. Joins itself when no seed
  * nodes are configured, so one instance is a one-member cluster.
  */
@@ -52,6 +56,7 @@ public final class SchedulerRuntime {
   private final java.util.concurrent.atomic.AtomicReference<InstanceReports.Snapshot> clusterSnapshot =
       new java.util.concurrent.atomic.AtomicReference<>(InstanceReports.Snapshot.EMPTY);
   private final dev.polyglot.scheduler.edge.Admission admission;
+  private final RoomSettings roomSettings;
 
   private SchedulerRuntime(ActorSystem<?> system, SchedulerSettings settings, SchedulerClock clock) {
     this.system = system;
@@ -70,6 +75,10 @@ public final class SchedulerRuntime {
 
       @Override public RecipientRef<SessionEntity.Command> session(String sessionId) {
         return sharding.entityRefFor(SessionEntity.TYPE_KEY, sessionId);
+      }
+
+      @Override public RecipientRef<RoomEntity.Command> room(String roomCode) {
+        return sharding.entityRefFor(RoomEntity.TYPE_KEY, roomCode);
       }
     };
     ActorRef<Topic.Command<PoolUpdate>> topic =
@@ -91,7 +100,9 @@ public final class SchedulerRuntime {
         reportInterval);
     sharding.init(withRole(Entity.of(NodeEntity.TYPE_KEY, ctx -> NodeEntity.create(ctx.getEntityId(), nodeDeps, ctx.getShard()))
         .withStopMessage(NodeEntity.Stop.INSTANCE), settings.nodeEntityRole()));
-    SessionEntity.Deps sessionDeps = new SessionEntity.Deps(settings, clock, entities, dispatcher, ledger);
+    this.roomSettings = RoomSettings.fromConfig(system.settings().config().getConfig("scheduler.rooms"));
+    SessionEntity.Deps sessionDeps = new SessionEntity.Deps(settings, clock, entities, dispatcher, ledger, entities,
+        entities, roomSettings);
     Entity<SessionEntity.Command, org.apache.pekko.cluster.sharding.typed.ShardingEnvelope<SessionEntity.Command>> sessions =
         Entity.of(SessionEntity.TYPE_KEY, ctx -> SessionEntity.create(ctx.getEntityId(), sessionDeps, ctx.getShard()))
             .withStopMessage(SessionEntity.Stop.INSTANCE);
@@ -101,6 +112,16 @@ public final class SchedulerRuntime {
       sessions = sessions.withSettings(ClusterShardingSettings.create(system).withRememberEntities(true));
     }
     sharding.init(withRole(sessions, settings.sessionEntityRole()));
+    RoomEntity.Deps roomDeps = new RoomEntity.Deps(roomSettings, clock, entities.fromRooms(), ledger, instanceReports);
+    Entity<RoomEntity.Command, org.apache.pekko.cluster.sharding.typed.ShardingEnvelope<RoomEntity.Command>> rooms =
+        Entity.of(RoomEntity.TYPE_KEY, ctx -> RoomEntity.create(ctx.getEntityId(), roomDeps, ctx.getShard()))
+            .withStopMessage(RoomEntity.Stop.INSTANCE);
+    if (!"memory".equals(ledger.kind())) {
+      // a room whose instance died restarts on a survivor right after the rebalance and continues from the ledger,
+      // so its expiry sweep goes on without waiting for a message
+      rooms = rooms.withSettings(ClusterShardingSettings.create(system).withRememberEntities(true));
+    }
+    sharding.init(rooms);
   }
 
   private static InstanceReports.Sources reportSources(ActorSystem<?> system, ActorRef<Dispatcher.Command> dispatcher) {
@@ -165,8 +186,19 @@ public final class SchedulerRuntime {
   public ActorRef<InstanceReports.Command> instanceReports() { return instanceReports; }
   /** The newest {@code /api/v1/cluster} snapshot, published by {@link InstanceReports}; never waits. */
   public InstanceReports.Snapshot clusterSnapshot() { return clusterSnapshot.get(); }
+  /** The {@code scheduler.rooms} settings (expiry, sweep, ask timeout). */
+  public RoomSettings roomSettings() { return roomSettings; }
   /** This instance's admission control (connection caps, session cap, registration rates). */
   public dev.polyglot.scheduler.edge.Admission admission() { return admission; }
+
+  /**
+   * The pools as this instance's dispatcher sees them, for {@link OpsReports}: the dispatcher answers with its
+   * immutable view and its queue, and the rows are computed here, off its thread.
+   */
+  public CompletionStage<OpsReports.Pools> pools(java.time.Duration timeout) {
+    return AskPattern.ask(dispatcher, Dispatcher.GetPools::new, timeout, system.scheduler())
+        .thenApply(p -> new OpsReports.Pools(PoolStats.of(p.view(), p.pending()), p.pending(), p.view().version()));
+  }
 
   /** Members of the cluster that are Up (for {@code /ready}). */
   public int upMembers() {

@@ -6,6 +6,7 @@ import dev.polyglot.scheduler.node.NodeRouter;
 import dev.polyglot.scheduler.api.ClusterMessage;
 import dev.polyglot.scheduler.api.SchedulerClock;
 import dev.polyglot.scheduler.config.SchedulerSettings;
+import dev.polyglot.scheduler.ops.MetricCatalog;
 import dev.polyglot.scheduler.ops.Metrics;
 import dev.polyglot.scheduler.node.NodeEntity;
 import dev.polyglot.scheduler.pool.PoolDirectory;
@@ -67,6 +68,11 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
   /** {@code hasView} is false until a view of the directory's current epoch arrived: placing before that fails. */
   public record Status(boolean hasView, long epoch, long version, int nodes, int queued, int inFlight)
       implements ClusterMessage {}
+
+  /** The current pool view and the requests waiting per pool, for the admin API and the pool gauges (a local ask). */
+  public record GetPools(ActorRef<Pools> replyTo) implements Command {}
+
+  public record Pools(PoolView view, Map<String, Integer> pending) {}
 
   /** Replies to the session. */
   @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "@type")
@@ -188,6 +194,7 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
         .onMessageEquals(RetryTick.INSTANCE, this::retryQueue)
         .onMessage(FullReply.class, this::onFullReply)
         .onMessageEquals(AskFull.INSTANCE, this::requestFull)
+        .onMessage(GetPools.class, this::onGetPools)
         .onMessage(GetStatus.class, m -> {
           m.replyTo().tell(new Status(directoryReached && view.epoch() != Long.MIN_VALUE, view.epoch(), view.version(), view.nodeCount(),
               queue.size(), inFlight.size()));
@@ -196,10 +203,24 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
         .build();
   }
 
+  private Behavior<Command> onGetPools(GetPools m) {
+    Map<String, Integer> pending = new TreeMap<>();
+    for (Waiting w : queue.values()) pending.merge(w.req().pool(), 1, Integer::sum);
+    m.replyTo().tell(new Pools(view, pending));
+    return this;
+  }
+
+  /** Seconds since a placement started (its deadline is the start plus the placement budget). */
+  private double sinceStart(InFlight f) {
+    long start = f.deadline - deps.settings().placementDeadline().toMillis();
+    return Math.max(0, deps.clock().monoMillis() - start) / 1000.0;
+  }
+
   // ---------------------------------------------------------------- placing
 
   /** Runs the selection and either starts asking candidates, queues, or fails; returns false when the pool has no capacity. */
   private boolean start(PlacementRequest req, long seq) {
+    long selectionStart = System.nanoTime();
     Selection.Outcome outcome = Selection.select(view,
         new Selection.Request(req.pool(), req.requiredTypes(), req.excluded(), req.affinity(), req.turnNode()),
         id -> own.own(id, view, deps.clock().monoMillis()), deps.random(), deps.settings().maxCandidates(), deps.settings().sampleSize());
@@ -215,6 +236,7 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
       getContext().getLog().debug("no eligible node for job {} attempt {} in pool {} (view {}/{} with {} nodes)",
           req.jobId(), req.attemptId(), req.pool(), view.epoch(), view.version(), view.nodeCount());
       metrics.inc("placements_total", "outcome", "no_eligible");
+      metrics.observe(MetricCatalog.PLACEMENT, (System.nanoTime() - selectionStart) / 1e9, "no_eligible");
       reply(req, new NoEligible(req.jobId(), req.attemptId(), req.pool()));
       return true;
     }
@@ -226,6 +248,7 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
     String k = key(f.req.jobId(), f.req.attemptId());
     if (f.next >= f.candidates.size() || deps.clock().monoMillis() >= f.deadline) {
       inFlight.remove(k);
+      metrics.observe(MetricCatalog.PLACEMENT, sinceStart(f), "no_capacity");
       enqueue(f.req, f.queueSeq);
       return;
     }
@@ -256,6 +279,7 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
       own = own.answered(g.nodeId(), g.seq(), deps.clock().monoMillis());
       inFlight.remove(k);
       metrics.inc("placements_total", "outcome", "placed");
+      metrics.observe(MetricCatalog.PLACEMENT, sinceStart(f), "placed");
       reply(f.req, new Placed(g.jobId(), g.attemptId(), g.nodeId(), g.seq()));
     } else {
       own = own.answered(r.nodeId(), null, deps.clock().monoMillis());

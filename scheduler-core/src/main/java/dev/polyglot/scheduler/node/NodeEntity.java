@@ -17,6 +17,7 @@ import dev.polyglot.scheduler.api.ResourceUsage;
 import dev.polyglot.scheduler.api.SchedulerClock;
 import dev.polyglot.scheduler.config.SchedulerSettings;
 import dev.polyglot.scheduler.ops.InstanceReports;
+import dev.polyglot.scheduler.ops.JobMdc;
 import dev.polyglot.scheduler.ops.Metrics;
 import dev.polyglot.scheduler.pool.NodeView;
 import dev.polyglot.scheduler.pool.PoolDirectory;
@@ -85,7 +86,7 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> imple
   public record Refused(String nodeId, String jobId, int attemptId, String reason) implements ReserveReply {}
 
   /** Write the job to the node for a granted reservation. The session hears {@link AttemptDispatched} or {@link AttemptLost}. */
-  public record Assign(JobOrder order) implements Command {}
+  public record Assign(JobOrder order, long createdAtMs) implements Command {} // created: wall clock, 0 = unknown
 
   /** Free a slot without telling the node (a grant nobody will use). */
   public record Release(String jobId, int attemptId) implements Command {}
@@ -121,6 +122,11 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> imple
   public record Undrain(ActorRef<NodeSummary> replyTo) implements Command {}
 
   public record GetSummary(ActorRef<NodeSummary> replyTo) implements Command {}
+
+  /** The admin API's NodeDetail; an id nobody registered answers {@code known == false} and its entity stops. */
+  public record GetDetail(ActorRef<Detail> replyTo) implements Command {}
+
+  public record Detail(NodeSummary summary, JsonNode extras) implements ClusterMessage {}
 
   /** Re-send the current view (a new PoolDirectory incarnation asks for it). */
   public enum Reannounce implements Command { INSTANCE }
@@ -187,7 +193,7 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> imple
    * entity re-created after its instance died then serves the node's heartbeats without a new registration.
    */
   public static Behavior<Command> create(String nodeId, Deps deps, ActorRef<ClusterSharding.ShardCommand> shard) {
-    return Behaviors.withMdc(Command.class, java.util.Map.of("nodeId", nodeId), loading(nodeId, deps, shard));
+    return Behaviors.withMdc(Command.class, java.util.Map.of(JobMdc.NODE_ID, nodeId), JobMdc::of, loading(nodeId, deps, shard));
   }
 
   private static Behavior<Command> loading(String nodeId, Deps deps, ActorRef<ClusterSharding.ShardCommand> shard) {
@@ -253,7 +259,7 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> imple
         .onMessage(SocketClosed.class, m -> { link.closed(m.socket()); return this; })
         .onMessage(Mark.class, m -> { m.socket().tell(new NodeSocket.Taken(m.seq(), incarnation)); return this; })
         .onMessage(Reserve.class, m -> { jobs.reserve(m); return this; })
-        .onMessage(Assign.class, m -> { jobs.assign(m.order(), now()); return this; })
+        .onMessage(Assign.class, m -> { jobs.assign(m.order(), m.createdAtMs(), now()); return this; })
         .onMessage(Release.class, m -> { jobs.release(m.jobId(), m.attemptId()); return this; })
         .onMessage(Forget.class, m -> applied(state.release(m.jobId(), m.attemptId())))
         .onMessage(Cancel.class, m -> { jobs.cancel(m); return this; })
@@ -263,6 +269,8 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> imple
         .onMessage(Drain.class, m -> replySummary(m.replyTo(), state.drain(now()), true))
         .onMessage(Undrain.class, m -> replySummary(m.replyTo(), state.undrain(now()), true))
         .onMessage(GetSummary.class, m -> replySummary(m.replyTo(), state, false))
+        .onMessage(GetDetail.class, m -> { m.replyTo().tell(NodeDetails.detail(state)); // an unknown id is not kept
+          return state.known() || !link.idle() ? this : passivate(); })
         .onMessageEquals(Reannounce.INSTANCE, () -> { tell(news.reannounce(state)); return this; })
         .onMessageEquals(HeartbeatTimeout.INSTANCE, () -> { link.heartbeatTimeout(); return this; })
         .onMessageEquals(WarmupTimeout.INSTANCE, () -> applied(state.warmupExpired(now())))
@@ -356,7 +364,11 @@ public final class NodeEntity extends AbstractBehavior<NodeEntity.Command> imple
     deps.reports().tell(new InstanceReports.NodeGone(state.nodeId()));
     // through the shard, which buffers what arrives for this id meanwhile and starts a fresh entity for it: an
     // entity that stopped itself would lose a registration racing with the forgetting
-    shard.tell(new ClusterSharding.Passivate<>(getContext().getSelf()));
+    return passivate();
+  }
+
+  private Behavior<Command> passivate() {
+    if (shard != null) shard.tell(new ClusterSharding.Passivate<>(getContext().getSelf()));
     return this;
   }
 

@@ -2,6 +2,7 @@ package dev.polyglot.scheduler.node;
 
 import dev.polyglot.scheduler.api.JobOrder;
 import dev.polyglot.scheduler.api.NodeResult;
+import dev.polyglot.scheduler.ops.MetricCatalog;
 import dev.polyglot.scheduler.ops.Metrics;
 import java.time.Duration;
 import java.util.function.BiFunction;
@@ -79,13 +80,16 @@ final class NodeJobs {
     }
   }
 
-  /** Writes the job of a granted reservation to the node; its session hears it was dispatched, or lost. */
-  void assign(JobOrder o, long nowMs) {
+  /**
+   * Writes the job of a granted reservation to the node; its session hears it was dispatched, or lost.
+   * {@code createdAtMs}: when the job was created (wall clock, 0 if unknown), for the socket's dispatch histogram.
+   */
+  void assign(JobOrder o, long createdAtMs, long nowMs) {
     NodeWork.Dispatch d = NodeWork.assign(host.state(), o, link.socket() != null, nowMs);
     d.next().ifPresent(next -> {
       host.dispatched(next);
       timers.cancel(key(o.jobId(), o.attemptId()));
-      link.tell(new NodeSocket.SendJob(o));
+      link.tell(new NodeSocket.SendJob(o, createdAtMs));
     });
     host.tell(d.tell());
   }
@@ -120,6 +124,7 @@ final class NodeJobs {
   /** A {@code job_result} goes to the session that owns the job; it frees the attempt's slot (the job's, on a success). */
   void result(NodeEntity.ResultFromNode m) {
     NodeResult r = m.result();
+    if (r.processingTimeMs() != null) metrics.observe(MetricCatalog.NODE_PROCESSING, r.processingTimeMs() / 1000.0);
     NodeWork.Result route = NodeWork.result(host.state(), inherited, r, m.claimedSessionId());
     if (route instanceof NodeWork.Result.Given g) {
       host.apply(g.next());

@@ -75,6 +75,11 @@ final class NodeLink {
     return socket;
   }
 
+  /** No live connection and no claim waiting for the id. */
+  boolean idle() {
+    return socket == null && !takeover.waiting();
+  }
+
   boolean is(ActorRef<NodeSocket.Command> s) {
     return s.equals(socket);
   }

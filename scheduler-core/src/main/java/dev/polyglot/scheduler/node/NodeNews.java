@@ -1,5 +1,6 @@
 package dev.polyglot.scheduler.node;
 
+import dev.polyglot.scheduler.api.NodeFigures;
 import dev.polyglot.scheduler.api.NodeStatus;
 import dev.polyglot.scheduler.api.NodeSummary;
 import dev.polyglot.scheduler.pool.NodeView;
@@ -85,6 +86,7 @@ final class NodeNews {
         facts ? s.facts().readyTypes() : Set.of(), s.consecutiveUnhealthy(), s.healthReasons(),
         s.registeredAtMs(), s.lastHeartbeatMs(), s.limits().maxSlots(), facts ? s.facts().platform() : null,
         s.usage().orElse(null), facts ? s.facts().installedServices() : List.of(),
-        facts ? s.facts().capabilityByType() : List.of(), facts ? s.facts().wireDialect() : null);
+        facts ? s.facts().capabilityByType() : List.of(), facts ? s.facts().wireDialect() : null,
+        facts ? NodeFigures.of(s.facts()) : null);
   }
 }

@@ -16,6 +16,7 @@ import dev.polyglot.scheduler.edge.SocketIn;
 import dev.polyglot.scheduler.edge.SocketLink;
 import dev.polyglot.scheduler.edge.SocketOut;
 import dev.polyglot.scheduler.edge.Unconfirmed;
+import dev.polyglot.scheduler.ops.MetricCatalog;
 import dev.polyglot.scheduler.ops.Metrics;
 import dev.polyglot.scheduler.wire.ErrorFrame;
 import dev.polyglot.scheduler.wire.NodeInbound;
@@ -66,7 +67,12 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> imple
 
   public record SendStatus(NodeStatus status, String reason, long atMs) implements Command {}
 
-  public record SendJob(JobOrder order) implements Command {}
+  /** {@code createdAtMs}: when the job was created (wall clock, 0 if unknown), for the dispatch histogram. */
+  public record SendJob(JobOrder order, long createdAtMs) implements Command {
+    public SendJob(JobOrder order) {
+      this(order, 0);
+    }
+  }
 
   public record SendCancel(String jobId, String traceId, String reason) implements Command {}
 
@@ -161,7 +167,7 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> imple
         .onMessage(Registered.class, this::onRegistered)
         .onMessage(IdTaken.class, this::onIdTaken)
         .onMessage(SendStatus.class, m -> send(new NodeOutbound.NodeStatus(nodeId, m.status().wire(), m.reason(), m.atMs())))
-        .onMessage(SendJob.class, m -> send(NodeFrames.assign(m.order(), dialect)))
+        .onMessage(SendJob.class, this::onSendJob)
         .onMessage(SendCancel.class, m -> send(new NodeOutbound.JobCancel(m.jobId(), m.traceId(), m.reason())))
         .onMessage(CloseWith.class, m -> close(m.code(), m.message()))
         .onMessage(RegisterAgain.class, this::onRegisterAgain)
@@ -376,6 +382,14 @@ public final class NodeSocket extends AbstractBehavior<NodeSocket.Command> imple
   }
 
   // ---------------------------------------------------------------- the edge
+
+  private Behavior<Command> onSendJob(SendJob m) {
+    send(NodeFrames.assign(m.order(), dialect));
+    if (m.createdAtMs() > 0 && m.order().attemptId() == 1 && !edge.closing()) {
+      metrics.observe(MetricCatalog.DISPATCH, Math.max(0, deps.clock().wallMillis() - m.createdAtMs()) / 1000.0);
+    }
+    return this;
+  }
 
   private Behavior<Command> send(NodeOutbound m) {
     edge.send(m);

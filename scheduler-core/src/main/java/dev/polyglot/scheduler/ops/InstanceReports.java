@@ -30,7 +30,8 @@ import org.apache.pekko.cluster.typed.Cluster;
 /**
  * The in-memory snapshot behind {@code /api/v1/cluster}, one per instance. The node entities of this instance
  * push their summary here at most once per snapshot interval (nothing is asked of them: a heartbeat storm must
- * not turn into a storm of asks). Every interval it counts the session entities this instance hosts, reads its
+ * not turn into a storm of asks); so do its room entities, with their member counts, after each change. Every
+ * interval it counts the session entities this instance hosts, reads its
  * dispatcher's queue, and publishes the result to every instance through a Topic; it keeps the newest report
  * of each member. Whenever its view changes it publishes an immutable {@link Snapshot} to the holder given at
  * creation: HTTP requests read that holder and never ask this actor (a flood of requests costs it nothing).
@@ -44,7 +45,7 @@ public final class InstanceReports extends AbstractBehavior<InstanceReports.Comm
   /** What one instance says about itself and the nodes it hosts. */
   public record Report(String address, String instanceId, String hostname, long pid, String version, long startedAtMs,
                        int nodesOwned, int sessionsOwned, int pending, List<NodeSummary> nodes,
-                       long reportedAtMs) implements Command {}
+                       long reportedAtMs, int roomsOwned, int roomMembers) implements Command {}
 
   public record Get(ActorRef<Snapshot> replyTo) implements Command {}
 
@@ -63,6 +64,9 @@ public final class InstanceReports extends AbstractBehavior<InstanceReports.Comm
 
   /** A node entity stopped here (forgotten, or moved away). */
   public record NodeGone(String nodeId) implements Command {}
+
+  /** A room entity of this instance after a change: its room has {@code members} members; -1 = no room any more. */
+  public record RoomRow(String code, int members) implements Command {}
 
   private record Queued(Integer queued, Throwable failure) implements Command {}
 
@@ -105,6 +109,8 @@ public final class InstanceReports extends AbstractBehavior<InstanceReports.Comm
   private int sessionsOwned;
   private int pending;
   private final Map<String, NodeRow> rows = new HashMap<>();
+  /** The rooms hosted here and their member counts, as their entities last said. */
+  private final Map<String, Integer> rooms = new HashMap<>();
   private boolean collecting;
   private final AtomicReference<Snapshot> published;
 
@@ -140,6 +146,10 @@ public final class InstanceReports extends AbstractBehavior<InstanceReports.Comm
         })
         .onMessage(NodeGone.class, g -> {
           rows.remove(g.nodeId());
+          return this;
+        })
+        .onMessage(RoomRow.class, r -> {
+          if (r.members() < 0) rooms.remove(r.code()); else rooms.put(r.code(), r.members());
           return this;
         })
         .onMessage(Queued.class, m -> {
@@ -184,7 +194,7 @@ public final class InstanceReports extends AbstractBehavior<InstanceReports.Comm
     nodesOwned = summaries.size();
     topic.tell(Topic.publish(new Report(self, identity.instanceId(), identity.hostname(), identity.pid(),
         identity.version(), identity.startedAtMs(), nodesOwned, sessionsOwned, pending, summaries,
-        wallClock.getAsLong())));
+        wallClock.getAsLong(), rooms.size(), rooms.values().stream().mapToInt(Integer::intValue).sum())));
     return this;
   }
 

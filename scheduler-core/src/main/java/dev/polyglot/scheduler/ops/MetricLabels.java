@@ -33,4 +33,20 @@ public final class MetricLabels {
     if (code == null || code.isEmpty()) return "";
     return JOB_CODES.contains(code) ? code : OTHER;
   }
+
+  /**
+   * The {@code finalize_total} label of a segmenter reason, as PROTOCOL.md §10.5 names it: {@code manual},
+   * {@code pause_gap}, {@code pause_timer}, {@code max_duration}, {@code max_length}, {@code session_close}.
+   */
+  public static String finalizeReason(String segmenterReason) {
+    return switch (segmenterReason) {
+      case "IS_FINAL" -> "manual";
+      case "TIMEOUT_GAP" -> "pause_gap";
+      case "TIMEOUT_TIMER" -> "pause_timer";
+      case "MAX_DURATION" -> "max_duration";
+      case "MAX_LENGTH" -> "max_length";
+      case "SESSION_CLOSE" -> "session_close";
+      default -> OTHER;
+    };
+  }
 }

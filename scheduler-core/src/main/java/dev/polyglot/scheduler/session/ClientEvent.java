@@ -8,6 +8,7 @@ import dev.polyglot.scheduler.api.ExtraResult;
 import dev.polyglot.scheduler.api.NetworkTimings;
 import dev.polyglot.scheduler.api.SegmentsMeta;
 import dev.polyglot.scheduler.api.ServiceTimings;
+import dev.polyglot.scheduler.room.RoomEvent;
 import java.util.List;
 
 /**
@@ -23,7 +24,12 @@ import java.util.List;
     @JsonSubTypes.Type(value = ClientEvent.Error.class, name = "error"),
     @JsonSubTypes.Type(value = ClientEvent.ServerHeartbeat.class, name = "server-heartbeat"),
     @JsonSubTypes.Type(value = ClientEvent.CloseAck.class, name = "close-ack"),
-    @JsonSubTypes.Type(value = ClientEvent.Busy.class, name = "busy")})
+    @JsonSubTypes.Type(value = ClientEvent.Busy.class, name = "busy"),
+    @JsonSubTypes.Type(value = ClientEvent.RoomCreateAck.class, name = "room-create-ack"),
+    @JsonSubTypes.Type(value = ClientEvent.RoomMembers.class, name = "room-members"),
+    @JsonSubTypes.Type(value = ClientEvent.RoomError.class, name = "room-error"),
+    @JsonSubTypes.Type(value = ClientEvent.RoomExpired.class, name = "room-expired"),
+    @JsonSubTypes.Type(value = ClientEvent.RoomSignal.class, name = "room-signal")})
 public sealed interface ClientEvent extends ClusterMessage {
 
   record InitAck(String sessionId, String traceId) implements ClientEvent {}
@@ -47,4 +53,27 @@ public sealed interface ClientEvent extends ClusterMessage {
   record CloseAck(String sessionId) implements ClientEvent {}
 
   record Busy(long resumeAfterMs, String message) implements ClientEvent {}
+
+  /** {@code room_create_ack} (PROTOCOL.md §6.13). */
+  record RoomCreateAck(String roomCode, String roomId) implements ClientEvent {}
+
+  /** {@code room_members}: the full member list, in join order. */
+  record RoomMembers(String roomCode, List<RoomEvent.Participant> members) implements ClientEvent {
+    public RoomMembers {
+      members = members == null ? List.of() : List.copyOf(members);
+    }
+  }
+
+  /** {@code room_error} with {@code ROOM_NOT_FOUND} or {@code ALREADY_IN_ROOM}. */
+  record RoomError(String code, String message) implements ClientEvent {}
+
+  record RoomExpired(String roomCode, String message) implements ClientEvent {}
+
+  /** A relayed {@code webrtc_offer}, {@code webrtc_answer} or {@code webrtc_ice}; {@code to} is the sender (§6.14). */
+  record RoomSignal(String type, String roomCode, String to, JsonNode sdp, JsonNode candidate) implements ClientEvent {
+    public RoomSignal { // absent stays null across instances (Jackson reads a null field back as a NullNode)
+      sdp = sdp == null || sdp.isNull() ? null : sdp;
+      candidate = candidate == null || candidate.isNull() ? null : candidate;
+    }
+  }
 }

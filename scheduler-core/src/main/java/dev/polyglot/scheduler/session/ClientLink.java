@@ -36,6 +36,16 @@ final class ClientLink {
     return socket != null;
   }
 
+  /** Whether events reach the client now: its connection is known and open. */
+  boolean connected() {
+    return socket != null && !closed;
+  }
+
+  /** The client's socket closed: nothing more goes to it (the session may still deliver to a room's listeners). */
+  void lost() {
+    closed = true;
+  }
+
   boolean isOurs(ActorRef<SessionSocket.Command> from) {
     return from.equals(socket);
   }

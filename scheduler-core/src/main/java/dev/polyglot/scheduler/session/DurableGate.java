@@ -14,8 +14,10 @@ import java.util.function.Supplier;
  * holding that audio is durable.
  *
  * <ul>
- *   <li>An utterance is sealed with its job id and written during its hangover ({@link #seal}); its job, created
- *       later, then takes that id ({@link #jobIdFor}) and is placed at once if the write was confirmed.</li>
+ *   <li>An utterance is sealed with its job ids, one per target language (one outside a room, one per listener
+ *       language in a room's fan-out), each written during its hangover ({@link #seal}); its jobs, created later, then
+ *       take those ids ({@link #jobIdsFor}) and are placed at once if their writes were confirmed. A language sealed
+ *       but no longer in the fan-out when the jobs are created is handed back, to be deleted from the ledger.</li>
  *   <li>A first attempt otherwise waits ({@link #await}) until its own write is confirmed ({@link #jobWritten}), the
  *       sealed write is ({@link #sealWritten}), or the durable wait runs out ({@link #waitOver}); it is placed exactly
  *       once whichever comes first.</li>
@@ -100,26 +102,64 @@ final class DurableGate {
 
   /** Seals utterance {@code index} under a new job id; {@link Step#seq} is the audio its ledger write covers. */
   Step seal(int index, Supplier<String> newJobId) {
-    String jobId = newJobId.get();
+    Sealing s = seal(index, List.of(SealedJobs.ONLY), newJobId);
+    return new Step(s.next(), 0, null, s.jobIds().get(SealedJobs.ONLY), s.seq());
+  }
+
+  /** Utterance {@code index} sealed: a job id per target language (in their order), all covering audio up to {@code seq}. */
+  record Sealing(DurableGate next, Map<String, String> jobIds, long seq) {}
+
+  /** Seals utterance {@code index} with one new job id per language of {@code tgtLangs}; their writes cover its audio. */
+  Sealing seal(int index, List<String> tgtLangs, Supplier<String> newJobId) {
     long seq = sealedAudio.getOrDefault(index, 0L);
     Map<Integer, Long> audio = new HashMap<>(sealedAudio);
     audio.remove(index);
-    DurableGate g = new DurableGate(cursor, sealed.seal(index, jobId), covered, Map.copyOf(audio), waiting);
-    if (seq > 0) g = g.cover(jobId, seq);
-    return new Step(g, 0, null, jobId, seq);
+    SealedJobs sj = sealed;
+    Map<String, String> ids = new java.util.LinkedHashMap<>();
+    for (String lang : tgtLangs) {
+      String jobId = newJobId.get();
+      ids.put(lang, jobId);
+      sj = sj.seal(index, lang, jobId);
+    }
+    DurableGate g = new DurableGate(cursor, sj, covered, Map.copyOf(audio), waiting);
+    if (seq > 0) for (String jobId : ids.values()) g = g.cover(jobId, seq);
+    return new Sealing(g, java.util.Collections.unmodifiableMap(ids), seq);
   }
 
   /** The job id of utterance {@code index}: the one given at its seal, else a new one covering its audio. */
   Step jobIdFor(int index, Supplier<String> newJobId) {
-    SealedJobs.Released r = sealed.release(index);
-    if (r.jobId() != null) return new Step(with(r.next()), 0, null, r.jobId(), 0);
-    String jobId = newJobId.get();
+    Creation c = jobIdsFor(index, List.of(SealedJobs.ONLY), newJobId);
+    return new Step(c.next(), 0, null, c.jobIds().get(SealedJobs.ONLY), 0);
+  }
+
+  /**
+   * The utterance's jobs are created now: a job id per language of {@code tgtLangs} (in their order), and
+   * {@code dropped}, the ids sealed for languages not among them (to be deleted from the ledger).
+   */
+  record Creation(DurableGate next, Map<String, String> jobIds, List<String> dropped) {}
+
+  /**
+   * The job ids of utterance {@code index}, one per target language: the one given at its seal for that language,
+   * else a new one (covering the utterance's audio when nothing of it was sealed).
+   */
+  Creation jobIdsFor(int index, List<String> tgtLangs, Supplier<String> newJobId) {
+    SealedJobs sj = sealed;
     Long seq = sealedAudio.get(index);
+    Map<String, String> ids = new java.util.LinkedHashMap<>();
+    List<String> fresh = new java.util.ArrayList<>();
+    for (String lang : tgtLangs) {
+      SealedJobs.Released r = sj.release(index, lang);
+      sj = r.next();
+      String jobId = r.jobId() != null ? r.jobId() : newJobId.get();
+      if (r.jobId() == null) fresh.add(jobId);
+      ids.put(lang, jobId);
+    }
+    SealedJobs.Leftover rest = sj.releaseRest(index);
     Map<Integer, Long> audio = new HashMap<>(sealedAudio);
     audio.remove(index);
-    DurableGate g = new DurableGate(cursor, sealed, covered, Map.copyOf(audio), waiting);
-    if (seq != null && seq > 0) g = g.cover(jobId, seq);
-    return new Step(g, 0, null, jobId, 0);
+    DurableGate g = new DurableGate(cursor, rest.next(), covered, Map.copyOf(audio), waiting);
+    if (seq != null && seq > 0) for (String jobId : fresh) g = g.cover(jobId, seq);
+    return new Creation(g, java.util.Collections.unmodifiableMap(ids), rest.jobIds());
   }
 
   /** Job {@code jobId} holds the audio up to {@code seq} (an {@code utterance} whose claim was fresh). */

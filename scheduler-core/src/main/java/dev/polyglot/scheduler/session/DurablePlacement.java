@@ -4,9 +4,11 @@ import dev.polyglot.scheduler.api.Ids;
 import dev.polyglot.scheduler.api.JobOrder;
 import dev.polyglot.scheduler.dispatch.Dispatcher;
 import dev.polyglot.scheduler.ops.Metrics;
+import dev.polyglot.scheduler.room.FanoutPlan;
 import dev.polyglot.scheduler.store.Ledger;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.function.BiPredicate;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -58,32 +60,45 @@ final class DurablePlacement {
     gate = gate.noteSealed(indexes, appliedSeq, bufferedBytes);
   }
 
-  /** The job id of utterance {@code index}, now that its job is created. */
-  String jobIdFor(int index) {
-    DurableGate.Step s = gate.jobIdFor(index, Ids::jobId);
-    gate = s.next();
-    return s.jobId();
+  /**
+   * The job ids of utterance {@code index}, one per target language (its fan-out in a room), now that its jobs are
+   * created. Ids sealed for a language its fan-out no longer has (a member left during the hangover) are deleted
+   * from the ledger: no job will finish them.
+   */
+  Map<String, String> jobIdsFor(int index, List<String> tgtLangs) {
+    DurableGate.Creation c = gate.jobIdsFor(index, tgtLangs, Ids::jobId);
+    gate = c.next();
+    for (String dropped : c.dropped()) {
+      gate = gate.finished(dropped);
+      ledger.finished(dropped);
+    }
+    return c.jobIds();
   }
 
   /**
    * The crash contract: an utterance is durable from the moment it is sealed. Each newly sealed utterance gets its
-   * job id now and is written to the ledger during its hangover, so its placement later need not wait for Redis.
+   * job ids now, one per target of its fan-out ({@code targets}: one outside a room), and each is written to the
+   * ledger during its hangover, so its placement later need not wait for Redis.
    */
-  void recordSealed(List<Segmenter.Utterance> waiting, JobFactory factory, long nowWall) {
+  void recordSealed(List<Segmenter.Utterance> waiting, JobFactory factory, long nowWall, List<FanoutPlan.Target> targets) {
     for (Segmenter.Utterance u : waiting) {
       if (gate.sealed(u.index())) continue;
-      DurableGate.Step s = gate.seal(u.index(), Ids::jobId);
+      DurableGate.Sealing s = gate.seal(u.index(), targets.stream().map(FanoutPlan.Target::tgtLang).toList(),
+          Ids::jobId);
       gate = s.next();
-      String jobId = s.jobId();
       long seq = s.seq();
-      JobOrder o = factory.streamed(u, jobId).withTurnId(Ids.uuid()); // a recovery of a job never released starts a turn
-      ctx.pipeToSelf(ledger.recordSealed(new Ledger.JobRecord(o, factory.poolOf(o),
-          JobFactory.requiredTypes(o.pipeline()), nowWall, u.firstClientTs(), List.of(), seq)),
-          (ok, ex) -> new SessionEntity.SealDurable(jobId, ex, seq));
+      for (FanoutPlan.Target t : targets) {
+        String jobId = s.jobIds().get(t.tgtLang());
+        // a recovery of a job never released starts a turn
+        JobOrder o = factory.streamed(u, jobId, t.tgtLang()).withTurnId(Ids.uuid());
+        ctx.pipeToSelf(ledger.recordSealed(new Ledger.JobRecord(o, factory.poolOf(o),
+            JobFactory.requiredTypes(o.pipeline()), nowWall, u.firstClientTs(), List.of(), seq, t.recipients())),
+            (ok, ex) -> new SessionInternal.SealDurable(jobId, ex, seq));
+      }
     }
   }
 
-  void sealDurable(SessionEntity.SealDurable d) {
+  void sealDurable(SessionInternal.SealDurable d) {
     if (d.failure() != null) {
       ledger.markBehind();
       metrics.inc("ledger_write_failed_total", "op", "record_sealed");
@@ -117,11 +132,11 @@ final class DurablePlacement {
       placeIfPending(r);
       return;
     }
-    ctx.pipeToSelf(ledger.record(j, r.attemptId(), gate.covers(r.jobId())), (ok, ex) -> new SessionEntity.Durable(r, ex));
-    timers.startSingleTimer(durableKey(r.jobId()), new SessionEntity.DurableWaitOver(r), durableWait);
+    ctx.pipeToSelf(ledger.record(j, r.attemptId(), gate.covers(r.jobId())), (ok, ex) -> new SessionInternal.Durable(r, ex));
+    timers.startSingleTimer(durableKey(r.jobId()), new SessionInternal.DurableWaitOver(r), durableWait);
   }
 
-  void durable(SessionEntity.Durable d) {
+  void durable(SessionInternal.Durable d) {
     if (d.failure() != null) {
       ledger.markBehind();
       metrics.inc("ledger_write_failed_total", "op", "record_job");
@@ -135,7 +150,7 @@ final class DurablePlacement {
    * Redis trouble never holds dispatch longer than {@code jobs.durable-wait}: the job is placed and its write goes
    * on (a crash before the write lands can then lose it; the metric counts how often that window opened).
    */
-  void waitOver(SessionEntity.DurableWaitOver w) {
+  void waitOver(SessionInternal.DurableWaitOver w) {
     DurableGate.Step s = gate.waitOver(w.request());
     if (s.place() != null) {
       metrics.inc("ledger_durable_wait_exceeded_total");

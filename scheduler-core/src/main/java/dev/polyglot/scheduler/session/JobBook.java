@@ -30,6 +30,11 @@ import scala.jdk.javaapi.CollectionConverters;
  * received it or its utterance slot; at most {@code maxAttempts} attempts are made; a job the agent silently
  * absorbed is completed without failover (§9.5).
  *
+ * <p>An utterance may have several jobs, one per target language (a room's fan-out, §12): they share the utterance
+ * index and differ in their stream (target language). They are placed one after the other, each once the previous
+ * one's placement was answered, so that each request excludes the nodes its siblings got (§9.2: distinct nodes). A
+ * job's {@code recipients} are the sessions its result goes to; empty means its origin session only.
+ *
  * <p>Bounded: a terminal job is forgotten after {@code retainMs} (at the next {@link #sweep}) and, besides, as soon as
  * more than {@code retainFinishedMax} terminal jobs are kept, oldest finished first. An event costs O(log n), not a
  * copy of the book: the maps are persistent (Scala's immutable collections, as {@code PoolView}).
@@ -57,10 +62,17 @@ public final class JobBook {
     }
   }
 
-  /** One job. {@code placing} is the attempt id being placed while PENDING. */
+  /**
+   * One job. {@code placing} is the attempt id being placed while PENDING. {@code recipients}: the sessions that
+   * receive its result (a room's listeners of its language); empty = the origin session.
+   */
   public record Job(JobOrder order, String pool, Set<String> requiredTypes, String stream, JobState state,
                     List<Attempt> attempts, int placing, String failoverCode, long createdMono, long createdWall,
-                    Long firstClientTs, String outcomeCode, Long finishedMono, String path) {
+                    Long firstClientTs, String outcomeCode, Long finishedMono, String path, List<String> recipients) {
+    public Job {
+      recipients = recipients == null ? List.of() : List.copyOf(recipients);
+    }
+
     public String jobId() { return order.jobId(); }
 
     public int index() { return order.utteranceIndex(); }
@@ -78,7 +90,7 @@ public final class JobBook {
     Job with(JobState s, List<Attempt> as, int placingAttempt, String failover, String outcome, Long finished) {
       JobOrder o = s.terminal() ? order.withAudio(new byte[0]) : order;
       return new Job(o, pool, requiredTypes, stream, s, List.copyOf(as), placingAttempt, failover, createdMono,
-          createdWall, firstClientTs, outcome, finished, path);
+          createdWall, firstClientTs, outcome, finished, path, recipients);
     }
   }
 
@@ -143,7 +155,16 @@ public final class JobBook {
     record AttemptStarted(String jobId, int attemptId, String reason) implements Effect {}
   }
 
-  public record Step(JobBook next, List<Effect> effects) {}
+  public record Step(JobBook next, List<Effect> effects) {
+    /** This step, followed by what the end of {@code j}'s first placement releases (see {@link #create}). */
+    Step firstPlaced(Job j) {
+      Step after = next.afterFirstPlacement(j);
+      if (after.effects().isEmpty()) return new Step(after.next(), effects);
+      List<Effect> fx = new ArrayList<>(effects);
+      fx.addAll(after.effects());
+      return new Step(after.next(), fx);
+    }
+  }
 
   /** Codes of PROTOCOL.md §8.1 that may appear as {@code ui_event.error_code}. */
   private static final Set<String> SCHEDULER_CODES = Set.of("INVALID_MESSAGE", "INVALID_SESSION", "INTERNAL_ERROR",
@@ -160,22 +181,30 @@ public final class JobBook {
   private final Settings settings;
   /** Every job, in creation order. */
   private final VectorMap<String, Job> jobs;
-  private final HashMap<Integer, String> byIndex;
+  /** Utterance index → the ids of its jobs (one per target language), live or retained. */
+  private final HashMap<Integer, List<String>> byIndex;
   private final HashMap<String, List<Answer>> answers;
   /** Ids of the terminal jobs, oldest finished first. */
   private final Vector<String> finished;
+  /**
+   * Utterance index → its jobs whose first placement is not answered yet, in creation order: the first is being
+   * placed, the others wait for it (so that each excludes the nodes its siblings got).
+   */
+  private final HashMap<Integer, List<String>> firstPlacements;
 
-  private JobBook(Settings settings, VectorMap<String, Job> jobs, HashMap<Integer, String> byIndex,
-                  HashMap<String, List<Answer>> answers, Vector<String> finished) {
+  private JobBook(Settings settings, VectorMap<String, Job> jobs, HashMap<Integer, List<String>> byIndex,
+                  HashMap<String, List<Answer>> answers, Vector<String> finished,
+                  HashMap<Integer, List<String>> firstPlacements) {
     this.settings = settings;
     this.jobs = jobs;
     this.byIndex = byIndex;
     this.answers = answers;
     this.finished = finished;
+    this.firstPlacements = firstPlacements;
   }
 
   public static JobBook empty(Settings settings) {
-    return new JobBook(settings, emptyVectorMap(), emptyMap(), emptyMap(), emptyVector());
+    return new JobBook(settings, emptyVectorMap(), emptyMap(), emptyMap(), emptyVector(), emptyMap());
   }
 
   public Optional<Job> job(String jobId) {
@@ -190,6 +219,18 @@ public final class JobBook {
   /** Whether a job (live, or terminal and retained) exists for this utterance index. */
   public boolean hasIndex(int index) {
     return byIndex.contains(index);
+  }
+
+  /** The jobs (live, or terminal and retained) of this utterance index, one per target language, in creation order. */
+  public List<Job> jobsOf(int index) {
+    scala.Option<List<String>> ids = byIndex.get(index);
+    if (ids.isEmpty()) return List.of();
+    List<Job> out = new ArrayList<>();
+    for (String id : ids.get()) {
+      Job j = lookup(id);
+      if (j != null) out.add(j);
+    }
+    return out;
   }
 
   /** Every job, in creation order: a read-only view, not a copy. */
@@ -209,16 +250,31 @@ public final class JobBook {
 
   // ---------------------------------------------------------------- creation and placement
 
-  /** A new job, PENDING with attempt 1: it is placed at once and its pending timeout starts. */
+  /** A new job, PENDING with attempt 1, for its origin session: placed at once, and its pending timeout starts. */
   public Step create(JobOrder order, String pool, Set<String> requiredTypes, String stream, Long firstClientTs,
                      String path, String affinity, Now now) {
+    return create(order, pool, requiredTypes, stream, firstClientTs, path, affinity, List.of(), now);
+  }
+
+  /**
+   * A new job, PENDING with attempt 1, whose result goes to {@code recipients} (empty = its origin session); its
+   * pending timeout starts. It is placed at once, unless another job of its utterance (a sibling of a room's fan-out)
+   * still waits for the answer to its first placement: then it is placed once that answer came, excluding the nodes
+   * its siblings got.
+   */
+  public Step create(JobOrder order, String pool, Set<String> requiredTypes, String stream, Long firstClientTs,
+                     String path, String affinity, List<String> recipients, Now now) {
     Job j = new Job(order.withAttempt(1), pool, Set.copyOf(requiredTypes), stream, JobState.PENDING, List.of(), 1,
-        null, now.mono(), now.wall(), firstClientTs, null, null, path);
+        null, now.mono(), now.wall(), firstClientTs, null, null, path, recipients);
     List<Effect> fx = new ArrayList<>();
     fx.add(new Effect.AttemptStarted(j.jobId(), 1, "initial"));
     fx.add(new Effect.ArmPending(j.jobId(), 1));
-    fx.add(new Effect.Place(request(j, 1, affinity, turnNode(j))));
-    return new Step(put(j).withIndex(order.utteranceIndex(), order.jobId()), fx);
+    List<String> waiting = placingFirst(j.index());
+    if (waiting.isEmpty()) fx.add(new Effect.Place(request(j, 1, affinity, turnNode(j))));
+    List<String> queue = new ArrayList<>(waiting);
+    queue.add(j.jobId());
+    JobBook book = put(j).withIndex(order.utteranceIndex(), order.jobId());
+    return new Step(book.withFirstPlacements(j.index(), queue), fx);
   }
 
   /**
@@ -227,6 +283,12 @@ public final class JobBook {
    */
   public Step recover(JobOrder order, String pool, Set<String> requiredTypes, String stream, Long firstClientTs,
                       long createdWall, List<String> triedNodes, Now now) {
+    return recover(order, pool, requiredTypes, stream, firstClientTs, createdWall, triedNodes, List.of(), now);
+  }
+
+  /** {@link #recover} of a job whose result goes to {@code recipients} (empty = its origin session). */
+  public Step recover(JobOrder order, String pool, Set<String> requiredTypes, String stream, Long firstClientTs,
+                      long createdWall, List<String> triedNodes, List<String> recipients, Now now) {
     // the earlier attempts are lost with their incarnation; their nodes stay excluded and their answers still count
     List<Attempt> earlier = new ArrayList<>();
     for (int i = 0; i < triedNodes.size(); i++) {
@@ -234,7 +296,7 @@ public final class JobBook {
     }
     int attempt = Math.max(order.attemptId(), triedNodes.size()) + 1;
     Job j = new Job(order.withAttempt(attempt), pool, Set.copyOf(requiredTypes), stream, JobState.PENDING,
-        List.copyOf(earlier), attempt, null, now.mono(), createdWall, firstClientTs, null, null, "recovery");
+        List.copyOf(earlier), attempt, null, now.mono(), createdWall, firstClientTs, null, null, "recovery", recipients);
     return new Step(put(j).withIndex(order.utteranceIndex(), order.jobId()), List.of(new Effect.AttemptStarted(j.jobId(), attempt, "recovery"),
         new Effect.ArmPending(j.jobId(), attempt), new Effect.Place(request(j, attempt, null, null))));
   }
@@ -248,7 +310,7 @@ public final class JobBook {
     as.add(new Attempt(attemptId, nodeId, AttemptState.RESERVED, now.wall(), null, null, null));
     Job next = j.with(JobState.DISPATCHED, as, 0, j.failoverCode(), null, null);
     return new Step(put(next), List.of(new Effect.Disarm(jobId), new Effect.ArmDispatched(jobId, attemptId),
-        new Effect.Assign(nodeId, j.order().withAttempt(attemptId))));
+        new Effect.Assign(nodeId, j.order().withAttempt(attemptId)))).firstPlaced(j);
   }
 
   public Step noEligible(String jobId, int attemptId, Now now) {
@@ -270,7 +332,7 @@ public final class JobBook {
   public Step queued(String jobId, int attemptId) {
     Job j = lookup(jobId);
     if (j == null || j.state() != JobState.PENDING || j.placing() != attemptId) return step();
-    return step(new Effect.Busy(j.pool()));
+    return step(new Effect.Busy(j.pool())).firstPlaced(j);
   }
 
   public Step pendingTimeout(String jobId, int attemptId, Now now) {
@@ -469,15 +531,20 @@ public final class JobBook {
     fx.add(new Effect.Client(new ClientEvent.Error(code, message, details, j.order().traceId())));
     fx.add(new Effect.Finished(j.jobId(), JobState.FAILED, code));
     fx.add(new Effect.Ended(j.stream(), j.index()));
-    return new Step(put(failed), fx);
+    return new Step(put(failed), fx).firstPlaced(j);
   }
 
   /** Nobody can receive results any more (socket closed, or close-linger ran out): cancel every live job. */
   public Step cancelAll(String reason, Now now) {
+    return cancel(j -> true, reason, now);
+  }
+
+  /** Cancels the live jobs that {@code which} selects, e.g. room jobs none of whose recipients is left (§9.7). */
+  public Step cancel(java.util.function.Predicate<Job> which, String reason, Now now) {
     JobBook book = this;
     List<Effect> fx = new ArrayList<>();
     for (Job j : all()) {
-      if (j.state().terminal()) continue;
+      if (j.state().terminal() || !which.test(j)) continue;
       fx.add(new Effect.Disarm(j.jobId()));
       List<Attempt> as = new ArrayList<>();
       for (Attempt a : j.attempts()) {
@@ -490,8 +557,15 @@ public final class JobBook {
       }
       if (j.state() == JobState.PENDING) fx.add(new Effect.Withdraw(j.jobId(), j.placing()));
       fx.add(new Effect.Finished(j.jobId(), JobState.CANCELLED, reason));
-      book = book.put(j.with(JobState.CANCELLED, as, 0, j.failoverCode(), reason, now.mono()));
+      fx.add(new Effect.Ended(j.stream(), j.index())); // a session that goes on: its stream no longer waits for it
+      Step s = new Step(book.put(j.with(JobState.CANCELLED, as, 0, j.failoverCode(), reason, now.mono())), List.of())
+          .firstPlaced(j);
+      book = s.next();
+      fx.addAll(s.effects());
     }
+    JobBook after = book;
+    fx.removeIf(e -> e instanceof Effect.Place p && after.job(p.request().jobId()).map(x -> x.state().terminal())
+        .orElse(true)); // a sibling released above and cancelled too
     return new Step(book, fx);
   }
 
@@ -515,7 +589,7 @@ public final class JobBook {
     List<Answer> list = new ArrayList<>(answersOf(nodeId));
     list.add(new Answer(j.index(), now.mono()));
     if (list.size() > RESULTS_REMEMBERED_PER_NODE) list = list.subList(list.size() - RESULTS_REMEMBERED_PER_NODE, list.size());
-    return new JobBook(settings, jobs, byIndex, answers.updated(nodeId, List.copyOf(list)), finished);
+    return new JobBook(settings, jobs, byIndex, answers.updated(nodeId, List.copyOf(list)), finished, firstPlacements);
   }
 
   /**
@@ -591,24 +665,62 @@ public final class JobBook {
     Job before = lookup(j.jobId());
     Vector<String> fin = finished;
     if (j.state().terminal() && (before == null || !before.state().terminal())) fin = appended(fin, j.jobId());
-    JobBook book = new JobBook(settings, jobs.updated(j.jobId(), j), byIndex, answers, fin);
+    JobBook book = new JobBook(settings, jobs.updated(j.jobId(), j), byIndex, answers, fin, firstPlacements);
     while (book.finished.size() > settings.retainFinishedMax()) book = book.forget(book.finished.head());
     return book;
   }
 
-  /** The book without the terminal job {@code jobId} (and its utterance index, if the index is still its own). */
+  /** The book without the terminal job {@code jobId} (and its utterance index once no job of the index is left). */
   private JobBook forget(String jobId) {
     Job j = lookup(jobId);
     Vector<String> fin = !finished.isEmpty() && finished.head().equals(jobId) ? tail(finished)
         : filterNot(finished, jobId);
-    if (j == null) return new JobBook(settings, jobs, byIndex, answers, fin);
-    scala.Option<String> owner = byIndex.get(j.index());
-    HashMap<Integer, String> idx = owner.isDefined() && owner.get().equals(jobId) ? byIndex.removed(j.index()) : byIndex;
-    return new JobBook(settings, jobs.removed(jobId), idx, answers, fin);
+    if (j == null) return new JobBook(settings, jobs, byIndex, answers, fin, firstPlacements);
+    List<String> rest = new ArrayList<>(idsOf(byIndex, j.index()));
+    rest.remove(jobId);
+    HashMap<Integer, List<String>> idx = rest.isEmpty() ? byIndex.removed(j.index())
+        : byIndex.updated(j.index(), List.copyOf(rest));
+    return new JobBook(settings, jobs.removed(jobId), idx, answers, fin, firstPlacements);
   }
 
+  /** The book with one more job of utterance {@code index} (a fan-out has one per target language). */
   private JobBook withIndex(int index, String jobId) {
-    return new JobBook(settings, jobs, byIndex.updated(index, jobId), answers, finished);
+    List<String> ids = new ArrayList<>(idsOf(byIndex, index));
+    if (!ids.contains(jobId)) ids.add(jobId);
+    return new JobBook(settings, jobs, byIndex.updated(index, List.copyOf(ids)), answers, finished, firstPlacements);
+  }
+
+  private JobBook withFirstPlacements(int index, List<String> queue) {
+    HashMap<Integer, List<String>> fp = queue.isEmpty() ? firstPlacements.removed(index)
+        : firstPlacements.updated(index, List.copyOf(queue));
+    return new JobBook(settings, jobs, byIndex, answers, finished, fp);
+  }
+
+  /** The jobs of utterance {@code index} whose first placement waits for an answer (the first is being placed). */
+  private List<String> placingFirst(int index) {
+    return idsOf(firstPlacements, index);
+  }
+
+  private static List<String> idsOf(HashMap<Integer, List<String>> map, int index) {
+    scala.Option<List<String>> ids = map.get(index);
+    return ids.isDefined() ? ids.get() : List.of();
+  }
+
+  /**
+   * {@code j}'s first placement was answered (placed, queued for capacity, failed) or the job ended: it no longer
+   * holds its siblings back, and the next sibling waiting is placed now, excluding the nodes the others got.
+   */
+  private Step afterFirstPlacement(Job j) {
+    List<String> queue = placingFirst(j.index());
+    if (!queue.contains(j.jobId())) return new Step(this, List.of());
+    boolean wasBeingPlaced = queue.get(0).equals(j.jobId());
+    List<String> rest = new ArrayList<>(queue);
+    rest.remove(j.jobId());
+    JobBook book = withFirstPlacements(j.index(), rest);
+    if (!wasBeingPlaced || rest.isEmpty()) return new Step(book, List.of());
+    Job next = book.lookup(rest.get(0));
+    if (next == null || next.state() != JobState.PENDING || next.placing() != 1) return new Step(book, List.of());
+    return new Step(book, List.of(new Effect.Place(book.request(next, 1, null, book.turnNode(next)))));
   }
 
   // javac sees Vector's own generic methods and AbstractSeq's erased bridges as ambiguous overloads (as in PoolView)

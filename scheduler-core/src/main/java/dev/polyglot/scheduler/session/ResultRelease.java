@@ -1,32 +1,41 @@
 package dev.polyglot.scheduler.session;
 
 import dev.polyglot.scheduler.api.SchedulerClock;
+import dev.polyglot.scheduler.ops.JobObserver;
 import java.time.Duration;
 import java.util.OptionalLong;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * Where a session's results wait for their turn, owned by its entity: the {@link ResultOrder} (utterance order within
  * the bounded hold), the utterance {@link Groups}, and the hold timer. Whatever the order releases is built into a
- * {@code translation_result} and handed to {@code send}.
+ * {@code translation_result} and handed to {@code deliver} with its job (whose recipients say where it goes); the
+ * {@link JobObserver} measures its end to end and hold.
  */
 final class ResultRelease {
   private final TimerScheduler<SessionEntity.Command> timers;
   private final SessionEntity.Command holdTimer;
   private final SchedulerClock clock;
-  private final Consumer<ClientEvent> send;
+  private final BiConsumer<JobBook.Job, ClientEvent.Result> deliver;
+  private final JobObserver observer;
   private ResultOrder<JobBook.Draft> order;
   private Groups groups;
 
   ResultRelease(ResultOrder<JobBook.Draft> order, Groups groups, TimerScheduler<SessionEntity.Command> timers,
-                SessionEntity.Command holdTimer, SchedulerClock clock, Consumer<ClientEvent> send) {
+                SessionEntity.Command holdTimer, SchedulerClock clock, BiConsumer<JobBook.Job, ClientEvent.Result> deliver,
+                JobObserver observer) {
     this.order = order;
     this.groups = groups;
     this.timers = timers;
     this.holdTimer = holdTimer;
     this.clock = clock;
-    this.send = send;
+    this.deliver = deliver;
+    this.observer = observer;
+  }
+
+  int held() {
+    return order.held();
   }
 
   /** A job of {@code stream} at {@code index} exists: later results of the stream wait for it. */
@@ -57,9 +66,11 @@ final class ResultRelease {
   private void release(ResultOrder.Release<JobBook.Draft> r) {
     order = r.next();
     for (JobBook.Draft d : r.released()) {
+      observer.released(d.job().order(), d.job().createdMono(), d.result().receivedAtMs(), clock.monoMillis(),
+          clock.wallMillis());
       ResultBuilder.Built b = ResultBuilder.build(d, groups, clock.monoMillis(), clock.wallMillis());
       groups = b.groups();
-      send.accept(b.event());
+      deliver.accept(d.job(), b.event());
     }
     OptionalLong due = order.holdDueAt();
     if (due.isPresent()) {

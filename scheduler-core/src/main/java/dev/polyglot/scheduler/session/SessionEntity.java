@@ -1,16 +1,32 @@
 package dev.polyglot.scheduler.session;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.polyglot.scheduler.api.ClusterMessage;
 import dev.polyglot.scheduler.api.FeatureFlags;
-import dev.polyglot.scheduler.api.Ids;
-import dev.polyglot.scheduler.api.JobOrder;
 import dev.polyglot.scheduler.api.PipelineConfig;
 import dev.polyglot.scheduler.api.SchedulerClock;
 import dev.polyglot.scheduler.config.SchedulerSettings;
 import dev.polyglot.scheduler.dispatch.Dispatcher;
 import dev.polyglot.scheduler.node.NodeEntity;
 import dev.polyglot.scheduler.node.NodeRouter;
+import dev.polyglot.scheduler.ops.JobMdc;
 import dev.polyglot.scheduler.ops.Metrics;
+import dev.polyglot.scheduler.room.RoomEntity;
+import dev.polyglot.scheduler.room.RoomEvent;
+import dev.polyglot.scheduler.room.RoomMessage;
+import dev.polyglot.scheduler.room.RoomRequest;
+import dev.polyglot.scheduler.room.RoomSettings;
+import dev.polyglot.scheduler.room.RoomShards;
+import dev.polyglot.scheduler.session.SessionInternal.Claim;
+import dev.polyglot.scheduler.session.SessionInternal.Claimed;
+import dev.polyglot.scheduler.session.SessionInternal.DispatchedTimeout;
+import dev.polyglot.scheduler.session.SessionInternal.Durable;
+import dev.polyglot.scheduler.session.SessionInternal.DurableWaitOver;
+import dev.polyglot.scheduler.session.SessionInternal.LedgerFailed;
+import dev.polyglot.scheduler.session.SessionInternal.Loaded;
+import dev.polyglot.scheduler.session.SessionInternal.PendingTimeout;
+import dev.polyglot.scheduler.session.SessionInternal.SealDurable;
+import dev.polyglot.scheduler.session.SessionInternal.Timer;
 import dev.polyglot.scheduler.store.Ledger;
 import java.util.List;
 import java.util.Optional;
@@ -29,21 +45,23 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * its parts. Decisions are pure classes ({@link Segmenter}, {@link JobBook}, {@link ResultOrder}, {@link DurableGate},
  * {@link AudioSequence}, {@link UtteranceClaims}, {@link BusySignal}, {@link JobFactory}, {@link JobEvents}); the work
  * of a started session is {@link SessionJobs}, its I/O small collaborators ({@link SessionLoading},
- * {@link DurablePlacement}, {@link EffectRunner}, {@link ClientLink}, {@link ResultRelease}, {@link SessionLedger}).
- * It never waits: placement, dispatch and results arrive as messages, every wait is a timer.
+ * {@link DurablePlacement}, {@link EffectRunner}, {@link ClientLink}, {@link ResultRelease}, {@link SessionLedger},
+ * {@link SessionRooms}). It never waits: placement, dispatch and results arrive as messages, every wait is a timer.
  *
- * <p>Promises: each sealed utterance becomes exactly one job, created in index order; each job reaches one terminal
- * outcome visible to the client; results leave in utterance order within the bounded hold; no utterance failure ends
- * the session. Lost when it stops, crashes or moves: its memory. With the Redis ledger the session continues on a
+ * <p>Promises: each sealed utterance becomes exactly one job per target language (one outside a room), created in
+ * index order; each job reaches one terminal outcome visible to the client; results leave in utterance order within
+ * the bounded hold; no utterance failure ends the session. Lost when it stops, crashes or moves: its memory. With the Redis ledger the session continues on a
  * survivor from its snapshot and unfinished jobs, and its socket sends again what is not yet durable (RELIABILITY.md
  * P9); not recovered: results held for ordering or on their way, and writes the ledger refused. A session ends with
- * its socket; its live jobs are then cancelled.
+ * its socket; its live jobs are then cancelled, except room jobs whose listeners are still there (it ends after them).
  */
 public final class SessionEntity extends AbstractBehavior<SessionEntity.Command> {
 
   public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "Session");
 
-  public sealed interface Command extends ClusterMessage {}
+  public sealed interface Command extends ClusterMessage
+      permits FromClient, SocketClosed, Mark, FromNode, FromDispatcher, GetDetail, GetJob, RoomTraffic, Stop,
+      SessionInternal {}
 
   /** A message from the client's socket. */
   public sealed interface FromClient extends Command {
@@ -103,43 +121,42 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   /** The dispatcher's answer to one of this session's placement requests. */
   public record FromDispatcher(Dispatcher.Reply reply) implements Command {}
 
+  /** The admin API's SessionDetail, or JobDetail of a live or retained job; {@code found == false}: no such thing. */
+  public record GetDetail(ActorRef<Detail> replyTo) implements Command {}
+
+  public record GetJob(String jobId, ActorRef<Detail> replyTo) implements Command {}
+
+  public record Detail(boolean found, JsonNode body) implements ClusterMessage {}
+
+  /** What concerns this session's room (spec/BEHAVIOUR.md §12), handled by {@link SessionRooms}. */
+  public sealed interface RoomTraffic extends Command {}
+
+  /** A room message of the socket's most recent live session (PROTOCOL.md §6.13–6.14). */
+  public record ForRoom(RoomRequest request, ActorRef<SessionSocket.Command> socket)
+      implements FromClient, RoomTraffic {}
+
+  /** What a room tells this session ({@code room_members}, {@code room_expired}, a relayed signal). */
+  public record FromRoom(RoomEvent event) implements RoomTraffic {}
+
+  /** The result of another member's room job, in this session's language: for its client. */
+  public record Heard(ClientEvent.Result result) implements RoomTraffic {}
+
   /** Sharding's stop message after this entity asked to be passivated (its session is over). */
   public enum Stop implements Command { INSTANCE }
 
+  /** {@code sessions} reach a room job's listeners, {@code rooms} the room entities (asked with {@code roomSettings}). */
   public record Deps(SchedulerSettings settings, SchedulerClock clock, NodeRouter nodes,
-                     ActorRef<Dispatcher.Command> dispatcher, Ledger ledger) {}
+                     ActorRef<Dispatcher.Command> dispatcher, Ledger ledger, SessionShards sessions, RoomShards rooms,
+                     RoomSettings roomSettings) {
+    /** Without rooms (tests): a room request fails. */
+    public Deps(SchedulerSettings settings, SchedulerClock clock, NodeRouter nodes, ActorRef<Dispatcher.Command> d,
+                Ledger ledger) {
+      this(settings, clock, nodes, d, ledger, SessionRooms.NO_SESSIONS, SessionRooms.NO_ROOMS, RoomSettings.DEFAULT);
+    }
+  }
 
-  /** Timers and the session's own I/O answers (package-private: its collaborators send them). */
-  enum Timer implements Command { PAUSE, HANGOVER, PLAYBACK, HOLD, BUSY, LINGER, SWEEP }
-
-  record PendingTimeout(String jobId, int attemptId) implements Command {}
-
-  record DispatchedTimeout(String jobId, int attemptId) implements Command {}
-
-  /** A ledger write failed: the ledger no longer matches this session's live state. */
-  enum LedgerFailed implements Command { INSTANCE }
-
-  /** The ledger write of a new job finished (or failed): now it may be placed. */
-  record Durable(Dispatcher.PlacementRequest request, Throwable failure) implements Command {}
-
-  /** The ledger confirmed (or failed) the write of a sealed utterance's job, which covers audio up to {@code seq}. */
-  record SealDurable(String jobId, Throwable failure, long seq) implements Command {}
-
-  /** The ledger did not confirm a new job within {@code jobs.durable-wait}: place it anyway. */
-  record DurableWaitOver(Dispatcher.PlacementRequest request) implements Command {}
-
-  /** The ledger answered the idempotency claim of an {@code utterance} (numbered {@code seq} by its socket). */
-  record Claimed(UtteranceData data, String jobId, boolean fresh, Throwable failure, long seq, int attempt)
-      implements Command {}
-
-  /** Claim the idempotency key of an {@code utterance} (again, after a failed try). */
-  record Claim(UtteranceData data, String jobId, long seq, int attempt) implements Command {}
-
-  /** What the ledger held for this session id when the entity started ({@link SessionLoading}). */
-  record Loaded(Optional<Ledger.SessionSnapshot> snapshot, List<Ledger.JobRecord> jobs, Throwable failure)
-      implements Command {}
-
-  enum Reload implements Command { INSTANCE }
+  /** A room's answer to {@code request} (none: the recovery's resync, a creation); {@code null} when it timed out. */
+  record RoomAnswer(RoomRequest request, RoomMessage reply) implements RoomTraffic {}
 
   public static Behavior<Command> create(String sessionId, Deps deps) {
     return create(sessionId, deps, null);
@@ -151,7 +168,7 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
    * {@code session_init}. {@code shard} is used to passivate the entity when the session is over.
    */
   public static Behavior<Command> create(String sessionId, Deps deps, ActorRef<ClusterSharding.ShardCommand> shard) {
-    return Behaviors.withMdc(Command.class, java.util.Map.of("sessionId", sessionId), Behaviors.setup(ctx ->
+    return Behaviors.withMdc(Command.class, java.util.Map.of(JobMdc.SESSION_ID, sessionId), JobMdc::of, Behaviors.setup(ctx ->
         SessionLoading.loading(sessionId, deps, loaded -> Behaviors.withTimers(t ->
             new SessionEntity(ctx, t, sessionId, deps, shard, loaded)))));
   }
@@ -164,6 +181,7 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   private final Metrics metrics;
   private final ActorRef<ClusterSharding.ShardCommand> shard;
   private final ClientLink link;
+  private final SessionRooms rooms;
   private Phase phase = Phase.NEW;
   /** The session's work, from its start (init or recovery) on. */
   private SessionJobs jobs;
@@ -177,19 +195,11 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
     this.shard = shard;
     this.metrics = Metrics.get(ctx.getSystem());
     this.link = new ClientLink(ctx, sessionId, metrics);
-    if (loaded.failure() != null) {
-      metrics.inc("ledger_write_failed_total", "op", "load_session");
-      ctx.getLog().warn("session {} could not read the ledger: {}", sessionId, loaded.failure().toString());
-    }
-    loaded.snapshot().ifPresent(snap -> {
-      phase = Phase.ACTIVE;
-      jobs = SessionJobs.recovered(ctx, timers, deps, sessionId, snap, loaded.jobs(), link);
-      metrics.inc("sessions_recovered_total");
-      // the client's connection may have died with the instance: without news from it, end after the linger
-      timers.startSingleTimer(Timer.LINGER, Timer.LINGER, deps.settings().sessions().closeLinger());
-      ctx.getLog().info("session {} recovered from the ledger at index {} with {} unfinished jobs", sessionId,
-          jobs.index(), loaded.jobs().size());
+    this.rooms = new SessionRooms(ctx, sessionId, deps, link, metrics, () -> {
+      if (jobs != null) jobs.roomChanged();
     });
+    jobs = SessionLoading.resume(ctx, timers, deps, sessionId, loaded, link, rooms);
+    if (jobs != null) phase = Phase.ACTIVE;
   }
 
   @Override
@@ -207,6 +217,8 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
         .onMessage(SocketClosed.class, this::onSocketClosed)
         .onMessage(FromNode.class, n -> onJobEvent(n.event()))
         .onMessage(FromDispatcher.class, n -> onJobEvent(n.reply()))
+        .onMessage(GetDetail.class, m -> detail(m.replyTo(), null))
+        .onMessage(GetJob.class, m -> detail(m.replyTo(), m.jobId()))
         .onMessageEquals(Timer.LINGER, this::onLinger)
         .onMessage(Timer.class, t -> act(() -> jobs.timer(t)))
         .onMessage(PendingTimeout.class, m -> act(() -> jobs.pendingTimeout(m)))
@@ -218,6 +230,7 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
         .onMessage(Claim.class, m -> act(() -> jobs.claim(m)))
         .onMessage(Claimed.class, m -> phase == Phase.ACTIVE || phase == Phase.CLOSING ? act(() -> jobs.claimed(m))
             : act(jobs::abandonClaim))
+        .onMessage(RoomTraffic.class, this::onRoom)
         .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
         .build();
   }
@@ -237,12 +250,7 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
     }
     link.attach(m.socket());
     phase = Phase.ACTIVE;
-    jobs = new SessionJobs(getContext(), timers, deps, sessionId, m.data(), link);
-    metrics.inc("sessions_created_total");
-    getContext().getLog().info("session {} created ({} -> {}, mode {})", sessionId, m.data().srcLang(),
-        m.data().tgtLang(), m.data().mode());
-    jobs.saveSnapshot();
-    link.send(new ClientEvent.InitAck(sessionId, m.data().traceId()));
+    jobs = SessionJobs.started(getContext(), timers, deps, sessionId, m.data(), link, rooms);
     return this;
   }
 
@@ -263,15 +271,24 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
     return stopIfDone();
   }
 
-  /** The socket closed (or its instance died): nobody can receive results any more; cancel the live jobs and end. */
+  /** The socket closed (or its instance died): its live jobs are cancelled and it ends, once no listener waits. */
   private Behavior<Command> onSocketClosed(SocketClosed m) {
     if (phase == Phase.ENDED) return this;
     if (phase == Phase.NEW) return end(); // an ended session's id, re-created by the message: nothing to end
     if (link.known() && !link.isOurs(m.socket())) return this;
     getContext().getLog().info("session {} ended with its socket", sessionId);
-    jobs.cancelAll();
     metrics.inc("sessions_ended_total", "reason", "socket_closed");
-    return end();
+    if (!jobs.socketClosed()) return end();
+    phase = Phase.CLOSING; // room jobs whose listeners wait: their results go out, then it ends (or at the linger)
+    timers.startSingleTimer(Timer.LINGER, Timer.LINGER, deps.settings().sessions().closeLinger());
+    return stopIfDone();
+  }
+
+  /** Room traffic; an entity that sharding started only for it (its session ended before, or was lost) stops again. */
+  private Behavior<Command> onRoom(RoomTraffic m) {
+    if (m instanceof ForRoom r) return accepts(r.socket()) ? act(() -> rooms.request(r.request())) : this;
+    rooms.traffic(m, phase == Phase.ACTIVE);
+    return phase == Phase.NEW ? end() : this;
   }
 
   private Behavior<Command> onLinger() {
@@ -290,6 +307,14 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
       return end();
     }
     return act(() -> jobs.jobEvent(m));
+  }
+
+  /** The admin API (§14) reads the session, or one of its jobs; an entity with no session is not kept for it. */
+  private Behavior<Command> detail(ActorRef<Detail> replyTo, String jobId) {
+    Optional<? extends JsonNode> body = jobs == null ? Optional.empty() : jobId != null ? jobs.jobDetail(jobId)
+        : phase == Phase.ENDED ? Optional.empty() : Optional.of(jobs.detail(phase == Phase.CLOSING));
+    replyTo.tell(new Detail(body.isPresent(), body.orElse(null)));
+    return phase == Phase.NEW ? end() : this;
   }
 
   /** Recovered: the client's connection is re-learnt from its next message (or its socket's probe). */
@@ -324,6 +349,7 @@ public final class SessionEntity extends AbstractBehavior<SessionEntity.Command>
   private Behavior<Command> end() {
     // only a session that lived here knows it is over; an entity that found nothing (or could not read the
     // ledger) never deletes what an earlier incarnation wrote
+    rooms.ended(RoomEntity.EndReason.ENDED); // the linger ran out, or a recovered session's client never came back
     if (phase != Phase.NEW) jobs.deleteFromLedger();
     link.end();
     phase = Phase.ENDED;

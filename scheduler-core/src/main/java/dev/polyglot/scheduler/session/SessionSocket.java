@@ -13,7 +13,9 @@ import dev.polyglot.scheduler.edge.SocketEdge;
 import dev.polyglot.scheduler.edge.SocketIn;
 import dev.polyglot.scheduler.edge.SocketLink;
 import dev.polyglot.scheduler.edge.SocketOut;
+import dev.polyglot.scheduler.ops.LiveSessions;
 import dev.polyglot.scheduler.ops.Metrics;
+import dev.polyglot.scheduler.room.RoomRequest;
 import dev.polyglot.scheduler.wire.SessionInbound;
 import dev.polyglot.scheduler.wire.SessionOutbound;
 import dev.polyglot.scheduler.wire.WireCodec;
@@ -176,6 +178,7 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
     for (String id : opened) {
       session(id).tell(new SessionEntity.SocketClosed(getContext().getSelf()));
       deps.admission().sessionEnded();
+      LiveSessions.get(getContext().getSystem()).ended(id);
     }
     opened.clear();
     live.clear();
@@ -244,6 +247,7 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
   private Behavior<Command> onEnded(Ended m) {
     live.remove(m.sessionId());
     if (opened.remove(m.sessionId())) deps.admission().sessionEnded();
+    LiveSessions.get(getContext().getSystem()).ended(m.sessionId());
     kept.remove(m.sessionId());
     lastAnswer.remove(m.sessionId());
     edge.forget(m.sessionId());
@@ -285,13 +289,32 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
     } else if (m instanceof SessionInbound.TtsPlayEnded t) {
       if (owned(t.sessionId())) forward(t.sessionId(), new SessionEntity.TtsPlayEnded(t.groupId(), self));
     } else {
-      // rooms and the WebRTC relay (BEHAVIOUR.md §12) are outside this version
-      if (live.isEmpty()) {
-        reject("INVALID_SESSION", "session not initialized", "room message without a session");
-      } else {
-        reject("INVALID_MESSAGE", "rooms are not supported by this scheduler version", "unsupported room message");
-      }
+      forRoom(m);
     }
+  }
+
+  /** Rooms and the WebRTC relay (PROTOCOL.md §6.13–6.14): for the socket's most recently created live session. */
+  private void forRoom(SessionInbound m) {
+    String caller = null;
+    for (String id : live) caller = id; // most recent last
+    if (caller == null) {
+      reject("INVALID_SESSION", "session not initialized", "room message without a session");
+      return;
+    }
+    RoomRequest r;
+    if (m instanceof SessionInbound.RoomCreate c) {
+      r = new RoomRequest.Create(c.displayName(), c.preferredLang());
+    } else if (m instanceof SessionInbound.RoomJoin j) {
+      r = new RoomRequest.Join(j.roomCode(), j.displayName(), j.preferredLang());
+    } else if (m instanceof SessionInbound.RoomLeave l) {
+      r = new RoomRequest.Leave(l.roomCode());
+    } else if (m instanceof SessionInbound.RoomRawVoicePreference p) {
+      r = new RoomRequest.RawVoice(p.roomCode(), p.targetSessionId(), p.receiveRawVoice());
+    } else {
+      SessionInbound.WebrtcSignal w = (SessionInbound.WebrtcSignal) m;
+      r = new RoomRequest.Signal(w.type(), w.roomCode(), w.to(), w.sdp(), w.candidate());
+    }
+    forward(caller, new SessionEntity.ForRoom(r, getContext().getSelf()));
   }
 
   private void onInit(SessionInbound.Init i) {
@@ -317,6 +340,8 @@ public final class SessionSocket extends AbstractBehavior<SessionSocket.Command>
     forward(id, new SessionEntity.Init(new SessionEntity.InitData(i.srcLang(), i.tgtLang(), i.clientVersion(),
         i.platform(), i.mode(), i.langA(), i.langB(), i.autoLangs(), i.dialect(), i.features(), i.tenantId(), trace),
         getContext().getSelf()));
+    LiveSessions.get(getContext().getSystem()).opened(new LiveSessions.Info(id, i.srcLang(), i.tgtLang(), i.mode(),
+        i.langA(), i.langB(), i.platform(), i.clientVersion(), trace, deps.clock().wallMillis()));
   }
 
   /** The kept audio of one session; the retry timer runs while any is kept. */

@@ -25,7 +25,21 @@ final class WireEvents {
     if (e instanceof ClientEvent.Error x) return new ErrorFrame(x.code(), x.message(), x.details(), x.traceId());
     if (e instanceof ClientEvent.ServerHeartbeat h) return new SessionOutbound.ServerHeartbeat(h.sessionId(), h.timestamp());
     if (e instanceof ClientEvent.CloseAck c) return new SessionOutbound.CloseAck(c.sessionId());
-    ClientEvent.Busy b = (ClientEvent.Busy) e;
-    return SessionOutbound.Backpressure.busy((int) b.resumeAfterMs(), b.message());
+    if (e instanceof ClientEvent.Busy b) return SessionOutbound.Backpressure.busy((int) b.resumeAfterMs(), b.message());
+    return room(e);
+  }
+
+  /** The room messages of PROTOCOL.md §6.13–6.14. */
+  private static SessionOutbound room(ClientEvent e) {
+    if (e instanceof ClientEvent.RoomCreateAck a) return new SessionOutbound.RoomCreateAck(a.roomCode(), a.roomId());
+    if (e instanceof ClientEvent.RoomMembers m) {
+      return new SessionOutbound.RoomMembers(m.roomCode(), m.members().stream().map(p -> new SessionOutbound.Participant(
+          p.participantId(), p.sessionId(), p.displayName(), p.preferredLang(), p.rawVoicePreferences(), p.joinedAt()))
+          .toList());
+    }
+    if (e instanceof ClientEvent.RoomError x) return new SessionOutbound.RoomError(x.code(), x.message());
+    if (e instanceof ClientEvent.RoomExpired x) return new SessionOutbound.RoomExpired(x.roomCode(), x.message());
+    ClientEvent.RoomSignal s = (ClientEvent.RoomSignal) e;
+    return new SessionOutbound.WebrtcSignal(s.type(), s.roomCode(), s.to(), s.sdp(), s.candidate());
   }
 }

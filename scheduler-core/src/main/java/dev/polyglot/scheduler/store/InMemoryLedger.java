@@ -19,7 +19,8 @@ import java.util.function.LongSupplier;
  * <p>Bounded like the Redis ledger: a session's keys (snapshot, jobs, idempotency keys) are forgotten together once
  * the session has not been written for {@link #KEY_TTL} (every write of the session refreshes it, as Redis's TTL), and
  * a session keeps at most {@link #MAX_UTTERANCE_KEYS_PER_SESSION} idempotency keys, the oldest claimed forgotten first
- * (a replay of an utterance index older than that is no longer recognised by the ledger).
+ * (a replay of an utterance index older than that is no longer recognised by the ledger). A room not written for the
+ * same TTL is forgotten too.
  */
 public final class InMemoryLedger implements Ledger {
   /** As {@link RedisLedger#KEY_TTL}. */
@@ -42,6 +43,10 @@ public final class InMemoryLedger implements Ledger {
   private final Map<String, long[]> floors = new ConcurrentHashMap<>();
   /** Per session: when it was last written (monotonic milliseconds). */
   private final Map<String, Long> lastWrite = new ConcurrentHashMap<>();
+  /** Rooms by code, and when each was last written (monotonic milliseconds); forgotten after the TTL as sessions. */
+  private final Map<String, RoomRecord> rooms = new ConcurrentHashMap<>();
+  private final Map<String, Long> roomWrites = new ConcurrentHashMap<>();
+  private volatile long lastRoomSweepMs;
 
   public InMemoryLedger() {
     this(KEY_TTL, MAX_UTTERANCE_KEYS_PER_SESSION, () -> System.nanoTime() / 1_000_000);
@@ -56,6 +61,7 @@ public final class InMemoryLedger implements Ledger {
     this.monoMillis = monoMillis;
     this.sweepEveryMs = Math.max(1, Math.min(ttlMs / 24, 60_000));
     this.lastSweepMs = monoMillis.getAsLong();
+    this.lastRoomSweepMs = lastSweepMs;
   }
 
   @Override
@@ -137,6 +143,42 @@ public final class InMemoryLedger implements Ledger {
   public CompletionStage<Void> deleteSession(String sessionId) {
     forget(sessionId);
     return done();
+  }
+
+  @Override
+  public CompletionStage<Void> saveRoom(RoomRecord room) {
+    long now = monoMillis.getAsLong();
+    rooms.put(room.code(), room);
+    roomWrites.put(room.code(), now);
+    if (now - lastRoomSweepMs >= sweepEveryMs) {
+      lastRoomSweepMs = now;
+      roomWrites.forEach((code, at) -> {
+        if (now - at >= ttlMs) {
+          roomWrites.remove(code);
+          rooms.remove(code);
+        }
+      });
+    }
+    return done();
+  }
+
+  @Override
+  public CompletionStage<Optional<RoomRecord>> loadRoom(String code) {
+    Long at = roomWrites.get(code);
+    if (at != null && monoMillis.getAsLong() - at >= ttlMs) return CompletableFuture.completedFuture(Optional.empty());
+    return CompletableFuture.completedFuture(Optional.ofNullable(rooms.get(code)));
+  }
+
+  @Override
+  public CompletionStage<Void> deleteRoom(String code) {
+    roomWrites.remove(code);
+    rooms.remove(code);
+    return done();
+  }
+
+  /** Rooms held (for tests and operators). */
+  public int rooms() {
+    return rooms.size();
   }
 
   @Override

@@ -63,6 +63,9 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * Every write refreshes the time to live of all three keys ({@link #KEY_TTL}), so the keys of a session that no
  * instance finished (a crashed cluster) expire together instead of leaking forever.
+ *
+ * <p>A room is one key, {@code <prefix>:room:{code}}: its {@link RoomRecord} as one JSON string, with the same time to
+ * live, refreshed by every write (its entity writes it on each change and at least hourly while it lives).
  */
 public final class RedisLedger implements Ledger {
   private static final Logger log = LoggerFactory.getLogger(RedisLedger.class);
@@ -247,6 +250,30 @@ public final class RedisLedger implements Ledger {
   @Override
   public CompletionStage<Void> forgetNode(String nodeId) {
     return run(cmd -> cmd.del(nodeKey(nodeId)).thenApply(x -> (Void) null));
+  }
+
+  @Override
+  public CompletionStage<Void> saveRoom(RoomRecord room) {
+    return run(cmd -> {
+      String value = write(room);
+      return cmd.set(roomKey(room.code()), value, io.lettuce.core.SetArgs.Builder.px(KEY_TTL.toMillis()))
+          .thenApply(x -> (Void) null);
+    });
+  }
+
+  @Override
+  public CompletionStage<Optional<RoomRecord>> loadRoom(String code) {
+    return run(cmd -> cmd.get(roomKey(code))
+        .thenApply(value -> value == null ? Optional.<RoomRecord>empty() : Optional.of(read(value, RoomRecord.class))));
+  }
+
+  @Override
+  public CompletionStage<Void> deleteRoom(String code) {
+    return run(cmd -> cmd.del(roomKey(code)).thenApply(x -> (Void) null));
+  }
+
+  String roomKey(String code) {
+    return settings.keyPrefix() + ":room:{" + code + "}";
   }
 
   private String nodeKey(String nodeId) {

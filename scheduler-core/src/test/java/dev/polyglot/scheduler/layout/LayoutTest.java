@@ -46,6 +46,7 @@ class LayoutTest {
       .layer("pool").definedBy(ROOT + ".pool..")
       .layer("node").definedBy(ROOT + ".node..")
       .layer("dispatch").definedBy(ROOT + ".dispatch..")
+      .layer("room").definedBy(ROOT + ".room..")
       .layer("session").definedBy(ROOT + ".session..")
       .layer("bootstrap").definedBy(ROOT + ".bootstrap..")
       .whereLayer("api").mayNotAccessAnyLayer()
@@ -57,8 +58,9 @@ class LayoutTest {
       .whereLayer("pool").mayOnlyAccessLayers("api", "config", "ops")
       .whereLayer("node").mayOnlyAccessLayers("api", "config", "ops", "wire", "edge", "store", "pool")
       .whereLayer("dispatch").mayOnlyAccessLayers("api", "config", "ops", "pool", "node")
+      .whereLayer("room").mayOnlyAccessLayers("api", "config", "ops", "store")
       .whereLayer("session").mayOnlyAccessLayers("api", "config", "ops", "wire", "edge", "store", "pool", "node",
-          "dispatch")
+          "dispatch", "room")
       .whereLayer("bootstrap").mayNotBeAccessedByAnyLayer();
 
   /** What crosses actors or instances carries api values, never a wire frame: the sockets translate at the edge. */

@@ -137,7 +137,7 @@ class NodeEntityTest {
     TestProbe<NodeEntity.ReserveReply> reply = kit.createTestProbe();
     node.tell(new NodeEntity.Reserve("job-1", 1, "s-1", 0, Set.of("asr"), Set.of(), reply.getRef()));
     assertInstanceOf(NodeEntity.Reserved.class, reply.receiveMessage());
-    node.tell(new NodeEntity.Assign(order("job-1", 1)));
+    node.tell(new NodeEntity.Assign(order("job-1", 1), 0));
     assertInstanceOf(NodeSocket.SendJob.class, socket.receiveMessage());
     assertInstanceOf(NodeEntity.AttemptDispatched.class, sessions.receiveMessage());
     node.tell(new NodeEntity.SocketClosed(socket.getRef()));
@@ -283,7 +283,7 @@ class NodeEntityTest {
     TestProbe<NodeEntity.ReserveReply> reply = kit.createTestProbe();
     node.tell(new NodeEntity.Reserve("job-1", 1, "s-1", 0, Set.of("asr"), Set.of(), reply.getRef()));
     reply.receiveMessage();
-    node.tell(new NodeEntity.Assign(order("job-1", 1)));
+    node.tell(new NodeEntity.Assign(order("job-1", 1), 0));
     sessions.expectMessageClass(NodeEntity.AttemptDispatched.class);
     node.tell(new NodeEntity.ResultFromNode(result("job-1", 1), socket.getRef()));
     assertEquals("job-1", sessions.expectMessageClass(NodeEntity.ResultReceived.class).jobId());
@@ -375,7 +375,7 @@ class NodeEntityTest {
     TestProbe<NodeEntity.ReserveReply> reply = kit.createTestProbe();
     node.tell(new NodeEntity.Reserve("job-1", 1, "s-1", 0, Set.of("asr"), Set.of(), reply.getRef()));
     reply.receiveMessage();
-    node.tell(new NodeEntity.Assign(order("job-1", 1)));
+    node.tell(new NodeEntity.Assign(order("job-1", 1), 0));
     sessions.expectMessageClass(NodeEntity.AttemptDispatched.class);
     node.tell(new NodeEntity.Release("job-1", 1));
     TestProbe<NodeSummary> summary = kit.createTestProbe();

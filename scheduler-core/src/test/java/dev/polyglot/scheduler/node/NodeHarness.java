@@ -51,7 +51,7 @@ final class NodeHarness implements NodeLink.Host, NodeJobs.Host {
           .onMessageEquals(NodeEntity.Reannounce.INSTANCE, () -> { h.link.heartbeatTimeout(); return Behaviors.same(); })
           .onMessage(NodeEntity.Forget.class, m -> { h.tick(m); return Behaviors.same(); })
           .onMessage(NodeEntity.Reserve.class, m -> { h.jobs.reserve(m); return Behaviors.same(); })
-          .onMessage(NodeEntity.Assign.class, m -> { h.jobs.assign(m.order(), 7); return Behaviors.same(); })
+          .onMessage(NodeEntity.Assign.class, m -> { h.jobs.assign(m.order(), m.createdAtMs(), 7); return Behaviors.same(); })
           .onMessage(NodeEntity.Release.class, m -> { h.jobs.release(m.jobId(), m.attemptId()); return Behaviors.same(); })
           .onMessage(NodeEntity.Cancel.class, m -> { h.jobs.cancel(m); return Behaviors.same(); })
           .onMessage(NodeEntity.ResultFromNode.class, m -> { h.jobs.result(m); return Behaviors.same(); })

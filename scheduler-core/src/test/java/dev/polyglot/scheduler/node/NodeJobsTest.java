@@ -74,7 +74,7 @@ class NodeJobsTest {
     ActorRef<NodeEntity.Command> node = readyNode(false);
     reserve(node, "job-2");
     applied();
-    node.tell(new NodeEntity.Assign(Fixtures.order("job-2", 0, Cut.NONE)));
+    node.tell(new NodeEntity.Assign(Fixtures.order("job-2", 0, Cut.NONE), 0));
     assertEquals("job-2", socket.expectMessageClass(NodeSocket.SendJob.class).order().jobId());
     NodeWork.Tell told = events.expectMessageClass(NodeWork.Tell.class);
     assertEquals(new NodeEntity.AttemptDispatched("job-2", 1, "n", 7), told.event());
@@ -99,7 +99,7 @@ class NodeJobsTest {
     reserve(node, "job-5");
     applied();
     applied();
-    node.tell(new NodeEntity.Assign(Fixtures.order("job-4", 0, Cut.NONE)));
+    node.tell(new NodeEntity.Assign(Fixtures.order("job-4", 0, Cut.NONE), 0));
     socket.expectMessageClass(NodeSocket.SendJob.class);
     node.tell(new NodeEntity.Cancel("job-4", 1, "t", "superseded"));
     assertEquals(new NodeSocket.SendCancel("job-4", "t", "superseded"), socket.receiveMessage());

@@ -46,5 +46,11 @@ public class FlakyLedger implements Ledger {
 
   @Override public CompletionStage<Void> deleteSession(String id) { return inner.deleteSession(id); }
 
+  @Override public CompletionStage<Void> saveRoom(RoomRecord r) { return inner.saveRoom(r); }
+
+  @Override public CompletionStage<Optional<RoomRecord>> loadRoom(String code) { return inner.loadRoom(code); }
+
+  @Override public CompletionStage<Void> deleteRoom(String code) { return inner.deleteRoom(code); }
+
   @Override public String kind() { return "flaky"; }
 }

@@ -29,6 +29,8 @@ final class ClusterJson {
     int readyNodes = 0;
     int sessions = 0;
     int pending = 0;
+    int rooms = 0;
+    int roomMembers = 0;
     List<InstanceReports.Report> reports = snapshot.reports().stream()
         .sorted(Comparator.comparing(InstanceReports.Report::instanceId)).toList();
     for (InstanceReports.Report r : reports) {
@@ -47,7 +49,11 @@ final class ClusterJson {
       i.put("dlq_length", 0);
       i.put("nodes_owned", r.nodesOwned());
       i.put("sessions_owned", r.sessionsOwned());
+      i.put("rooms_owned", r.roomsOwned());
+      i.put("room_members", r.roomMembers());
       sessions += r.sessionsOwned();
+      rooms += r.roomsOwned();
+      roomMembers += r.roomMembers();
       pending += r.pending();
       for (NodeSummary n : r.nodes()) {
         totalNodes++;
@@ -62,6 +68,8 @@ final class ClusterJson {
     root.put("online_nodes", onlineNodes);
     root.put("ready_nodes", readyNodes);
     root.put("total_sessions", sessions);
+    root.put("total_rooms", rooms);
+    root.put("total_room_members", roomMembers);
     root.put("total_pending", pending);
     root.put("total_dlq", 0);
     root.put("redis_key_prefix", keyPrefix);

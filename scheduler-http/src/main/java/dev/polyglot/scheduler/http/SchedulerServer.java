@@ -17,6 +17,7 @@ import dev.polyglot.scheduler.edge.OpenSockets;
 import dev.polyglot.scheduler.edge.SocketOut;
 import dev.polyglot.scheduler.ops.Metrics;
 import dev.polyglot.scheduler.node.NodeSocket;
+import dev.polyglot.scheduler.ops.OpsReports;
 import dev.polyglot.scheduler.wire.ErrorFrame;
 import dev.polyglot.scheduler.wire.SessionOutbound;
 import dev.polyglot.scheduler.session.SessionSocket;
@@ -36,6 +37,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.pubsub.Topic;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.model.AttributeKeys;
@@ -57,7 +59,8 @@ import org.apache.pekko.stream.javadsl.Source;
 
 /**
  * The one HTTP listener (PROTOCOL.md §1): {@code /ws/node}, {@code /ws/session}, {@code /health}, {@code /ready},
- * {@code /api/v1/cluster} and {@code /metrics}. Each WebSocket gets its own socket actor; nothing here decides
+ * {@code /api/v1/cluster}, {@code /metrics}, and through {@link OpsRoutes} {@code /api/v1/stats},
+ * {@code /api/v1/metrics}, the admin API, the instance drain and {@code /dashboard}. Each WebSocket gets its own socket actor; nothing here decides
  * anything about nodes or sessions. It is the edge of admission control: a request head must arrive within
  * {@code http.request-header-timeout}; {@code /ws/node} needs the node credential when one is configured (401);
  * an upgrade over a connection cap is refused before it happens (429 with the reason), or, if the cap filled in the
@@ -84,8 +87,12 @@ public final class SchedulerServer {
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(3);
   /** After that, connections still open are dropped at this deadline. */
   private static final Duration TERMINATE_DEADLINE = Duration.ofSeconds(5);
-  /** {@code /metrics} as last rendered by the snapshot timer. */
-  private final AtomicReference<String> metricsText = new AtomicReference<>("");
+  /** {@code /metrics}: the registry, rendered by the snapshot timer. */
+  private final MetricsEndpoint metricsEndpoint;
+  /** The operators' snapshot every instance shares, set by this instance's {@link OpsReports}. */
+  private final AtomicReference<OpsReports.Snapshot> opsSnapshot = new AtomicReference<>(OpsReports.Snapshot.EMPTY);
+  private final InstanceDrain drain;
+  private final OpsRoutes opsRoutes;
   /** {@code /api/v1/cluster} rendered from the newest published snapshot (re-rendered only when that changes). */
   private final AtomicReference<RenderedCluster> clusterJson = new AtomicReference<>();
   private volatile boolean dispatcherHasView;
@@ -107,7 +114,16 @@ public final class SchedulerServer {
           + " such messages will always be refused: raise the heap (SCHEDULER_HEAP) or"
           + " scheduler.websocket.partial-message-budget", budgets.partialMessages());
     }
-    system.scheduler().scheduleWithFixedDelay(Duration.ZERO, settings.snapshotInterval(), this::renderMetrics,
+    this.drain = new InstanceDrain(system, system.settings().config().getDuration("scheduler.admin.instance-drain-grace"),
+        openSockets, admission, this::sessionsHosted, runtime.clock()::wallMillis);
+    ActorRef<Topic.Command<OpsReports.Report>> opsTopic = system.systemActorOf(
+        Topic.create(OpsReports.Report.class, "ops-reports"), "ops-reports-topic", Props.empty());
+    system.systemActorOf(OpsReports.create(runtime.identity().instanceId(), settings.snapshotInterval(),
+        opsSources(), opsTopic, runtime.clock(), opsSnapshot), "ops-reports", Props.empty());
+    this.metricsEndpoint = new MetricsEndpoint(metrics, new MetricsEndpoint.Sources(runtime, admission, inboundBudget,
+        opsSnapshot::get, drain::refusing, this::isReady));
+    this.opsRoutes = new OpsRoutes(runtime, opsSnapshot::get, drain, this::apiToken);
+    system.scheduler().scheduleWithFixedDelay(Duration.ZERO, settings.snapshotInterval(), metricsEndpoint::render,
         system.executionContext());
     system.scheduler().scheduleWithFixedDelay(Duration.ZERO, READINESS_REFRESH, this::refreshReadiness,
         system.executionContext());
@@ -166,15 +182,46 @@ public final class SchedulerServer {
 
   public Route routes() {
     return concat(
-        path(PathMatchers.segment("ws").slash("node"), () -> clientAddress(address -> nodeCredential(() ->
-            admitted(Admission.Kind.NODE, address, () -> handleWebSocketMessages(nodeFlow(address)))))),
-        path(PathMatchers.segment("ws").slash("session"), () -> clientAddress(address ->
-            admitted(Admission.Kind.SESSION, address, () -> handleWebSocketMessages(sessionFlow(address))))),
+        path(PathMatchers.segment("ws").slash("node"), () -> notDraining(() -> clientAddress(address ->
+            nodeCredential(() -> admitted(Admission.Kind.NODE, address,
+                () -> handleWebSocketMessages(nodeFlow(address))))))),
+        path(PathMatchers.segment("ws").slash("session"), () -> notDraining(() -> clientAddress(address ->
+            admitted(Admission.Kind.SESSION, address, () -> handleWebSocketMessages(sessionFlow(address)))))),
         path("health", () -> get(() -> complete(HttpResponse.create().withStatus(StatusCodes.OK)
             .withEntity(HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8, "OK"))))),
         path("ready", () -> get(this::ready)),
         path(PathMatchers.segment("api").slash("v1").slash("cluster"), () -> get(() -> apiToken("cluster", this::cluster))),
-        path("metrics", () -> get(() -> apiToken("metrics", this::metrics))));
+        path("metrics", () -> get(() -> apiToken("metrics", this::metrics))),
+        opsRoutes.routes());
+  }
+
+  /** A draining instance takes no new WebSocket: 503, so that the peer reconnects through the load balancer. */
+  private Route notDraining(Supplier<Route> inner) {
+    if (!drain.refusing()) return inner.get();
+    return complete(json(StatusCodes.SERVICE_UNAVAILABLE, "INSTANCE_DRAINING",
+        "this instance is draining for maintenance; connect to another one")
+        .addHeader(RawHeader.create("Retry-After", "5")));
+  }
+
+  /** What {@link OpsReports} reads of this instance: the dispatcher's pools (through the runtime) and its edge. */
+  private OpsReports.Sources opsSources() {
+    return new OpsReports.Sources() {
+      @Override public CompletionStage<OpsReports.Pools> pools(Duration timeout) { return runtime.pools(timeout); }
+
+      @Override public OpsReports.Local local() {
+        return new OpsReports.Local(drain.refusing(), admission.openSockets(Admission.Kind.SESSION),
+            admission.openSockets(Admission.Kind.NODE));
+      }
+    };
+  }
+
+  /** Session entities this instance hosts (as its last report counted them). */
+  private int sessionsHosted() {
+    String self = org.apache.pekko.cluster.typed.Cluster.get(system).selfMember().address().toString();
+    for (InstanceReports.Report r : runtime.clusterSnapshot().reports()) {
+      if (r.address().equals(self)) return r.sessionsOwned();
+    }
+    return 0;
   }
 
   /** What this instance's connections may hold, as logged at start-up. */
@@ -297,7 +344,7 @@ public final class SchedulerServer {
   }
 
   /** With {@code http.api-token} set, the observability endpoints need it as a bearer header: else 401. */
-  private Route apiToken(String what, Supplier<Route> inner) {
+  Route apiToken(String what, Supplier<Route> inner) {
     Secret token = settings.http().apiToken();
     if (!token.isSet()) return inner.get();
     return extractRequest(request -> token.matches(bearer(request)) ? inner.get() : unauthorized(what));
@@ -326,39 +373,12 @@ public final class SchedulerServer {
   // ---------------------------------------------------------------- observability
 
   /**
-   * {@code /metrics}: this instance's counters in the Prometheus text format, every name prefixed
-   * {@code scheduler_} (PROTOCOL.md §10.5; counters only in this version), as rendered by the last snapshot round.
+   * {@code /metrics}: this instance's registry in the Prometheus text format, every name of ours prefixed
+   * {@code scheduler_} (PROTOCOL.md §10.5), as rendered by the last snapshot round ({@link MetricsEndpoint}).
    */
   private Route metrics() {
     return complete(HttpResponse.create().withStatus(StatusCodes.OK).withEntity(HttpEntities.create(
-        ContentTypes.TEXT_PLAIN_UTF8, metricsText.get())));
-  }
-
-  private void renderMetrics() {
-    StringBuilder b = new StringBuilder();
-    String lastName = null;
-    for (var e : metrics.snapshot().entrySet()) {
-      String series = "scheduler_" + e.getKey();
-      int brace = series.indexOf('{');
-      String name = brace < 0 ? series : series.substring(0, brace);
-      if (!name.equals(lastName)) b.append("# TYPE ").append(name).append(" counter\n");
-      lastName = name;
-      b.append(series).append(' ').append(e.getValue()).append('\n');
-    }
-    b.append("# TYPE scheduler_open_sockets gauge\n");
-    b.append("scheduler_open_sockets{socket=\"node\"} ").append(admission.openSockets(Admission.Kind.NODE)).append('\n');
-    b.append("scheduler_open_sockets{socket=\"session\"} ").append(admission.openSockets(Admission.Kind.SESSION)).append('\n');
-    b.append("# TYPE scheduler_inbound_partial_bytes gauge\n");
-    b.append("scheduler_inbound_partial_bytes ").append(inboundBudget.held()).append('\n');
-    b.append("# TYPE scheduler_inbound_partial_budget_bytes gauge\n");
-    b.append("scheduler_inbound_partial_budget_bytes ").append(inboundBudget.limit()).append('\n');
-    b.append("# TYPE scheduler_sessions_admitted gauge\n");
-    b.append("scheduler_sessions_admitted ").append(admission.sessions()).append('\n');
-    if (runtime.ledger() instanceof dev.polyglot.scheduler.store.RedisLedger redis) {
-      b.append("# TYPE scheduler_redis_failed_operations_total counter\n");
-      b.append("scheduler_redis_failed_operations_total ").append(redis.failures()).append('\n');
-    }
-    metricsText.set(b.toString());
+        ContentTypes.TEXT_PLAIN_UTF8, metricsEndpoint.text())));
   }
 
   /**
@@ -390,17 +410,21 @@ public final class SchedulerServer {
    * The dispatcher's answer is refreshed every {@link #READINESS_REFRESH}, never asked per request.
    */
   private Route ready() {
-    boolean hasView = dispatcherHasView;
     int members = runtime.upMembers();
-    boolean up = org.apache.pekko.cluster.typed.Cluster.get(system).selfMember().status()
-        == org.apache.pekko.cluster.MemberStatus.up();
     ObjectNode body = JSON.createObjectNode();
     String redis = runtime.ledger().serverState();
-    body.put("status", "down".equals(redis) ? "degraded" : "ready");
+    body.put("status", drain.refusing() ? "draining" : "down".equals(redis) ? "degraded" : "ready");
     body.put("store", runtime.ledger().kind());
     body.put("redis", redis);
     body.put("cluster_members", members);
-    return complete(HttpResponse.create().withStatus(up && hasView ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE)
+    return complete(HttpResponse.create().withStatus(isReady() ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE)
         .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, body.toString())));
+  }
+
+  /** Up member, dispatcher holding a view, not draining: what {@code /ready} answers 200 for. */
+  private boolean isReady() {
+    boolean up = org.apache.pekko.cluster.typed.Cluster.get(system).selfMember().status()
+        == org.apache.pekko.cluster.MemberStatus.up();
+    return up && dispatcherHasView && !drain.refusing();
   }
 }

@@ -12,9 +12,10 @@ import java.util.Map;
  * {@code ./scheduler bench [scenario...] [--key=value...]}: runs scenarios against the scheduler and the baselines,
  * prints the report and writes it under {@code --out} (default {@code scheduler-it/target/bench}).
  *
- * <p>Scenarios: S1, S1-hangover, S2, S3, S4, smoke, demo; {@code all} = S1 S1-hangover S2 S3 S4; {@code cluster} (alias
- * S5) = three instances against one, with and without Redis ({@link ClusterBench}, its own options); {@code sim} = node
- * entities at scale over in-process instances, no sockets ({@link ScaleSim}, its own options). Options:
+ * <p>Scenarios: S1, S1-hangover, S2, S3, S4, smoke, demo (followed by {@link RoomDemo}: a room with a speaker and
+ * two listeners); {@code all} = S1 S1-hangover S2 S3 S4; {@code cluster} (alias S5) = three instances against one,
+ * with and without Redis ({@link ClusterBench}, its own options); {@code sim} = node entities at scale over in-process
+ * instances, no sockets ({@link ScaleSim}, its own options). Options:
  * {@code --targets=scheduler,relay,seed}, {@code --nodes}, {@code --sessions}, {@code --rate}, {@code --burst},
  * {@code --heartbeat-ms}, {@code --heartbeat=agent|lean}, {@code --audio-bytes}, {@code --processing-ms}, {@code --duration}, {@code --warmup},
  * {@code --drain}, {@code --default-hangovers=true}, {@code --in-process} (targets in this JVM; their CPU and heap
@@ -106,6 +107,7 @@ public final class BenchMain {
                 + "  (also /metrics, /ready)%n", sc.durationS(), t.host, t.port);
           }
           LoadRig.Result r = new LoadRig(sc, t, label, verbose).run();
+          if (kind.equals("scheduler") && sc.name().equals("demo")) RoomDemo.run(t.host, t.port, 3);
           if (kind.equals("seed") && storm) r.json.put("bounded_run", "saturates by design: " + sc.nodes() + " heartbeats/s x 2 ms under one write lock");
           report.runs.add(r);
           System.out.printf("   dispatch %s%n   end-to-end %s%n   placed %s of %s, lost %s, heartbeats %s/s of %s/s offered%s%n",

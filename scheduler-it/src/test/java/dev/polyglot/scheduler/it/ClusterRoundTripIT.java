@@ -50,6 +50,43 @@ class ClusterRoundTripIT {
     }
   }
 
+  /**
+   * Issue 14: the client's socket on instance 3, its session entity on 2, the node's entity on 1: every instance's
+   * admin API finds the job, the session and the node, and the stats count the session wherever they are asked.
+   */
+  @Test
+  void theAdminApiAndTheStatsAnswerForEntitiesOnOtherInstances() {
+    FakeNode node = FakeNode.ready(one.port, List.of("k1", "k2"));
+    node.keepHeartbeating(300);
+    FakeClient client = FakeClient.connect(three.port);
+    String sid = client.initOneWay("k1", "k2");
+    client.speak(sid, 1);
+    JsonNode job = node.awaitJob();
+    node.succeed(job, "hi", "hallo");
+    client.awaitResult(sid);
+    String jobId = job.path("job_id").asText();
+    Server.await("the job found from instance 3 (its session lives on 2)",
+        () -> Api.get(three.port, "/api/v1/jobs/" + jobId).status() == 200);
+    JsonNode j = Api.json(three.port, "/api/v1/jobs/" + jobId);
+    assertEquals(sid, j.path("session_id").asText());
+    assertEquals("completed", j.path("state").asText());
+    assertEquals(node.nodeId, j.path("attempts").get(0).path("node_id").asText());
+    assertEquals("active", Api.json(one.port, "/api/v1/sessions/" + sid).path("state").asText());
+    assertEquals(200, Api.get(two.port, "/api/v1/nodes/" + node.nodeId).status());
+    Api.Response drained = Api.post(three.port, "/api/v1/nodes/" + node.nodeId + "/drain", null);
+    assertEquals(200, drained.status(), drained.body());
+    assertTrue(drained.json().path("draining").asBoolean());
+    assertEquals(200, Api.post(two.port, "/api/v1/nodes/" + node.nodeId + "/undrain", null).status());
+    Server.await("the session counted by the stats of instance 1", () -> {
+      JsonNode stats = Api.json(one.port, "/api/v1/stats");
+      return stats.path("web_clients").path("active_users").asInt() == 1
+          && Api.json(one.port, "/api/v1/sessions").toString().contains(sid)
+          && Api.json(one.port, "/api/v1/metrics").path("scheduler").path("instances").size() == 3;
+    });
+    client.close();
+    node.close();
+  }
+
   @Test
   void apiClusterShowsEveryInstanceAndNodeInLinguasShapeFromAnyInstance() {
     FakeNode node = FakeNode.ready(one.port, List.of("g2", "h2"));

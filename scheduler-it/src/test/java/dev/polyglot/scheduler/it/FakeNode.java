@@ -57,6 +57,25 @@ final class FakeNode {
         + "\"processing_metrics\":{\"serviceEfficiencies\":{\"faster-whisper-vad\":11.8}}}");
   }
 
+  /**
+   * Heartbeats every {@code everyMs} on a daemon thread until closed, as the real agent does every 15 s: the node
+   * entity reports itself to the instance snapshots at least once per snapshot interval only while it hears from it.
+   */
+  void keepHeartbeating(long everyMs) {
+    Thread t = new Thread(() -> {
+      while (!peer.closed.isDone()) {
+        try {
+          Thread.sleep(everyMs);
+          if (!peer.closed.isDone()) heartbeat(10, 0);
+        } catch (Exception e) {
+          return;
+        }
+      }
+    }, "fake-node-heartbeat-" + nodeId);
+    t.setDaemon(true);
+    t.start();
+  }
+
   JsonNode awaitJob() {
     return peer.await("job_assign");
   }

@@ -177,7 +177,8 @@ class NodeSocketIT {
     FakeNode n = FakeNode.ready(server.port, List.of("en"));
     n.peer.send("{\"type\":\"not_a_type\"}");
     n.peer.await("error");
-    String series = "scheduler_invalid_message_total{socket=\"node\",code=\"INVALID_MESSAGE\"}";
+    // the Prometheus client writes labels sorted by name
+    String series = "scheduler_invalid_message_total{code=\"INVALID_MESSAGE\",socket=\"node\"}";
     java.util.concurrent.atomic.AtomicReference<java.net.http.HttpResponse<String>> last = new java.util.concurrent.atomic.AtomicReference<>();
     Server.await("the counter in /metrics (refreshed every 200 ms)", () -> {
       try {
@@ -191,7 +192,7 @@ class NodeSocketIT {
     var r = last.get();
     assertEquals(200, r.statusCode());
     assertTrue(r.body().contains("# TYPE scheduler_invalid_message_total counter"), r.body());
-    assertTrue(r.body().contains("scheduler_invalid_message_total{socket=\"node\",code=\"INVALID_MESSAGE\"}"), r.body());
+    assertTrue(r.body().contains("scheduler_invalid_message_total{code=\"INVALID_MESSAGE\",socket=\"node\"}"), r.body());
     n.close();
   }
 

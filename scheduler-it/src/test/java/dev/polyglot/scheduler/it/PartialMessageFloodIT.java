@@ -177,9 +177,10 @@ class PartialMessageFloodIT {
   }
 
   private static long gauge(String metrics, String name) {
-    Matcher m = Pattern.compile("(?m)^" + name + " (\\d+)$").matcher(metrics);
+    // the Prometheus client writes every value as a double (0.0, 1.34217728E8)
+    Matcher m = Pattern.compile("(?m)^" + name + " (\\S+)$").matcher(metrics);
     if (!m.find()) throw new AssertionError("no " + name + " in /metrics");
-    return Long.parseLong(m.group(1));
+    return (long) Double.parseDouble(m.group(1));
   }
 
   /** Used heap of the scheduler JVM after {@code jcmd GC.run} (young and old generations). */
