@@ -113,7 +113,7 @@ final class WebSocketBridge {
       if (t.isStrict()) { // arrived whole in one network read: bounded by the read size, not budgeted
         String s = t.getStrictText();
         return Source.single(MessageAssembly.Assembled.of(
-            utf8Length(s) > limit ? new SocketIn.TooBig(limit) : new SocketIn.Text(s)));
+            overLimit(s, limit) ? new SocketIn.TooBig(limit) : new SocketIn.Text(s)));
       }
       return t.getStreamedText().map(part -> part.getBytes(StandardCharsets.UTF_8))
           .via(MessageAssembly.text(link, budget, waiting)).mapMaterializedValue(x -> NotUsed.getInstance());
@@ -125,6 +125,17 @@ final class WebSocketBridge {
     }
     return b.getStreamedData().map(ByteString::toArrayUnsafe)
         .via(MessageAssembly.binary(link, budget)).mapMaterializedValue(x -> NotUsed.getInstance());
+  }
+
+  /**
+   * Whether {@code s} takes more than {@code limit} bytes in UTF-8, counting them only when the answer is not plain
+   * from its length: a char takes one to three bytes (a surrogate pair four for two chars), so a text of at most
+   * limit / 3 chars fits and one of more than limit chars does not. A heartbeat never needs the count.
+   */
+  static boolean overLimit(String s, long limit) {
+    if (s.length() <= limit / 3) return false;
+    if (s.length() > limit) return true;
+    return utf8Length(s) > limit;
   }
 
   static long utf8Length(CharSequence s) {
