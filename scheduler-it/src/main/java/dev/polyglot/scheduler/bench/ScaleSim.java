@@ -96,26 +96,38 @@ final class ScaleSim {
       // ---- registration
       long t0 = System.nanoTime();
       NodeFacts facts = facts();
+      long[] askedAt = new long[nodes];
+      long reasked = 0;
+      long registerTimeout = all.get(0).registerTimeoutNanos;
+      long nextScan = t0 + registerTimeout;
       for (int j = 0; j < nodes; j++) {
-        Instance in = all.get(j % instances);
-        in.runtime.entities().node(nodeId(j)).tell(new NodeEntity.Register(facts, false, true, in.socket));
+        askToRegister(all, j, facts);
+        askedAt[j] = System.nanoTime();
         if (j % 500 == 499) {
-          // at most 2,000 registrations unanswered. Each entity death-watches its socket, on another instance for 2 in 3
-          // nodes here, and a remote watch is an Artery system message (its buffer holds 20,000). At 100,000 x 3 the
-          // registration stalled with 20,000 unanswered and with 2,000 (BENCHMARKS.md, issue 16): cause not found yet
+          // at most 2,000 registrations unanswered, as a fleet reconnecting through a few thousand sockets at a time
           while (j + 1 - registered(all) > 2_000) {
             if (System.nanoTime() - t0 > TimeUnit.MINUTES.toNanos(10)) throw new IllegalStateException("registration stalled");
+            if (System.nanoTime() >= nextScan) {
+              reasked += reaskUnanswered(all, askedAt, j + 1, registerTimeout, facts);
+              nextScan = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+            }
             Thread.sleep(5);
           }
         }
       }
       while (registered(all) < nodes) {
         if (System.nanoTime() - t0 > TimeUnit.MINUTES.toNanos(10)) throw new IllegalStateException("registration stalled at " + registered(all));
+        if (System.nanoTime() >= nextScan) {
+          reasked += reaskUnanswered(all, askedAt, nodes, registerTimeout, facts);
+          nextScan = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        }
         Thread.sleep(20);
       }
       double registerS = (System.nanoTime() - t0) / 1e9;
-      System.out.printf("   %,d registered in %.1f s%n", nodes, registerS);
+      System.out.printf("   %,d registered in %.1f s (%,d registrations asked again after %d s unanswered, as a node socket"
+          + " does)%n", nodes, registerS, reasked, TimeUnit.NANOSECONDS.toSeconds(registerTimeout));
       json.put("registration_s", round(registerS, 1));
+      json.put("registrations_asked_again", reasked);
       // ---- heartbeats and placements: first the nodes become ready (a healthy heartbeat each), then the window
       AtomicLong placeSeq = new AtomicLong();
       Thread pacer = new Thread(() -> pace(all, nodes, heartbeatMs, rate, placeSeq), "sim-pacer");
@@ -161,7 +173,28 @@ final class ScaleSim {
 
   private static long registered(List<Instance> all) {
     long n = 0;
-    for (Instance in : all) n += in.registered.sum();
+    for (Instance in : all) n += in.registered.size();
+    return n;
+  }
+
+  private static void askToRegister(List<Instance> all, int j, NodeFacts facts) {
+    Instance in = all.get(j % all.size());
+    in.runtime.entities().node(nodeId(j)).tell(new NodeEntity.Register(facts, false, true, in.socket));
+  }
+
+  /**
+   * What {@code NodeSocket} does when its entity does not answer within {@code scheduler.nodes.register-timeout}: it
+   * asks again on the same connection. Returns how many of the first {@code upTo} nodes were asked again.
+   */
+  private static long reaskUnanswered(List<Instance> all, long[] askedAt, int upTo, long timeoutNanos, NodeFacts facts) {
+    long now = System.nanoTime();
+    long n = 0;
+    for (int j = 0; j < upTo; j++) {
+      if (now - askedAt[j] < timeoutNanos || all.get(j % all.size()).registered.contains(nodeId(j))) continue;
+      askToRegister(all, j, facts);
+      askedAt[j] = now;
+      n++;
+    }
     return n;
   }
 
@@ -233,7 +266,8 @@ final class ScaleSim {
     final ActorSystem<Void> system;
     final SchedulerRuntime runtime;
     final ForkJoinPool pool;
-    final LongAdder registered = new LongAdder();
+    final Set<String> registered = ConcurrentHashMap.newKeySet();
+    final long registerTimeoutNanos;
     final ActorRef<NodeSocket.Command> socket;
     final ActorRef<Dispatcher.Command> dispatcher;
     final ActorRef<Observer.Msg> observer;
@@ -273,6 +307,7 @@ final class ScaleSim {
           Optional.of(scala.concurrent.ExecutionContext.fromExecutorService(pool)));
       this.system = ActorSystem.create(Behaviors.empty(), "scheduler", ActorSystemSetup.create(boot));
       this.runtime = SchedulerRuntime.start(system, settings, SchedulerClock.SYSTEM);
+      this.registerTimeoutNanos = settings.nodes().registerTimeout().toNanos();
       this.socket = system.systemActorOf(standInSocket(registered), "sim-node-sockets", Props.empty());
       ActorRef<Topic.Command<PoolUpdate>> topic =
           system.systemActorOf(Topic.create(PoolUpdate.class, "pool-updates"), "sim-pool-updates-topic", Props.empty());
@@ -376,10 +411,10 @@ final class ScaleSim {
     }
   }
 
-  /** Stands in for the node sockets of one instance: counts registrations, drops the rest. */
-  private static Behavior<NodeSocket.Command> standInSocket(LongAdder registered) {
+  /** Stands in for the node sockets of one instance: notes which nodes are registered, drops the rest. */
+  private static Behavior<NodeSocket.Command> standInSocket(Set<String> registered) {
     return Behaviors.receiveMessage(m -> {
-      if (m instanceof NodeSocket.Registered) registered.increment();
+      if (m instanceof NodeSocket.Registered r) registered.add(r.nodeId());
       return Behaviors.same();
     });
   }
