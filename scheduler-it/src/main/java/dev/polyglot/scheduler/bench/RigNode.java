@@ -38,20 +38,23 @@ public final class RigNode {
     });
   }
 
-  /**
-   * The lists the real agent repeats in every heartbeat (PROTOCOL.md §7.3: its services, capabilities and languages,
-   * unchanged from one heartbeat to the next), as in its {@code node_register}: with them a heartbeat is about 1.5 KB.
-   */
-  static final String AGENT_LISTS = ",\"installed_services\":["
+  /** The agent's services and capabilities, as it sends them in {@code node_register} and in every heartbeat. */
+  private static final String SERVICES = "["
       + "{\"service_id\":\"faster-whisper-vad\",\"type\":\"asr\",\"device\":\"gpu\",\"status\":\"running\",\"version\":\"2.0.0\"},"
       + "{\"service_id\":\"nmt-m2m100\",\"type\":\"nmt\",\"device\":\"gpu\",\"status\":\"running\",\"version\":\"2.0.0\"},"
       + "{\"service_id\":\"piper-tts\",\"type\":\"tts\",\"device\":\"gpu\",\"status\":\"running\",\"version\":\"2.0.0\"},"
       + "{\"service_id\":\"semantic-repair-en-zh\",\"type\":\"semantic\",\"device\":\"gpu\",\"status\":\"running\",\"version\":\"2.0.0\"},"
-      + "{\"service_id\":\"lexicon-intent-cpu\",\"type\":\"lexicon\",\"device\":\"cpu\",\"status\":\"running\",\"version\":\"2.0.0\"}],"
-      + "\"capability_by_type\":["
+      + "{\"service_id\":\"lexicon-intent-cpu\",\"type\":\"lexicon\",\"device\":\"cpu\",\"status\":\"running\",\"version\":\"2.0.0\"}]";
+  private static final String CAPABILITIES = "["
       + "{\"type\":\"asr\",\"ready\":true,\"devices\":[\"gpu\"]},{\"type\":\"nmt\",\"ready\":true,\"devices\":[\"gpu\"]},"
       + "{\"type\":\"tts\",\"ready\":true,\"devices\":[\"gpu\"]},{\"type\":\"semantic\",\"ready\":true,\"devices\":[\"gpu\"]},"
-      + "{\"type\":\"lexicon\",\"ready\":false,\"devices\":[\"cpu\"]}],"
+      + "{\"type\":\"lexicon\",\"ready\":false,\"devices\":[\"cpu\"]}]";
+
+  /**
+   * The lists the real agent repeats in every heartbeat (PROTOCOL.md §7.3: its services, capabilities and languages,
+   * unchanged from one heartbeat to the next), as in its {@code node_register}: with them a heartbeat is about 1.5 KB.
+   */
+  static final String AGENT_LISTS = ",\"installed_services\":" + SERVICES + ",\"capability_by_type\":" + CAPABILITIES + ","
       + "\"installed_models\":[],"
       + "\"language_capabilities\":{\"asr_languages\":[\"zh\",\"en\"],\"tts_languages\":[\"zh\",\"en\"],"
       + "\"semantic_languages\":[\"zh\",\"en\"],\"semantic_core_ready\":true}";
@@ -143,16 +146,7 @@ public final class RigNode {
         + "\"hardware\":{\"cpu_cores\":16,\"memory_gb\":64"
         + (gpu ? ",\"gpus\":[{\"name\":\"NVIDIA GeForce RTX 4090\",\"memory_gb\":24}]" : "") + "},"
         + "\"installed_models\":[],"
-        + "\"installed_services\":["
-        + "{\"service_id\":\"faster-whisper-vad\",\"type\":\"asr\",\"device\":\"gpu\",\"status\":\"running\",\"version\":\"2.0.0\"},"
-        + "{\"service_id\":\"nmt-m2m100\",\"type\":\"nmt\",\"device\":\"gpu\",\"status\":\"running\",\"version\":\"2.0.0\"},"
-        + "{\"service_id\":\"piper-tts\",\"type\":\"tts\",\"device\":\"gpu\",\"status\":\"running\",\"version\":\"2.0.0\"},"
-        + "{\"service_id\":\"semantic-repair-en-zh\",\"type\":\"semantic\",\"device\":\"gpu\",\"status\":\"running\",\"version\":\"2.0.0\"},"
-        + "{\"service_id\":\"lexicon-intent-cpu\",\"type\":\"lexicon\",\"device\":\"cpu\",\"status\":\"running\",\"version\":\"2.0.0\"}],"
-        + "\"capability_by_type\":["
-        + "{\"type\":\"asr\",\"ready\":true,\"devices\":[\"gpu\"]},{\"type\":\"nmt\",\"ready\":true,\"devices\":[\"gpu\"]},"
-        + "{\"type\":\"tts\",\"ready\":true,\"devices\":[\"gpu\"]},{\"type\":\"semantic\",\"ready\":true,\"devices\":[\"gpu\"]},"
-        + "{\"type\":\"lexicon\",\"ready\":false,\"devices\":[\"cpu\"]}],"
+        + "\"installed_services\":" + SERVICES + ",\"capability_by_type\":" + CAPABILITIES + ","
         + "\"features_supported\":{\"emotion_detection\":false,\"voice_style_detection\":false,\"speech_rate_detection\":false,"
         + "\"speech_rate_control\":false,\"speaker_identification\":false,\"persona_adaptation\":false},"
         + "\"accept_public_jobs\":true,"
