@@ -18,7 +18,10 @@ import java.util.random.RandomGenerator;
  * permutation (random start, random stride coprime with the size) and stops after {@code sampleSize} probes
  * once it holds a selectable node, so a selection costs the same on 10 nodes and on 10,000 while capacity
  * exists. {@link Outcome.NoEligible} and {@link Outcome.NoCapacity} are exact: when nothing selectable turns
- * up in the sample the probe continues until one does or the pool is exhausted.
+ * up in the sample the probe continues until one does or the pool is exhausted, unless the pool's counts
+ * ({@link PoolView.Members#ready()}, {@link PoolView.Members#open()}) already settle it: with no ready member the
+ * answer is NoEligible at once, and with no open member (none has a free slot under its threshold) the probe stops
+ * at the first eligible node, NoCapacity. So a saturated pool answers in a sample's time too, not a whole pool's.
  */
 public final class Selection {
   private Selection() {}
@@ -52,7 +55,10 @@ public final class Selection {
     }
     PoolView.Members members = view.members(req.pool());
     int n = members.size();
-    if (n == 0) return new Outcome.NoEligible();
+    // no member is ready, so none is eligible for any request (the affinity node included)
+    if (n == 0 || members.ready() == 0) return new Outcome.NoEligible();
+    // no member is open, so none is selectable: past the sample the probe only has to learn whether any is eligible
+    boolean noneOpen = members.open() == 0;
     boolean sawEligible = false;
     String affinity = null;
     if (req.affinity() != null && members.contains(req.affinity())) {
@@ -74,7 +80,7 @@ public final class Selection {
     int start = rnd.nextInt(n);
     int stride = coprimeStride(n, rnd);
     for (int probe = 0; probe < n; probe++) {
-      if (picked >= sampleSize || (probe >= sampleSize && (picked > 0 || affinity != null))) break;
+      if (picked >= sampleSize || (probe >= sampleSize && (picked > 0 || affinity != null || (noneOpen && sawEligible)))) break;
       String id = members.get((int) ((start + (long) probe * stride) % n));
       if (id.equals(affinity)) continue;
       NodeView v = view.nodeOrNull(id);

@@ -33,6 +33,19 @@ public record NodeView(
     return connected && status == NodeStatus.READY && !draining && readyTypes.containsAll(requiredTypes);
   }
 
+  /** Connected, Ready and not draining: eligible for some request (the types aside). */
+  public boolean ready() {
+    return connected && status == NodeStatus.READY && !draining;
+  }
+
+  /**
+   * Ready, under its threshold and with a free slot before any dispatcher's own placements: a node that is not open
+   * is selectable for no request, since own placements only take slots away.
+   */
+  public boolean open() {
+    return ready() && !overThreshold && freeSlots(0) > 0;
+  }
+
   /** {@code max − max(running_jobs, reservations + own)}, never negative (spec/BEHAVIOUR.md §5 step 2). */
   public int freeSlots(int own) {
     return Math.max(0, maxSlots - Math.max(runningJobs, reservations + own));

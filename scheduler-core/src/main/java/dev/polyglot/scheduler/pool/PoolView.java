@@ -22,16 +22,22 @@ public final class PoolView {
   /**
    * The members of one pool as a dense, persistent array: position → id in a Scala {@code Vector} (a 32-way
    * trie of arrays: random access is a few array loads, no hashing or boxing, which is what a selection's
-   * probes need), and id → position for O(1)-ish removal by swapping in the last member.
+   * probes need), and id → position for O(1)-ish removal by swapping in the last member. It also counts its
+   * {@link NodeView#ready() ready} and {@link NodeView#open() open} members, so that a selection whose sample holds
+   * nothing selectable knows without probing the rest whether anything could be.
    */
   public static final class Members {
-    static final Members EMPTY = new Members(emptyVector(), emptyMap());
+    static final Members EMPTY = new Members(emptyVector(), emptyMap(), 0, 0);
     private final Vector<String> ids;
     private final HashMap<String, Integer> positions;
+    private final int ready;
+    private final int open;
 
-    private Members(Vector<String> ids, HashMap<String, Integer> positions) {
+    private Members(Vector<String> ids, HashMap<String, Integer> positions, int ready, int open) {
       this.ids = ids;
       this.positions = positions;
+      this.ready = ready;
+      this.open = open;
     }
 
     public int size() { return ids.length(); }
@@ -40,26 +46,41 @@ public final class PoolView {
 
     public boolean contains(String id) { return positions.contains(id); }
 
-    Members add(String id) {
+    /** Members that are connected, Ready and not draining. */
+    public int ready() { return ready; }
+
+    /** Members that are ready, under their threshold and with a free slot: an upper bound on the selectable ones. */
+    public int open() { return open; }
+
+    Members add(NodeView v) {
+      String id = v.nodeId();
       if (positions.contains(id)) return this;
       int n = ids.length();
-      return new Members(appended(ids, id), positions.updated(id, n));
+      return new Members(appended(ids, id), positions.updated(id, n), ready + (v.ready() ? 1 : 0), open + (v.open() ? 1 : 0));
     }
 
-    /** Swap-remove: the last member takes the removed one's place. */
-    Members remove(String id) {
+    /** A member's view changed without it leaving: its counts move with it. */
+    Members changed(NodeView before, NodeView after) {
+      int r = (after.ready() ? 1 : 0) - (before.ready() ? 1 : 0);
+      int o = (after.open() ? 1 : 0) - (before.open() ? 1 : 0);
+      return r == 0 && o == 0 ? this : new Members(ids, positions, ready + r, open + o);
+    }
+
+    /** Swap-remove: the last member takes the removed one's place. {@code v}: the view it was counted by. */
+    Members remove(NodeView v) {
+      String id = v.nodeId();
       Option<Integer> pos = positions.get(id);
       if (pos.isEmpty()) return this;
       int i = pos.get();
       int last = ids.length() - 1;
       String lastId = ids.apply(last);
-      Vector<String> v = ids.init();
+      Vector<String> vec = ids.init();
       HashMap<String, Integer> p = positions.removed(id);
       if (i != last) {
-        v = updated(v, i, lastId);
+        vec = updated(vec, i, lastId);
         p = p.updated(lastId, i);
       }
-      return new Members(v, p);
+      return new Members(vec, p, ready - (v.ready() ? 1 : 0), open - (v.open() ? 1 : 0));
     }
 
     // Called through the Scala trait: javac sees Vector's own generic method and AbstractSeq's erased bridge
@@ -104,10 +125,11 @@ public final class PoolView {
       Set<String> before = old.isDefined() && old.get().connected() ? old.get().pools() : Set.of();
       Set<String> after = v.connected() ? v.pools() : Set.of();
       for (String pool : before) {
-        if (!after.contains(pool)) p = withMembers(p, pool, members(p, pool).remove(v.nodeId()));
+        Members m = members(p, pool);
+        p = withMembers(p, pool, after.contains(pool) ? m.changed(old.get(), v) : m.remove(old.get()));
       }
       for (String pool : after) {
-        if (!before.contains(pool)) p = withMembers(p, pool, members(p, pool).add(v.nodeId()));
+        if (!before.contains(pool)) p = withMembers(p, pool, members(p, pool).add(v));
       }
       n = n.updated(v.nodeId(), v);
     }
@@ -129,7 +151,7 @@ public final class PoolView {
     for (String id : nodeIds) {
       Option<NodeView> old = n.get(id);
       if (old.isEmpty()) continue;
-      for (String pool : old.get().pools()) p = withMembers(p, pool, members(p, pool).remove(id));
+      for (String pool : old.get().pools()) p = withMembers(p, pool, members(p, pool).remove(old.get()));
       n = n.removed(id);
     }
     return new PoolView(epoch, newVersion, n, p);

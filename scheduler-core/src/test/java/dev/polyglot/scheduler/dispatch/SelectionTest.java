@@ -199,4 +199,74 @@ class SelectionTest {
     PoolView unknown = viewOf(node("b", NodeStatus.READY, false, false, 0, 0));
     assertEquals(List.of("b"), ((Selection.Outcome.Candidates) selectForTurn(unknown, "a")).nodeIds());
   }
+
+  /**
+   * A saturated pool of 10,000 (every node Ready and full) answers NoCapacity after the sample, not after probing the
+   * whole pool: counted by the calls for the dispatcher's own placements, one per eligible node probed.
+   */
+  @Test
+  void aSaturatedPoolAnswersWithoutProbingEveryNode() {
+    List<NodeView> nodes = new ArrayList<>();
+    for (int i = 0; i < 10_000; i++) nodes.add(node("n" + i, NodeStatus.READY, false, false, 4, 0));
+    PoolView full = PoolView.empty(1).apply(nodes, 1);
+    int[] probed = {0};
+    Selection.Outcome o = Selection.select(full, new Selection.Request("zh:en", CORE, Set.of(), null), id -> {
+      probed[0]++;
+      return 0;
+    }, rnd, 8, 32);
+    assertInstanceOf(Selection.Outcome.NoCapacity.class, o);
+    assertTrue(probed[0] <= 32, "probed " + probed[0] + " nodes of 10,000");
+    // one node with a free slot anywhere in the pool is still found, however far from the sample
+    PoolView oneFree = full.apply(List.of(new NodeView("n7777", 2, true, NodeStatus.READY, false, Set.of("zh:en"), CORE,
+        false, 3, 0, 0, 4)), 2);
+    for (int i = 0; i < 20; i++) {
+      assertEquals(List.of("n7777"), ((Selection.Outcome.Candidates) select(oneFree, null, Set.of())).nodeIds());
+    }
+  }
+
+  /**
+   * Against a brute-force oracle over random pools: Candidates exactly when some node is selectable (and then only
+   * selectable ones), else NoCapacity exactly when some node is eligible, else NoEligible.
+   */
+  @Test
+  void theOutcomeIsExactAgainstABruteForceOracle() {
+    SplittableRandom r = new SplittableRandom(11);
+    NodeStatus[] statuses = NodeStatus.values();
+    for (int round = 0; round < 3_000; round++) {
+      int n = 1 + r.nextInt(r.nextBoolean() ? 6 : 80);
+      List<NodeView> nodes = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        NodeStatus status = r.nextInt(3) == 0 ? statuses[r.nextInt(statuses.length)] : NodeStatus.READY;
+        Set<String> types = r.nextInt(6) == 0 ? Set.of("asr") : CORE;
+        nodes.add(new NodeView("n" + i, 1, status != NodeStatus.OFFLINE, status, r.nextInt(8) == 0, Set.of("zh:en"), types,
+            r.nextInt(6) == 0, r.nextInt(5), r.nextInt(5), 0, 4));
+      }
+      PoolView v = PoolView.empty(1).apply(nodes, 1);
+      Set<String> excluded = r.nextInt(4) == 0 ? Set.of("n0", "n1") : Set.of();
+      Map<String, Integer> own = new HashMap<>();
+      for (int i = 0; i < n; i++) if (r.nextInt(5) == 0) own.put("n" + i, 1 + r.nextInt(3));
+      Selection.Request req = new Selection.Request("zh:en", CORE, excluded, r.nextInt(4) == 0 ? "n" + r.nextInt(n) : null);
+      Selection.Outcome o = Selection.select(v, req, id -> own.getOrDefault(id, 0), r, 8, 1 + r.nextInt(32));
+      boolean anySelectable = false;
+      boolean anyEligible = false;
+      Set<String> selectable = new java.util.HashSet<>();
+      for (NodeView x : nodes) {
+        if (!Selection.eligible(x, req)) continue;
+        anyEligible = true;
+        if (Selection.freeIfSelectable(x, id -> own.getOrDefault(id, 0)) > 0) {
+          anySelectable = true;
+          selectable.add(x.nodeId());
+        }
+      }
+      String where = "round " + round + ", " + n + " nodes";
+      if (anySelectable) {
+        assertInstanceOf(Selection.Outcome.Candidates.class, o, where);
+        assertTrue(selectable.containsAll(((Selection.Outcome.Candidates) o).nodeIds()), where);
+      } else if (anyEligible) {
+        assertInstanceOf(Selection.Outcome.NoCapacity.class, o, where);
+      } else {
+        assertInstanceOf(Selection.Outcome.NoEligible.class, o, where);
+      }
+    }
+  }
 }

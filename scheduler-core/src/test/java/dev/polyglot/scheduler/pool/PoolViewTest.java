@@ -6,6 +6,7 @@ import dev.polyglot.scheduler.api.NodeStatus;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class PoolViewTest {
@@ -70,5 +71,41 @@ class PoolViewTest {
     assertTrue(v.olderThan(5, 8));
     assertFalse(v.olderThan(5, 7));
     assertFalse(v.olderThan(4, 100));
+  }
+
+  /** Random changes, offline nodes and forgotten ones: each pool's ready and open counts equal a recount of its members. */
+  @Test
+  void eachPoolCountsItsReadyAndOpenMembersThroughEveryChange() {
+    SplittableRandom rnd = new SplittableRandom(7);
+    List<String> poolNames = List.of("zh:en", "en:zh", "ja:en");
+    NodeStatus[] statuses = NodeStatus.values();
+    PoolView v = PoolView.empty(1);
+    long version = 1;
+    for (int step = 0; step < 5_000; step++) {
+      String id = "n" + rnd.nextInt(40);
+      if (rnd.nextInt(20) == 0) {
+        v = v.remove(List.of(id), ++version);
+      } else {
+        Set<String> pools = new HashSet<>();
+        for (String p : poolNames) if (rnd.nextBoolean()) pools.add(p);
+        NodeView old = v.nodeOrNull(id);
+        long nodeVersion = (old == null ? 0 : old.version()) + (rnd.nextInt(10) == 0 ? 0 : 1); // now and then stale
+        NodeStatus status = statuses[rnd.nextInt(statuses.length)];
+        v = v.apply(List.of(new NodeView(id, nodeVersion, status != NodeStatus.OFFLINE && rnd.nextInt(8) != 0, status,
+            rnd.nextInt(6) == 0, pools, Set.of("asr", "nmt"), rnd.nextInt(5) == 0, rnd.nextInt(5), rnd.nextInt(5), 0, 4)),
+            ++version);
+      }
+      for (String p : poolNames) {
+        int ready = 0;
+        int open = 0;
+        for (String member : members(v, p)) {
+          NodeView n = v.nodeOrNull(member);
+          if (n.ready()) ready++;
+          if (n.open()) open++;
+        }
+        assertEquals(ready, v.members(p).ready(), "ready members of " + p + " after step " + step);
+        assertEquals(open, v.members(p).open(), "open members of " + p + " after step " + step);
+      }
+    }
   }
 }

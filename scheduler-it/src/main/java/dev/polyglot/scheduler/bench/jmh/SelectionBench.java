@@ -21,7 +21,8 @@ import org.openjdk.jmh.annotations.State;
 
 /**
  * One placement decision ({@link Selection#select}) over a PoolView of {@code nodes} nodes in one pool, the
- * defaults of reference.conf (8 candidates, a sample of 32). {@code busyPercent} of the nodes have no free slot.
+ * defaults of reference.conf (8 candidates, a sample of 32). {@code busyPercent} of the nodes have no free slot (at
+ * 100 all of them: the answer is NoCapacity).
  * Target: at most 5 µs on 10,000 nodes.
  */
 @State(Scope.Thread)
@@ -31,7 +32,8 @@ public class SelectionBench {
   @Param({"100", "10000"})
   public int nodes;
 
-  @Param({"0", "90"})
+  /** 100: a saturated pool, every node full (the answer is NoCapacity). */
+  @Param({"0", "90", "100"})
   public int busyPercent;
 
   private PoolView view;
@@ -44,7 +46,7 @@ public class SelectionBench {
     List<NodeView> all = new ArrayList<>(nodes);
     SplittableRandom r = new SplittableRandom(7);
     for (int i = 0; i < nodes; i++) {
-      boolean busy = r.nextInt(100) < busyPercent;
+      boolean busy = busyPercent == 100 || r.nextInt(100) < busyPercent;
       all.add(node("node-" + i, 1, true, busy ? 4 : r.nextInt(4)));
     }
     view = PoolView.empty(1).apply(all, 1);
