@@ -21,7 +21,9 @@ import java.util.random.RandomGenerator;
  * up in the sample the probe continues until one does or the pool is exhausted, unless the pool's counts
  * ({@link PoolView.Members#ready()}, {@link PoolView.Members#open()}) already settle it: with no ready member the
  * answer is NoEligible at once, and with no open member (none has a free slot under its threshold) the probe stops
- * at the first eligible node, NoCapacity. So a saturated pool answers in a sample's time too, not a whole pool's.
+ * at the first eligible node it meets once past the sample, NoCapacity. So a saturated pool answers in about a
+ * sample's time too, not a whole pool's, for a request most of its nodes can serve (the counts ignore required types
+ * and exclusions: a request whose eligible nodes are rare may still probe much of the pool).
  */
 public final class Selection {
   private Selection() {}

@@ -86,16 +86,27 @@ class PoolViewTest {
       if (rnd.nextInt(20) == 0) {
         v = v.remove(List.of(id), ++version);
       } else {
-        Set<String> pools = new HashSet<>();
-        for (String p : poolNames) if (rnd.nextBoolean()) pools.add(p);
-        NodeView old = v.nodeOrNull(id);
-        long nodeVersion = (old == null ? 0 : old.version()) + (rnd.nextInt(10) == 0 ? 0 : 1); // now and then stale
-        NodeStatus status = statuses[rnd.nextInt(statuses.length)];
-        v = v.apply(List.of(new NodeView(id, nodeVersion, status != NodeStatus.OFFLINE && rnd.nextInt(8) != 0, status,
-            rnd.nextInt(6) == 0, pools, Set.of("asr", "nmt"), rnd.nextInt(5) == 0, rnd.nextInt(5), rnd.nextInt(5), 0, 4)),
-            ++version);
+        // a batch of one to three changes, now and then two of the same node (the later one newer)
+        List<NodeView> batch = new java.util.ArrayList<>();
+        java.util.Map<String, Long> versions = new java.util.HashMap<>();
+        for (int k = 1 + rnd.nextInt(3); k > 0; k--) {
+          String bid = batch.isEmpty() || rnd.nextInt(3) != 0 ? id : "n" + rnd.nextInt(40);
+          NodeView old = v.nodeOrNull(bid);
+          long base = versions.getOrDefault(bid, old == null ? 0 : old.version());
+          long nodeVersion = base + (rnd.nextInt(10) == 0 ? 0 : 1); // now and then stale
+          versions.put(bid, Math.max(base, nodeVersion));
+          Set<String> pools = new HashSet<>();
+          for (String p : poolNames) if (rnd.nextBoolean()) pools.add(p);
+          NodeStatus status = statuses[rnd.nextInt(statuses.length)];
+          batch.add(new NodeView(bid, nodeVersion, status != NodeStatus.OFFLINE && rnd.nextInt(8) != 0, status,
+              rnd.nextInt(6) == 0, pools, Set.of("asr", "nmt"), rnd.nextInt(5) == 0, rnd.nextInt(5), rnd.nextInt(5), 0, 4));
+        }
+        v = v.apply(batch, ++version);
       }
       for (String p : poolNames) {
+        Set<String> expected = new HashSet<>();
+        for (NodeView n : v.allNodes()) if (n.connected() && n.pools().contains(p)) expected.add(n.nodeId());
+        assertEquals(expected, members(v, p), "members of " + p + " after step " + step);
         int ready = 0;
         int open = 0;
         for (String member : members(v, p)) {
