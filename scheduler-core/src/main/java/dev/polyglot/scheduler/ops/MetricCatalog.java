@@ -151,6 +151,8 @@ public final class MetricCatalog {
       Map.entry("room_results_forwarded_total", "Room job results delivered to a listener's session."),
       Map.entry("room_stash_overflow_total", "Messages a loading room entity dropped because its stash was full."),
       Map.entry("room_views_stale_total", "room_members views a session ignored as older than the one it had."),
+      Map.entry("room_views_before_join_answer_total",
+          "room_members views naming a session that reached it before the answer to its join, taken as the join's outcome."),
       Map.entry("api_cluster_renders_total", "Renders of /api/v1/cluster (once per new snapshot)."),
       Map.entry("instance_drains_total", "POST /api/v1/instance/drain calls that started a drain."),
       Map.entry(Metrics.OVERFLOW, "Counts that found the series cap reached (or a label slip) and were folded here."));

@@ -36,6 +36,12 @@ final class SessionRooms {
   private final Runnable changed;
   private final ActorRef<RoomCreation.Outcome> created;
   private RoomMembership membership = RoomMembership.none();
+  /**
+   * Rooms this session asked to join and has no answer from yet. The room tells its members of every change
+   * through their entities, while the join's answer comes back through the ask: a view sent for a later join can
+   * arrive first. Such a view that names this session is the join's outcome, not a room it is not in.
+   */
+  private final java.util.Set<String> joining = new java.util.HashSet<>();
 
   /** For a session without rooms (tests): reaching another session or a room fails. */
   static final SessionShards NO_SESSIONS = id -> {
@@ -84,6 +90,7 @@ final class SessionRooms {
       ctx.spawnAnonymous(RoomCreation.create(new Room.Candidate(sessionId, c.displayName(), c.preferredLang()),
           deps.rooms()::room, deps.roomSettings().askTimeout(), new SplittableRandom(), created));
     } else if (r instanceof RoomRequest.Join j) {
+      joining.add(j.roomCode());
       ask(j, j.roomCode(), to -> new RoomEntity.Join(new Room.Candidate(sessionId, j.displayName(),
           j.preferredLang()), to));
     } else if (r instanceof RoomRequest.Leave l) {
@@ -107,9 +114,19 @@ final class SessionRooms {
     RoomMessage reply = a.reply();
     RoomEvent.Members joinedView = reply instanceof RoomCreation.Outcome.Created c ? c.members()
         : reply instanceof RoomEntity.Reply.Joined j ? j.members() : null;
+    boolean enteredEarly = false;
+    if (a.request() instanceof RoomRequest.Join asked) {
+      joining.remove(asked.roomCode());
+      enteredEarly = membership.in(asked.roomCode()); // a later view of the room, naming this session, came first
+    }
     if (!live) {
       // the session ended while it asked: the room it has just entered must not keep it
       if (joinedView != null) tellRoom(joinedView.roomCode(), RoomEntity.EndReason.ENDED);
+      return;
+    }
+    if (enteredEarly && (reply == null || reply instanceof RoomEntity.Reply.Joined)) {
+      // in already, by a newer view: this answer's view is older (counted stale) and an ask timeout no error
+      if (reply instanceof RoomEntity.Reply.Joined late) seen(late.members(), false);
       return;
     }
     if (reply instanceof RoomCreation.Outcome.Created c) {
@@ -197,7 +214,13 @@ final class SessionRooms {
     RoomMembership.Seen s = membership.seen(m, sessionId);
     switch (s.verdict()) {
       case NOT_MINE -> {
-        if (fromRoom) notMine(m.roomCode());
+        if (fromRoom && joining.contains(m.roomCode()) && m.includes(sessionId)) {
+          metrics.inc("room_views_before_join_answer_total");
+          enter(m);
+          link.send(members(m));
+        } else if (fromRoom) {
+          notMine(m.roomCode());
+        }
       }
       case STALE -> metrics.inc("room_views_stale_total");
       case APPLY, DROPPED -> {

@@ -382,6 +382,32 @@ class SessionRoomsTest {
     assertEquals("s-OTHER001", relay.to());
   }
 
+  /**
+   * Two clients join at once: the room's view after the second join (naming this session) reaches the session
+   * before the answer to its own join, which holds the older view. The session is in the room with the newer view,
+   * the room is not told to forget it, and the late answer changes nothing.
+   */
+  @Test
+  void aViewOfTheRoomThatOvertakesTheJoinsAnswerIsTheJoinsOutcome() {
+    request(new RoomRequest.Join(CODE, "Speaker", "zh"));
+    RoomEntity.Join join = room.expectMessageClass(RoomEntity.Join.class);
+    session.tell(new SessionEntity.FromRoom(view(3, p("s-ALICE001", "ja"), p(ME, "zh"), p("s-JAPAN001", "ja"))));
+    assertEquals(3, ((ClientEvent.RoomMembers) event()).members().size());
+    join.replyTo().tell(new RoomEntity.Reply.Joined(view(2, p("s-ALICE001", "ja"), p(ME, "zh"))));
+    sync(); // nothing before the server heartbeat: the older view is not shown
+    room.expectNoMessage(Duration.ofMillis(100)); // no MemberEnded: the room keeps the session
+    // and the fan-out follows the newer view: the speaker's utterance is one job, in ja, for both listeners
+    cut();
+    Dispatcher.PlacementRequest ja = place();
+    assertEquals("zh:ja", ja.pool());
+    session.tell(new SessionEntity.FromDispatcher(new Dispatcher.Placed(ja.jobId(), 1, "node-a", 1)));
+    assertEquals("ja", ((NodeEntity.Assign) node.receiveMessage()).order().tgtLang());
+    var records = ledger.unfinishedJobs(ME).toCompletableFuture().join();
+    assertEquals(List.of(List.of("s-ALICE001", "s-JAPAN001")), records.stream().map(r -> r.recipients()).toList(),
+        "the listener who joined after this session is a recipient too");
+    dispatcher.expectNoMessage(Duration.ofMillis(100));
+  }
+
   @Test
   void eventsOfARoomTheSessionIsNotInMakeTheRoomForgetIt() {
     session.tell(new SessionEntity.FromRoom(view(2, p(ME, "zh"))));
